@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "People and organisations"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+        from django.db.models.signals import post_migrate
+
+        from accounts import roles
+        from accounts.middleware import session_start
+
+        roles.register_role_permissions(roles.ACCOUNTS_ROLE_PERMISSIONS)
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+        user_logged_in.connect(session_start, dispatch_uid="accounts.session_start")

@@ -1,0 +1,1 @@
+"""Communications plans, public notices, support services, public enquiries and the public site."""

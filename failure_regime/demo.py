@@ -1,0 +1,116 @@
+"""Demo data: the national bodies, the 14 trusts of the 2013 Keogh mortality review, a few GP
+practices and care homes (fictional), and one demo user for every role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import services as accounts
+from accounts.models import Organisation, OrganisationKind, Region, Role, User
+
+DEMO_PASSWORD = "Demo-sign-in-2026"  # noqa: S105 - printed for local demo use only; seed_demo refuses DEBUG=false
+DEMO_BACKUP_CODES = [f"demo-{n:02d}" for n in range(1, 21)]
+
+FT, NHS_TRUST = OrganisationKind.FOUNDATION_TRUST, OrganisationKind.NHS_TRUST
+
+# National bodies have no usable ODS code of their own; they carry short codes of this service.
+NATIONAL_BODIES = [
+    ("Care Quality Commission", "CQC", OrganisationKind.REGULATOR),
+    ("Monitor", "MON", OrganisationKind.OVERSIGHT_BODY),
+    ("NHS Trust Development Authority", "TDA", OrganisationKind.OVERSIGHT_BODY),
+    ("NHS England", "X24", OrganisationKind.OVERSIGHT_BODY),
+]
+
+# The 14 trusts reviewed by Sir Bruce Keogh in 2013: foundation trusts answered to Monitor, NHS
+# trusts to the NHS Trust Development Authority.
+KEOGH_TRUSTS = [
+    ("Basildon and Thurrock University Hospitals NHS Foundation Trust", "RDD", FT, Region.EAST_OF_ENGLAND),
+    ("Blackpool Teaching Hospitals NHS Foundation Trust", "RXL", FT, Region.NORTH_WEST),
+    ("Buckinghamshire Healthcare NHS Trust", "RXQ", NHS_TRUST, Region.SOUTH_EAST),
+    ("Burton Hospitals NHS Foundation Trust", "RJF", FT, Region.MIDLANDS),
+    ("Colchester Hospital University NHS Foundation Trust", "RDE", FT, Region.EAST_OF_ENGLAND),
+    ("The Dudley Group NHS Foundation Trust", "RNA", FT, Region.MIDLANDS),
+    ("East Lancashire Hospitals NHS Trust", "RXR", NHS_TRUST, Region.NORTH_WEST),
+    ("George Eliot Hospital NHS Trust", "RLT", NHS_TRUST, Region.MIDLANDS),
+    ("Medway NHS Foundation Trust", "RPA", FT, Region.SOUTH_EAST),
+    ("North Cumbria University Hospitals NHS Trust", "RNL", NHS_TRUST, Region.NORTH_EAST_AND_YORKSHIRE),
+    ("Northern Lincolnshire and Goole Hospitals NHS Foundation Trust", "RJL", FT, Region.NORTH_EAST_AND_YORKSHIRE),
+    ("Sherwood Forest Hospitals NHS Foundation Trust", "RK5", FT, Region.MIDLANDS),
+    ("Tameside Hospital NHS Foundation Trust", "RMP", FT, Region.NORTH_WEST),
+    ("United Lincolnshire Hospitals NHS Trust", "RWD", NHS_TRUST, Region.MIDLANDS),
+]
+
+# Fictional GP practices and care homes, regulated by CQC alone.
+OTHER_PROVIDERS = [
+    ("Riverside Medical Practice (demo)", "Y90001", OrganisationKind.GP_PRACTICE, Region.LONDON),
+    ("Hill Top Surgery (demo)", "Y90002", OrganisationKind.GP_PRACTICE, Region.SOUTH_WEST),
+    ("Meadowbank Care Home (demo)", "VDM01", OrganisationKind.ADULT_SOCIAL_CARE, Region.NORTH_WEST),
+    ("Oakwood House Nursing Home (demo)", "VDM02", OrganisationKind.ADULT_SOCIAL_CARE, Region.MIDLANDS),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    ods_code: str
+    role: Role
+
+
+DEMO_USERS = [
+    DemoUser("inspector@cqc.example", "Ifeoma Inspector", "CQC", Role.INSPECTOR),
+    DemoUser("decision.maker@cqc.example", "Dev Decision-Maker", "CQC", Role.REGULATOR_DECISION_MAKER),
+    DemoUser("oversight.lead@monitor.example", "Olu Oversight", "MON", Role.OVERSIGHT_LEAD),
+    DemoUser("trust.manager@basildon.example", "Tomasz Manager", "RDD", Role.TRUST_MANAGER),
+    DemoUser("sign.off@basildon.example", "Sam Sign-off", "RDD", Role.TRUST_SIGN_OFF_OFFICER),
+    DemoUser("communications@cqc.example", "Chloe Communications", "CQC", Role.COMMUNICATIONS_OFFICER),
+    DemoUser("family.liaison@basildon.example", "Faith Liaison", "RDD", Role.FAMILY_LIAISON_OFFICER),
+    DemoUser("review.chair@nhs-england.example", "Rosa Chair", "X24", Role.REVIEW_CHAIR),
+    DemoUser("expert.reviewer@nhs-england.example", "Eli Reviewer", "X24", Role.EXPERT_REVIEWER),
+    DemoUser("national.oversight@nhs-england.example", "Nia National", "X24", Role.NATIONAL_OVERSIGHT),
+    DemoUser("administrator@nhs-england.example", "Ada Administrator", "X24", Role.ADMINISTRATOR),
+    DemoUser("trust.manager@medway.example", "Morgan Medway", "RPA", Role.TRUST_MANAGER),
+]
+
+
+def _organisation(name: str, ods_code: str, kind: str, region: str, oversight_body: Organisation | None = None) -> Organisation:
+    existing = Organisation.objects.filter(ods_code=ods_code).first()
+    if existing is not None:
+        return existing
+    return accounts.organisation_create(
+        actor=None, name=name, ods_code=ods_code, kind=kind, region=region, oversight_body=oversight_body
+    )
+
+
+def _demo_second_factor(user: User) -> None:
+    """A confirmed authenticator app (so sign-in asks for a code) and the printed backup codes."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    backup, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes", defaults={"confirmed": True})
+    unused = set(backup.token_set.values_list("token", flat=True))
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=backup, token=code) for code in DEMO_BACKUP_CODES if code not in unused]
+    )
+
+
+@transaction.atomic
+def seed_demo() -> list[DemoUser]:
+    """Creates whatever demo data is missing; running it again changes nothing but fresh backup codes."""
+    bodies = {code: _organisation(name, code, kind, Region.NATIONAL) for name, code, kind in NATIONAL_BODIES}
+    for name, code, kind, region in KEOGH_TRUSTS:
+        _organisation(name, code, kind, region, bodies["MON"] if kind == FT else bodies["TDA"])
+    for name, code, kind, region in OTHER_PROVIDERS:
+        _organisation(name, code, kind, region)
+    for demo in DEMO_USERS:
+        user = User.objects.filter(email=demo.email).first() or accounts.user_create(
+            actor=None, email=demo.email, full_name=demo.full_name, password=DEMO_PASSWORD
+        )
+        accounts.membership_create(
+            actor=None, user=user, organisation=Organisation.objects.get(ods_code=demo.ods_code), role=demo.role
+        )
+        _demo_second_factor(user)
+    return DEMO_USERS

@@ -1,0 +1,24 @@
+"""Celery tasks of the regime. Each is an adapter: it takes ids, calls a service, and is safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+HEARTBEAT_CACHE_KEY = "celery:heartbeat"
+
+
+@shared_task(name="failure_regime.tasks.heartbeat")
+def heartbeat() -> str:
+    """Beat runs this on a schedule; /healthz and operators read when the scheduler last ran."""
+    now = timezone.now().isoformat()
+    cache.set(HEARTBEAT_CACHE_KEY, now, timeout=None)
+    return now
+
+
+@shared_task(name="failure_regime.tasks.echo")
+def echo(token: str) -> str:
+    """Writes ``token`` to the shared cache: proof that a message went through the broker and back."""
+    cache.set(f"celery:echo:{token}", token, timeout=300)
+    return token

@@ -1,0 +1,38 @@
+"""Root URLs: the only module, with the settings, that knows every app."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from django_otp.admin import OTPAdminSite
+
+from failure_regime.views import health, public
+
+admin.site.__class__ = OTPAdminSite
+admin.site.site_header = "Single failure regime administration"
+admin.site.login = RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)  # type: ignore[method-assign]
+
+public_patterns = (
+    [
+        path("", public.home, name="home"),
+        path("accessibility/", public.accessibility, name="accessibility"),
+    ],
+    "public",
+)
+
+api_patterns = [
+    path("", include("accounts.api.urls")),
+]
+
+urlpatterns = [
+    path("", include(public_patterns)),
+    path("", include("accounts.urls")),
+    path("healthz", health.healthz, name="healthz"),
+    path("api/v1/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "failure_regime.views.public.page_not_found"
+handler500 = "failure_regime.views.public.server_error"

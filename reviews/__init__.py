@@ -1,0 +1,1 @@
+"""Independent leads, expert recruitment and case-note review."""

@@ -1,0 +1,118 @@
+"""Shared fixtures: the named people every test speaks of, and clients signed in as them.
+
+- ``regulator``: a CQC decision-maker.
+- ``oversight_lead``: of Monitor, which oversees ``provider``.
+- ``trust_manager``: a manager at ``provider``; ``other_trust_manager`` works at ``other_provider``.
+- ``reviewer``: an expert reviewer; ``national``: national oversight at NHS England.
+- the public: the plain ``client`` fixture, not signed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.test import APIClient
+
+from accounts.models import Organisation, OrganisationKind, Region, Role, User
+from tests.factories import OrganisationFactory, member
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def cqc(db: None) -> Organisation:
+    return OrganisationFactory(name="Care Quality Commission", ods_code="CQC", kind=OrganisationKind.REGULATOR,
+                               region=Region.NATIONAL)
+
+
+@pytest.fixture
+def monitor(db: None) -> Organisation:
+    return OrganisationFactory(name="Monitor", ods_code="MON", kind=OrganisationKind.OVERSIGHT_BODY,
+                               region=Region.NATIONAL)
+
+
+@pytest.fixture
+def nhs_england(db: None) -> Organisation:
+    return OrganisationFactory(name="NHS England", ods_code="X24", kind=OrganisationKind.OVERSIGHT_BODY,
+                               region=Region.NATIONAL)
+
+
+@pytest.fixture
+def provider(monitor: Organisation) -> Organisation:
+    return OrganisationFactory(name="Mid Shire Hospitals NHS Foundation Trust", ods_code="RXX",
+                               kind=OrganisationKind.FOUNDATION_TRUST, oversight_body=monitor)
+
+
+@pytest.fixture
+def other_provider(db: None) -> Organisation:
+    return OrganisationFactory(name="Far Shire NHS Trust", ods_code="RYY", kind=OrganisationKind.NHS_TRUST)
+
+
+@pytest.fixture
+def regulator(cqc: Organisation) -> User:
+    return member(cqc, Role.REGULATOR_DECISION_MAKER, full_name="Rita Regulator")
+
+
+@pytest.fixture
+def oversight_lead(monitor: Organisation) -> User:
+    return member(monitor, Role.OVERSIGHT_LEAD, full_name="Oscar Oversight")
+
+
+@pytest.fixture
+def trust_manager(provider: Organisation) -> User:
+    return member(provider, Role.TRUST_MANAGER, full_name="Tara Trust")
+
+
+@pytest.fixture
+def other_trust_manager(other_provider: Organisation) -> User:
+    return member(other_provider, Role.TRUST_MANAGER, full_name="Otto Other")
+
+
+@pytest.fixture
+def reviewer(nhs_england: Organisation) -> User:
+    return member(nhs_england, Role.EXPERT_REVIEWER, full_name="Rae Reviewer")
+
+
+@pytest.fixture
+def national(nhs_england: Organisation) -> User:
+    return member(nhs_england, Role.NATIONAL_OVERSIGHT, full_name="Nia National")
+
+
+def sign_in(client: Client, user: User) -> Client:
+    """Signs ``user`` in on ``client`` as if they had entered their password and security code."""
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="Authenticator app", confirmed=True
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for(db: None) -> Callable[[User], Client]:
+    """``client_for(user)``: a browser client signed in with both factors."""
+    return lambda user: sign_in(Client(), user)
+
+
+@pytest.fixture
+def api_client_for(db: None) -> Callable[[User], APIClient]:
+    """``api_client_for(user)``: an API client authenticated with the user's token."""
+
+    def make(user: User) -> APIClient:
+        from rest_framework.authtoken.models import Token
+
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        return api
+
+    return make
