@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.models import Organisation, OrganisationKind, Region
 
 
 class OrganisationFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Name or ODS code", method="search")
-    kind = django_filters.ChoiceFilter(label="Kind", choices=OrganisationKind.choices)
-    region = django_filters.ChoiceFilter(label="Region", choices=Region.choices)
+    q = django_filters.CharFilter(
+        label="Name or ODS code", method="search", widget=forms.TextInput(attrs={"class": "nhsuk-input--width-20"})
+    )
+    kind = django_filters.ChoiceFilter(label="Kind", choices=OrganisationKind.choices, empty_label="Any kind")
+    region = django_filters.ChoiceFilter(label="Region", choices=Region.choices, empty_label="Any region")
 
     class Meta:
         model = Organisation

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.authentication import SessionScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 
@@ -17,3 +18,10 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if not getattr(request._request.user, "is_verified", lambda: False)():
             return None
         return user, None
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """Documents the verified session in the OpenAPI schema like Django REST framework's own."""
+
+    target_class = VerifiedSessionAuthentication
+    name = "cookieAuth"

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import AuditEvent, Organisation, OrganisationKind, Role, User
+from failure_regime.demo import DEMO_BACKUP_CODES, DEMO_PASSWORD, DEMO_USERS, seed_demo
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_creates_one_demo_user_for_every_role() -> None:
+    seed_demo()
+    roles = {m.role for u in DEMO_USERS for m in User.objects.get(email=u.email).memberships.all()}
+    assert roles == set(Role)
+
+
+def test_running_it_twice_changes_nothing() -> None:
+    seed_demo()
+    counts = (Organisation.objects.count(), User.objects.count(), AuditEvent.objects.count())
+    seed_demo()
+    assert (Organisation.objects.count(), User.objects.count(), AuditEvent.objects.count()) == counts
+
+
+@pytest.mark.parametrize(
+    ("ods_code", "kind", "oversight_body"),
+    [("RDD", OrganisationKind.FOUNDATION_TRUST, "Monitor"),
+     ("RXQ", OrganisationKind.NHS_TRUST, "NHS Trust Development Authority"),
+     ("RWD", OrganisationKind.NHS_TRUST, "NHS Trust Development Authority"),
+     ("RK5", OrganisationKind.FOUNDATION_TRUST, "Monitor")],
+)
+def test_the_keogh_trusts_answer_to_the_right_oversight_body(ods_code: str, kind: str, oversight_body: str) -> None:
+    seed_demo()
+    trust = Organisation.objects.get(ods_code=ods_code)
+    assert (trust.kind, trust.oversight_body.name) == (kind, oversight_body)
+
+
+def test_there_are_fourteen_keogh_trusts() -> None:
+    seed_demo()
+    assert Organisation.objects.filter(kind__in=[OrganisationKind.FOUNDATION_TRUST, OrganisationKind.NHS_TRUST]).count() == 14
+
+
+def test_a_demo_user_signs_in_with_a_backup_code() -> None:
+    seed_demo()
+    client = Client()
+    client.post(reverse("accounts:sign-in"), {"username": DEMO_USERS[0].email, "password": DEMO_PASSWORD})
+    client.post(reverse("accounts:two-factor"), {"token": DEMO_BACKUP_CODES[0]})
+    assert client.get(reverse("accounts:staff-home")).status_code == 200
