@@ -13,13 +13,14 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 from django_otp import user_has_device
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 PUBLIC = "public"
 STAFF = "staff"
@@ -32,7 +33,7 @@ def public(view: View) -> View:
 
 def signed_in_with_password(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
@@ -43,15 +44,14 @@ def signed_in_with_password(view: View) -> View:
 
 def staff(view: View) -> View:
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not user.is_verified():  # type: ignore[union-attr]
+        if not user.is_verified():  # type: ignore[attr-defined]
             target = "accounts:two-factor" if user_has_device(user) else "accounts:two-factor-set-up"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)
 
     wrapper.access = STAFF  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
-

@@ -21,8 +21,12 @@ class UserAdmin(admin.ModelAdmin):
         if change:
             obj.save(update_fields=["full_name", "job_title", "is_active"])
             return
-        created = services.user_create(actor=request.user, email=obj.email, full_name=obj.full_name,  # type: ignore[arg-type]
-                                       job_title=obj.job_title)
+        created = services.user_create(
+            actor=request.user,  # type: ignore[arg-type]
+            email=obj.email,
+            full_name=obj.full_name,
+            job_title=obj.job_title,
+        )
         obj.pk = created.pk
 
 
@@ -39,11 +43,18 @@ class OrganisationAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Organisation, form: Any, change: bool) -> None:
         actor: User = request.user  # type: ignore[assignment]
         if change:
-            services.organisation_update(actor=actor, organisation=obj, name=obj.name, region=obj.region,
-                                         oversight_body=obj.oversight_body)
+            services.organisation_update(
+                actor=actor, organisation=obj, name=obj.name, region=obj.region, oversight_body=obj.oversight_body
+            )
             return
-        created = services.organisation_create(actor=actor, name=obj.name, ods_code=obj.ods_code, kind=obj.kind,
-                                               region=obj.region, oversight_body=obj.oversight_body)
+        created = services.organisation_create(
+            actor=actor,
+            name=obj.name,
+            ods_code=obj.ods_code,
+            kind=obj.kind,
+            region=obj.region,
+            oversight_body=obj.oversight_body,
+        )
         obj.pk = created.pk
 
 
@@ -58,8 +69,12 @@ class MembershipAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
-        created = services.membership_create(actor=request.user, user=obj.user,  # type: ignore[arg-type]
-                                             organisation=obj.organisation, role=obj.role)
+        created = services.membership_create(
+            actor=request.user,  # type: ignore[arg-type]
+            user=obj.user,
+            organisation=obj.organisation,
+            role=obj.role,
+        )
         obj.pk = created.pk
 
     def delete_model(self, request: HttpRequest, obj: Membership) -> None:

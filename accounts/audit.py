@@ -36,12 +36,13 @@ class AccountsVerb(StrEnum):
     MEMBERSHIP_CREATED = "membership.created"
     MEMBERSHIP_DELETED = "membership.deleted"
     SECOND_FACTOR_SET_UP = "second_factor.set_up"
-    API_TOKEN_ISSUED = "api_token.issued"
+    API_TOKEN_ISSUED = "api_token.issued"  # noqa: S105 - a verb, not a secret
 
 
 def _normalise(data: dict[str, Any] | None) -> dict[str, Any]:
     """Returns ``data`` exactly as it reads back from a JSON column, so that hashes can be recomputed."""
-    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    normalised: dict[str, Any] = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    return normalised
 
 
 def _event_hash(event: AuditEvent) -> str:

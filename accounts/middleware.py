@@ -61,7 +61,10 @@ class SessionTimeoutMiddleware:
             now = timezone.now()
             signed_in_at = datetime.fromisoformat(request.session[SIGNED_IN_AT])
             last_seen_at = datetime.fromisoformat(request.session.get(LAST_SEEN_AT, request.session[SIGNED_IN_AT]))
-            if now - signed_in_at > settings.SESSION_ABSOLUTE_TIMEOUT or now - last_seen_at > settings.SESSION_IDLE_TIMEOUT:
+            if (
+                now - signed_in_at > settings.SESSION_ABSOLUTE_TIMEOUT
+                or now - last_seen_at > settings.SESSION_IDLE_TIMEOUT
+            ):
                 logout(request)
                 messages.info(request, "You were signed out to keep the service secure. Sign in again to carry on.")
             elif (now - last_seen_at).total_seconds() >= _LAST_SEEN_RESOLUTION_SECONDS:

@@ -51,9 +51,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(max_length=150)
     job_title = models.CharField(max_length=150, blank=True)
     is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(
-        default=False, help_text="Can use the administration site (administrators only)."
-    )
+    is_staff = models.BooleanField(default=False, help_text="Can use the administration site (administrators only).")
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -121,9 +119,7 @@ class Organisation(models.Model):
     """A regulator, an oversight body, a provider of care or a commissioner, known by its ODS code."""
 
     name = models.CharField(max_length=200)
-    ods_code = models.CharField(
-        "ODS code", max_length=6, unique=True, validators=[ods_code_validator]
-    )
+    ods_code = models.CharField("ODS code", max_length=6, unique=True, validators=[ods_code_validator])
     kind = models.CharField(max_length=32, choices=OrganisationKind.choices)
     region = models.CharField(max_length=32, choices=Region.choices, default=Region.NATIONAL)
     oversight_body = models.ForeignKey(
@@ -225,9 +221,7 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
         """Events whose target or scope is ``obj`` (an object's own events and those of its parts)."""
         content_type = ContentType.objects.get_for_model(obj)
         key = str(obj.pk)
-        return self.filter(
-            Q(target_type=content_type, target_id=key) | Q(scope_type=content_type, scope_id=key)
-        )
+        return self.filter(Q(target_type=content_type, target_id=key) | Q(scope_type=content_type, scope_id=key))
 
 
 class AuditEvent(models.Model):
@@ -239,9 +233,7 @@ class AuditEvent(models.Model):
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     occurred_at = models.DateTimeField(editable=False)
-    actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
-    )
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False)
     actor_label = models.CharField(max_length=254, editable=False, help_text="Who acted, as shown then.")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False

@@ -10,8 +10,8 @@ from typing import Any
 
 from django import forms
 from django.forms.boundfield import BoundField
-from django.forms.widgets import Input
 from django.forms.renderers import TemplatesSetting
+from django.forms.widgets import Input
 
 _WIDGET_CLASSES: list[tuple[type[forms.Widget], str]] = [
     (forms.Textarea, "nhsuk-textarea"),
@@ -32,17 +32,16 @@ class NHSBoundField(BoundField):
             return attrs
         for widget_class, css_class in _WIDGET_CLASSES:
             if isinstance(widget, widget_class):
-                classes = [css_class, attrs.get("class", "")]
+                classes = [css_class, str(attrs.get("class", ""))]
                 if self.errors and not isinstance(widget, forms.CheckboxInput):
                     classes.append(f"{css_class.split('__')[0]}--error")
                 attrs["class"] = " ".join(c for c in classes if c)
                 break
-        described_by = [attrs.get("aria-describedby", "")]
+        described_by = [str(attrs.get("aria-describedby", ""))]
         if self.errors:
             described_by.append(f"{self.auto_id}_error")
-        attrs["aria-describedby"] = " ".join(d for d in described_by if d) or None
-        if attrs["aria-describedby"] is None:
-            del attrs["aria-describedby"]
+        if any(described_by):
+            attrs["aria-describedby"] = " ".join(d for d in described_by if d)
         return attrs
 
     @property

@@ -44,4 +44,3 @@ def user_has_role(*, user: User, role: Role, organisation: Organisation | None =
 def audit_events_visible(*, user: User, organisation: Organisation) -> bool:
     """Whether the user may read an organisation's audit trail: its members and national oversight."""
     return user.has_perm("accounts.view_auditevent") or user.memberships.filter(organisation=organisation).exists()
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from guardian.shortcuts import assign_perm, remove_perm
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from guardian.shortcuts import assign_perm, remove_perm
 from rest_framework.authtoken.models import Token
 
 from accounts import roles
@@ -64,8 +64,13 @@ def organisation_create(
         actor=actor,
         verb=AccountsVerb.ORGANISATION_CREATED,
         target=organisation,
-        after={"name": organisation.name, "ods_code": ods_code, "kind": kind, "region": region,
-               "oversight_body": oversight_body.ods_code if oversight_body else None},
+        after={
+            "name": organisation.name,
+            "ods_code": ods_code,
+            "kind": kind,
+            "region": region,
+            "oversight_body": oversight_body.ods_code if oversight_body else None,
+        },
     )
     return organisation
 
@@ -77,8 +82,11 @@ def organisation_update(
     """Renames or moves an organisation, or changes its oversight body (and who may therefore see it)."""
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     _validate_oversight_body(kind=organisation.kind, oversight_body=oversight_body)
-    before = {"name": organisation.name, "region": organisation.region,
-              "oversight_body": organisation.oversight_body.ods_code if organisation.oversight_body else None}
+    before = {
+        "name": organisation.name,
+        "region": organisation.region,
+        "oversight_body": organisation.oversight_body.ods_code if organisation.oversight_body else None,
+    }
     if organisation.oversight_body != oversight_body:
         if organisation.oversight_body is not None:
             remove_perm("accounts.view_organisation", organisation.oversight_body.group, organisation)
@@ -87,18 +95,25 @@ def organisation_update(
     organisation.name, organisation.region, organisation.oversight_body = name.strip(), region, oversight_body
     organisation.full_clean(exclude=["group"])
     organisation.save()
-    after = {"name": organisation.name, "region": region,
-             "oversight_body": oversight_body.ods_code if oversight_body else None}
+    after = {
+        "name": organisation.name,
+        "region": region,
+        "oversight_body": oversight_body.ods_code if oversight_body else None,
+    }
     audit_record(actor=actor, verb=AccountsVerb.ORGANISATION_UPDATED, target=organisation, before=before, after=after)
     return organisation
 
 
 @transaction.atomic
-def user_create(*, actor: User | None, email: str, full_name: str, password: str | None = None,
-                job_title: str = "") -> User:
+def user_create(
+    *, actor: User | None, email: str, full_name: str, password: str | None = None, job_title: str = ""
+) -> User:
     """Creates an account. Without a password the person sets one through the password reset e-mail."""
-    user = User(email=User.objects.normalize_email(email).strip().lower(), full_name=full_name.strip(),
-                job_title=job_title.strip())
+    user = User(
+        email=User.objects.normalize_email(email).strip().lower(),
+        full_name=full_name.strip(),
+        job_title=job_title.strip(),
+    )
     user.full_clean(exclude=["password"])
     if password:
         user.set_password(password)
@@ -133,8 +148,14 @@ def membership_create(*, actor: User | None, user: User, organisation: Organisat
     membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
     if created:
         _sync_user_groups(user)
-        audit_record(actor=actor, verb=AccountsVerb.MEMBERSHIP_CREATED, target=membership,
-                     organisation=organisation, scope=organisation, after={"user": user.email, "role": role})
+        audit_record(
+            actor=actor,
+            verb=AccountsVerb.MEMBERSHIP_CREATED,
+            target=membership,
+            organisation=organisation,
+            scope=organisation,
+            after={"user": user.email, "role": role},
+        )
     return membership
 
 
@@ -143,8 +164,14 @@ def membership_delete(*, actor: User | None, membership: Membership) -> None:
     """Takes a role away; the user loses what it granted at once."""
     user, organisation = membership.user, membership.organisation
     before = {"user": user.email, "role": membership.role}
-    audit_record(actor=actor, verb=AccountsVerb.MEMBERSHIP_DELETED, target=membership,
-                 organisation=organisation, scope=organisation, before=before)
+    audit_record(
+        actor=actor,
+        verb=AccountsVerb.MEMBERSHIP_DELETED,
+        target=membership,
+        organisation=organisation,
+        scope=organisation,
+        before=before,
+    )
     membership.delete()
     _sync_user_groups(user)
 

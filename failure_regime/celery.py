@@ -21,4 +21,3 @@ def _create_broker_folders(sender: Celery, **kwargs: object) -> None:
     for folder in (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}).values():
         if isinstance(folder, str):
             Path(folder).mkdir(parents=True, exist_ok=True)
-

@@ -77,7 +77,9 @@ DEMO_USERS = [
 ]
 
 
-def _organisation(name: str, ods_code: str, kind: str, region: str, oversight_body: Organisation | None = None) -> Organisation:
+def _organisation(
+    name: str, ods_code: str, kind: str, region: str, oversight_body: Organisation | None = None
+) -> Organisation:
     existing = Organisation.objects.filter(ods_code=ods_code).first()
     if existing is not None:
         return existing

@@ -3,14 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from django_otp.admin import OTPAdminSite
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from failure_regime.views import health, public
 
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Single failure regime administration"
-admin.site.login = RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)  # type: ignore[method-assign]
+admin.site.login = RedirectView.as_view(pattern_name="accounts:sign-in", query_string=True)  # type: ignore[method-assign, assignment]
 
 public_patterns = (
     [

@@ -31,31 +31,38 @@ def _fresh_cache(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture
 def cqc(db: None) -> Organisation:
-    return OrganisationFactory(name="Care Quality Commission", ods_code="CQC", kind=OrganisationKind.REGULATOR,
-                               region=Region.NATIONAL)
+    return OrganisationFactory.create(
+        name="Care Quality Commission", ods_code="CQC", kind=OrganisationKind.REGULATOR, region=Region.NATIONAL
+    )
 
 
 @pytest.fixture
 def monitor(db: None) -> Organisation:
-    return OrganisationFactory(name="Monitor", ods_code="MON", kind=OrganisationKind.OVERSIGHT_BODY,
-                               region=Region.NATIONAL)
+    return OrganisationFactory.create(
+        name="Monitor", ods_code="MON", kind=OrganisationKind.OVERSIGHT_BODY, region=Region.NATIONAL
+    )
 
 
 @pytest.fixture
 def nhs_england(db: None) -> Organisation:
-    return OrganisationFactory(name="NHS England", ods_code="X24", kind=OrganisationKind.OVERSIGHT_BODY,
-                               region=Region.NATIONAL)
+    return OrganisationFactory.create(
+        name="NHS England", ods_code="X24", kind=OrganisationKind.OVERSIGHT_BODY, region=Region.NATIONAL
+    )
 
 
 @pytest.fixture
 def provider(monitor: Organisation) -> Organisation:
-    return OrganisationFactory(name="Mid Shire Hospitals NHS Foundation Trust", ods_code="RXX",
-                               kind=OrganisationKind.FOUNDATION_TRUST, oversight_body=monitor)
+    return OrganisationFactory.create(
+        name="Mid Shire Hospitals NHS Foundation Trust",
+        ods_code="RXX",
+        kind=OrganisationKind.FOUNDATION_TRUST,
+        oversight_body=monitor,
+    )
 
 
 @pytest.fixture
 def other_provider(db: None) -> Organisation:
-    return OrganisationFactory(name="Far Shire NHS Trust", ods_code="RYY", kind=OrganisationKind.NHS_TRUST)
+    return OrganisationFactory.create(name="Far Shire NHS Trust", ods_code="RYY", kind=OrganisationKind.NHS_TRUST)
 
 
 @pytest.fixture

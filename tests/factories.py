@@ -13,7 +13,7 @@ from accounts.models import Organisation, OrganisationKind, Region, User
 PASSWORD = "correct-horse-battery-staple"
 
 
-class OrganisationFactory(factory.Factory):
+class OrganisationFactory(factory.Factory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -28,7 +28,7 @@ class OrganisationFactory(factory.Factory):
         return services.organisation_create(actor=None, **kwargs)
 
 
-class UserFactory(factory.Factory):
+class UserFactory(factory.Factory[User]):
     class Meta:
         model = User
 
@@ -42,7 +42,7 @@ class UserFactory(factory.Factory):
 
 def member(organisation: Organisation, role: str, **user_fields: Any) -> User:
     """A new user holding ``role`` in ``organisation``, with a confirmed authenticator app."""
-    user = UserFactory(**user_fields)
+    user = UserFactory.create(**user_fields)
     services.membership_create(actor=None, user=user, organisation=organisation, role=role)
     TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     return user

@@ -23,5 +23,5 @@ class VerifiedSessionAuthentication(SessionAuthentication):
 class VerifiedSessionScheme(SessionScheme):
     """Documents the verified session in the OpenAPI schema like Django REST framework's own."""
 
-    target_class = VerifiedSessionAuthentication
+    target_class = "accounts.api.authentication.VerifiedSessionAuthentication"
     name = "cookieAuth"

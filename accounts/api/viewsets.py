@@ -33,5 +33,5 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         user = User.objects.prefetch_related(
             Prefetch("memberships", queryset=Membership.objects.select_related("organisation"))
-        ).get(pk=request.user.pk)
+        ).get(pk=request.user.pk or 0)
         return Response(MeSerializer(user).data)

@@ -9,9 +9,9 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -36,7 +36,7 @@ class SignInView(auth_views.LoginView):
     template_name = "accounts/public/sign_in.html"
     redirect_authenticated_user = False
 
-    def form_valid(self, form: SignInForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         super().form_valid(form)
         user = form.get_user()
         step = "accounts:two-factor" if user_has_device(user) else "accounts:two-factor-set-up"
@@ -109,7 +109,9 @@ password_reset = public(
         success_url="/sign-in/password-reset/sent/",
     )
 )
-password_reset_sent = public(auth_views.PasswordResetDoneView.as_view(template_name="accounts/public/password_reset_sent.html"))
+password_reset_sent = public(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/public/password_reset_sent.html")
+)
 password_reset_confirm = public(
     auth_views.PasswordResetConfirmView.as_view(
         template_name="accounts/public/password_reset_confirm.html", success_url="/sign-in/password-reset/complete/"

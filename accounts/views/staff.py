@@ -64,5 +64,3 @@ def api_token(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/staff/api_token.html", {"new_key": token.key, "has_token": True})
     has_token = Token.objects.filter(user=user).exists()
     return render(request, "accounts/staff/api_token.html", {"has_token": has_token})
-
-

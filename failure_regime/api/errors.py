@@ -1,6 +1,6 @@
 """One error body for every API error:
 
-    {"status": 400, "code": "invalid", "detail": "Check the fields and try again.", "errors": {"field": ["..."]}}
+{"status": 400, "code": "invalid", "detail": "Check the fields and try again.", "errors": {"field": ["..."]}}
 """
 
 from __future__ import annotations

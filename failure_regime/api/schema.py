@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["status", "code", "detail", "errors"],

@@ -18,26 +18,38 @@ ORGANISATIONS = "/api/v1/organisations/"
 def test_the_public_is_told_to_authenticate(client: Client) -> None:
     response = client.get(ORGANISATIONS)
     assert response.status_code == 401
-    assert response.json() == {"status": 401, "code": "not_authenticated",
-                               "detail": "Authentication credentials were not provided.", "errors": {}}
+    assert response.json() == {
+        "status": 401,
+        "code": "not_authenticated",
+        "detail": "Authentication credentials were not provided.",
+        "errors": {},
+    }
 
 
-def test_a_token_lists_what_the_user_may_see(api_client_for: ApiClientFor, trust_manager: User,
-                                             provider: Organisation, other_provider: Organisation) -> None:
+def test_a_token_lists_what_the_user_may_see(
+    api_client_for: ApiClientFor, trust_manager: User, provider: Organisation, other_provider: Organisation
+) -> None:
     response = api_client_for(trust_manager).get(ORGANISATIONS)
     assert [o["ods_code"] for o in response.json()["results"]] == [provider.ods_code]
 
 
-def test_another_trust_is_not_found(api_client_for: ApiClientFor, trust_manager: User,
-                                    other_provider: Organisation) -> None:
+def test_another_trust_is_not_found(
+    api_client_for: ApiClientFor, trust_manager: User, other_provider: Organisation
+) -> None:
     response = api_client_for(trust_manager).get(f"{ORGANISATIONS}{other_provider.pk}/")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
 
 
-def test_list_and_detail_agree_for_every_persona(api_client_for: ApiClientFor, regulator: User, oversight_lead: User,
-                                                 trust_manager: User, other_trust_manager: User, reviewer: User,
-                                                 national: User) -> None:
+def test_list_and_detail_agree_for_every_persona(
+    api_client_for: ApiClientFor,
+    regulator: User,
+    oversight_lead: User,
+    trust_manager: User,
+    other_trust_manager: User,
+    reviewer: User,
+    national: User,
+) -> None:
     everyone = Organisation.objects.all()
     for user in (regulator, oversight_lead, trust_manager, other_trust_manager, reviewer, national):
         api = api_client_for(user)
@@ -74,9 +86,17 @@ def test_a_nul_byte_is_a_field_error_not_a_crash(api_client_for: ApiClientFor, n
 
 def test_me_shows_my_roles(api_client_for: ApiClientFor, trust_manager: User, provider: Organisation) -> None:
     body = api_client_for(trust_manager).get("/api/v1/me/").json()
-    assert body["memberships"] == [{"organisation": {"id": provider.pk, "name": provider.name,
-                                                     "ods_code": provider.ods_code, "kind": provider.kind},
-                                    "role": "trust_manager"}]
+    assert body["memberships"] == [
+        {
+            "organisation": {
+                "id": provider.pk,
+                "name": provider.name,
+                "ods_code": provider.ods_code,
+                "kind": provider.kind,
+            },
+            "role": "trust_manager",
+        }
+    ]
 
 
 def test_an_unknown_api_address_answers_in_json(api_client_for: ApiClientFor, trust_manager: User) -> None:
@@ -85,8 +105,9 @@ def test_an_unknown_api_address_answers_in_json(api_client_for: ApiClientFor, tr
 
 
 @pytest.mark.parametrize("rows", [3, 300])
-def test_the_organisation_list_keeps_to_a_query_budget(api_client_for: ApiClientFor, national: User, rows: int,
-                                                       django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_organisation_list_keeps_to_a_query_budget(
+    api_client_for: ApiClientFor, national: User, rows: int, django_assert_max_num_queries
+) -> None:
     OrganisationFactory.create_batch(rows)
     api = api_client_for(national)
     with django_assert_max_num_queries(6):

@@ -16,17 +16,30 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def events(provider: Organisation, regulator: User) -> list[AuditEvent]:
     return [
-        audit_record(actor=regulator, verb=AccountsVerb.ORGANISATION_UPDATED, target=provider,
-                     before={"name": "Old"}, after={"name": f"New {n}"})
+        audit_record(
+            actor=regulator,
+            verb=AccountsVerb.ORGANISATION_UPDATED,
+            target=provider,
+            before={"name": "Old"},
+            after={"name": f"New {n}"},
+        )
         for n in range(3)
     ]
 
 
 def test_it_records_who_what_and_from_what_to_what(provider: Organisation, regulator: User) -> None:
-    event = audit_record(actor=regulator, verb=AccountsVerb.ORGANISATION_UPDATED, target=provider,
-                         before={"name": "Old"}, after={"name": "New"})
-    assert (event.actor, event.organisation, event.verb) == (regulator, regulator.memberships.get().organisation,
-                                                              "organisation.updated")
+    event = audit_record(
+        actor=regulator,
+        verb=AccountsVerb.ORGANISATION_UPDATED,
+        target=provider,
+        before={"name": "Old"},
+        after={"name": "New"},
+    )
+    assert (event.actor, event.organisation, event.verb) == (
+        regulator,
+        regulator.memberships.get().organisation,
+        "organisation.updated",
+    )
     assert (event.before, event.after, event.target_id) == ({"name": "Old"}, {"name": "New"}, str(provider.pk))
 
 

@@ -14,21 +14,21 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_upper_cases_and_validates_the_ods_code() -> None:
-    organisation = OrganisationFactory(ods_code=" rxl ")
+    organisation = OrganisationFactory.create(ods_code=" rxl ")
     assert organisation.ods_code == "RXL"
 
 
 @pytest.mark.parametrize("code", ["R", "RX-L", "TOOLONGCODE", ""])
 def test_it_refuses_a_malformed_ods_code(code: str) -> None:
     with pytest.raises(ValidationError) as error:
-        OrganisationFactory(ods_code=code)
+        OrganisationFactory.create(ods_code=code)
     assert "ods_code" in error.value.message_dict
 
 
 def test_it_refuses_a_duplicate_ods_code() -> None:
-    OrganisationFactory(ods_code="RXL")
+    OrganisationFactory.create(ods_code="RXL")
     with pytest.raises(ValidationError):
-        OrganisationFactory(ods_code="rxl")
+        OrganisationFactory.create(ods_code="rxl")
 
 
 def test_the_database_refuses_a_malformed_ods_code(provider: Organisation) -> None:
@@ -38,17 +38,17 @@ def test_the_database_refuses_a_malformed_ods_code(provider: Organisation) -> No
 
 def test_only_providers_have_an_oversight_body(monitor: Organisation) -> None:
     with pytest.raises(ValidationError) as error:
-        OrganisationFactory(kind=OrganisationKind.COMMISSIONER, oversight_body=monitor)
+        OrganisationFactory.create(kind=OrganisationKind.COMMISSIONER, oversight_body=monitor)
     assert error.value.message_dict["oversight_body"] == ["Only providers have an oversight body."]
 
 
 def test_the_oversight_body_must_be_one(provider: Organisation, other_provider: Organisation) -> None:
     with pytest.raises(ValidationError):
-        OrganisationFactory(oversight_body=other_provider)
+        OrganisationFactory.create(oversight_body=other_provider)
 
 
 def test_creating_an_organisation_is_audited() -> None:
-    organisation = OrganisationFactory(name="Audit Test Trust")
+    organisation = OrganisationFactory.create(name="Audit Test Trust")
     event = audit_events_for(obj=organisation).get()
     assert (event.verb, event.after["name"]) == ("organisation.created", "Audit Test Trust")
 
@@ -57,15 +57,17 @@ def test_members_see_their_organisation(trust_manager: User, provider: Organisat
     assert list(organisation_list_for_user(user=trust_manager)) == [provider]
 
 
-def test_the_oversight_body_sees_the_providers_it_oversees(oversight_lead: User, provider: Organisation,
-                                                           other_provider: Organisation) -> None:
+def test_the_oversight_body_sees_the_providers_it_oversees(
+    oversight_lead: User, provider: Organisation, other_provider: Organisation
+) -> None:
     assert set(organisation_list_for_user(user=oversight_lead)) == {provider.oversight_body, provider}
 
 
 def test_a_role_must_fit_the_kind_of_organisation(provider: Organisation) -> None:
     with pytest.raises(ValidationError) as error:
-        services.membership_create(actor=None, user=UserFactory(), organisation=provider,
-                                   role=Role.REGULATOR_DECISION_MAKER)
+        services.membership_create(
+            actor=None, user=UserFactory.create(), organisation=provider, role=Role.REGULATOR_DECISION_MAKER
+        )
     assert "role" in error.value.message_dict
 
 
@@ -86,19 +88,22 @@ def test_losing_a_membership_loses_the_access(trust_manager: User, provider: Org
 
 
 def test_an_administrator_can_use_the_admin_site(nhs_england: Organisation) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     services.membership_create(actor=None, user=user, organisation=nhs_england, role=Role.ADMINISTRATOR)
     assert User.objects.get(pk=user.pk).is_staff
 
 
-def test_national_oversight_sees_every_organisation(national: User, provider: Organisation,
-                                                    other_provider: Organisation) -> None:
+def test_national_oversight_sees_every_organisation(
+    national: User, provider: Organisation, other_provider: Organisation
+) -> None:
     assert organisation_list_for_user(user=national).count() == Organisation.objects.count()
 
 
-def test_an_organisation_change_moves_who_may_see_it(provider: Organisation, oversight_lead: User,
-                                                     nhs_england: Organisation) -> None:
-    services.organisation_update(actor=None, organisation=provider, name=provider.name, region=provider.region,
-                                 oversight_body=nhs_england)
+def test_an_organisation_change_moves_who_may_see_it(
+    provider: Organisation, oversight_lead: User, nhs_england: Organisation
+) -> None:
+    services.organisation_update(
+        actor=None, organisation=provider, name=provider.name, region=provider.region, oversight_body=nhs_england
+    )
     oversight_lead = User.objects.get(pk=oversight_lead.pk)
     assert provider not in organisation_list_for_user(user=oversight_lead)

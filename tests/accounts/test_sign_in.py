@@ -27,7 +27,7 @@ def current_code(device: TOTPDevice) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
-def enter_password(client: Client, email: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def enter_password(client: Client, email: str, password: str = PASSWORD):
     return client.post(SIGN_IN, {"username": email, "password": password})
 
 
@@ -72,13 +72,13 @@ def test_a_backup_code_works_only_once(trust_manager: User) -> None:
 
 
 def test_it_sends_a_new_user_to_set_up_the_second_factor(provider: Organisation) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     response = enter_password(Client(), user.email)
     assert response["Location"].startswith(SET_UP)
 
 
 def test_setting_up_the_app_confirms_it_and_shows_backup_codes(provider: Organisation) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     client = Client()
     enter_password(client, user.email)
     client.get(SET_UP)
@@ -90,7 +90,7 @@ def test_setting_up_the_app_confirms_it_and_shows_backup_codes(provider: Organis
 
 
 def test_setting_up_refuses_a_wrong_code(provider: Organisation) -> None:
-    user = UserFactory()
+    user = UserFactory.create()
     client = Client()
     enter_password(client, user.email)
     response = client.post(SET_UP, {"token": "123456"})
@@ -191,7 +191,8 @@ def test_it_does_not_follow_a_next_address_to_another_site(monitor: Organisation
     user = member(monitor, Role.OVERSIGHT_LEAD)
     client = Client()
     enter_password(client, user.email)
-    response = client.post(f"{TWO_FACTOR}?next=https://evil.example/",
-                           {"token": current_code(TOTPDevice.objects.get(user=user)),
-                            "next": "https://evil.example/"})
+    response = client.post(
+        f"{TWO_FACTOR}?next=https://evil.example/",
+        {"token": current_code(TOTPDevice.objects.get(user=user)), "next": "https://evil.example/"},
+    )
     assert response["Location"] == STAFF_HOME

@@ -23,14 +23,16 @@ def test_the_staff_home_refuses_the_public(client: Client) -> None:
     assert response["Location"].startswith(reverse("accounts:sign-in"))
 
 
-def test_the_organisation_list_shows_only_what_i_may_see(client_for: ClientFor, trust_manager: User,
-                                                          provider: Organisation, other_provider: Organisation) -> None:
+def test_the_organisation_list_shows_only_what_i_may_see(
+    client_for: ClientFor, trust_manager: User, provider: Organisation, other_provider: Organisation
+) -> None:
     page = client_for(trust_manager).get(reverse("accounts:organisation-list")).content.decode()
     assert provider.name in page and other_provider.name not in page
 
 
-def test_the_organisation_list_filters_by_kind(client_for: ClientFor, national: User, provider: Organisation,
-                                               other_provider: Organisation) -> None:
+def test_the_organisation_list_filters_by_kind(
+    client_for: ClientFor, national: User, provider: Organisation, other_provider: Organisation
+) -> None:
     response = client_for(national).get(reverse("accounts:organisation-list"), {"kind": "nhs_trust"})
     assert list(response.context["page"].object_list) == [other_provider]
 
@@ -46,32 +48,35 @@ def test_another_trust_is_not_found(client_for: ClientFor, trust_manager: User, 
     assert response.status_code == 404
 
 
-def test_members_see_who_else_is_a_member(client_for: ClientFor, trust_manager: User,
-                                          provider: Organisation) -> None:
+def test_members_see_who_else_is_a_member(client_for: ClientFor, trust_manager: User, provider: Organisation) -> None:
     response = client_for(trust_manager).get(reverse("accounts:organisation-detail", args=[provider.pk]))
     assert [m.user for m in response.context["members"]] == [trust_manager]
 
 
-def test_an_overseer_does_not_see_a_providers_members(client_for: ClientFor, oversight_lead: User,
-                                                      trust_manager: User, provider: Organisation) -> None:
+def test_an_overseer_does_not_see_a_providers_members(
+    client_for: ClientFor, oversight_lead: User, trust_manager: User, provider: Organisation
+) -> None:
     response = client_for(oversight_lead).get(reverse("accounts:organisation-detail", args=[provider.pk]))
     assert response.context["members"] is None
 
 
-def test_members_read_their_organisations_audit_trail(client_for: ClientFor, trust_manager: User,
-                                                      provider: Organisation) -> None:
+def test_members_read_their_organisations_audit_trail(
+    client_for: ClientFor, trust_manager: User, provider: Organisation
+) -> None:
     response = client_for(trust_manager).get(reverse("accounts:organisation-audit", args=[provider.pk]))
     assert [e.verb for e in response.context["page"].object_list] == ["membership.created", "organisation.created"]
 
 
-def test_an_overseer_may_not_read_a_providers_audit_trail(client_for: ClientFor, oversight_lead: User,
-                                                          provider: Organisation) -> None:
+def test_an_overseer_may_not_read_a_providers_audit_trail(
+    client_for: ClientFor, oversight_lead: User, provider: Organisation
+) -> None:
     response = client_for(oversight_lead).get(reverse("accounts:organisation-audit", args=[provider.pk]))
     assert response.status_code == 404
 
 
-def test_another_trusts_audit_trail_is_not_found(client_for: ClientFor, trust_manager: User,
-                                                 other_provider: Organisation) -> None:
+def test_another_trusts_audit_trail_is_not_found(
+    client_for: ClientFor, trust_manager: User, other_provider: Organisation
+) -> None:
     response = client_for(trust_manager).get(reverse("accounts:organisation-audit", args=[other_provider.pk]))
     assert response.status_code == 404
 
@@ -84,8 +89,9 @@ def test_a_new_api_token_is_shown_once(client_for: ClientFor, trust_manager: Use
     assert key in created.content.decode() and key not in later.content.decode()
 
 
-def test_the_organisation_list_keeps_to_a_query_budget(client_for: ClientFor, national: User,
-                                                       django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_organisation_list_keeps_to_a_query_budget(
+    client_for: ClientFor, national: User, django_assert_max_num_queries
+) -> None:
     from tests.factories import OrganisationFactory
 
     OrganisationFactory.create_batch(60)

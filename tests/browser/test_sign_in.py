@@ -17,8 +17,13 @@ def code_for(user: User) -> str:
     return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
 
 
-def test_a_manager_signs_in_with_the_second_factor(page: Page, live_server, axe: Accessibility,  # type: ignore[no-untyped-def]
-                                                   trust_manager: User, provider: Organisation) -> None:
+def test_a_manager_signs_in_with_the_second_factor(
+    page: Page,
+    live_server,
+    axe: Accessibility,
+    trust_manager: User,
+    provider: Organisation,
+) -> None:
     page.goto(live_server.url + "/")
     axe.check(page)
     page.get_by_role("link", name="Staff sign in").click()
@@ -43,8 +48,12 @@ def test_a_manager_signs_in_with_the_second_factor(page: Page, live_server, axe:
     axe.check(page)
 
 
-def test_a_wrong_password_shows_an_accessible_error(page: Page, live_server, axe: Accessibility,  # type: ignore[no-untyped-def]
-                                                    trust_manager: User) -> None:
+def test_a_wrong_password_shows_an_accessible_error(
+    page: Page,
+    live_server,
+    axe: Accessibility,
+    trust_manager: User,
+) -> None:
     page.goto(live_server.url + "/sign-in/")
     page.get_by_label("E-mail address").fill(trust_manager.email)
     page.get_by_label("Password").fill("not the password")
@@ -53,9 +62,13 @@ def test_a_wrong_password_shows_an_accessible_error(page: Page, live_server, axe
     axe.check(page)
 
 
-def test_a_new_user_sets_up_the_second_factor(page: Page, live_server, axe: Accessibility,  # type: ignore[no-untyped-def]
-                                              provider: Organisation) -> None:
-    user = UserFactory()
+def test_a_new_user_sets_up_the_second_factor(
+    page: Page,
+    live_server,
+    axe: Accessibility,
+    provider: Organisation,
+) -> None:
+    user = UserFactory.create()
     page.goto(live_server.url + "/sign-in/")
     page.get_by_label("E-mail address").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
@@ -69,13 +82,13 @@ def test_a_new_user_sets_up_the_second_factor(page: Page, live_server, axe: Acce
     axe.check(page)
 
 
-def test_public_pages_have_no_accessibility_violations(page: Page, live_server, axe: Accessibility) -> None:  # type: ignore[no-untyped-def]
+def test_public_pages_have_no_accessibility_violations(page: Page, live_server, axe: Accessibility) -> None:
     for path in ["/accessibility/", "/sign-in/password-reset/", "/no-such-page/"]:
         page.goto(live_server.url + path)
         axe.check(page)
 
 
-def test_pages_work_without_javascript(browser, live_server, trust_manager: User) -> None:  # type: ignore[no-untyped-def]
+def test_pages_work_without_javascript(browser, live_server, trust_manager: User) -> None:
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(live_server.url + "/sign-in/")

@@ -25,20 +25,26 @@ def test_running_it_twice_changes_nothing() -> None:
 
 @pytest.mark.parametrize(
     ("ods_code", "kind", "oversight_body"),
-    [("RDD", OrganisationKind.FOUNDATION_TRUST, "Monitor"),
-     ("RXQ", OrganisationKind.NHS_TRUST, "NHS Trust Development Authority"),
-     ("RWD", OrganisationKind.NHS_TRUST, "NHS Trust Development Authority"),
-     ("RK5", OrganisationKind.FOUNDATION_TRUST, "Monitor")],
+    [
+        ("RDD", OrganisationKind.FOUNDATION_TRUST, "Monitor"),
+        ("RXQ", OrganisationKind.NHS_TRUST, "NHS Trust Development Authority"),
+        ("RWD", OrganisationKind.NHS_TRUST, "NHS Trust Development Authority"),
+        ("RK5", OrganisationKind.FOUNDATION_TRUST, "Monitor"),
+    ],
 )
 def test_the_keogh_trusts_answer_to_the_right_oversight_body(ods_code: str, kind: str, oversight_body: str) -> None:
     seed_demo()
-    trust = Organisation.objects.get(ods_code=ods_code)
+    trust = Organisation.objects.select_related("oversight_body").get(ods_code=ods_code)
+    assert trust.oversight_body is not None
     assert (trust.kind, trust.oversight_body.name) == (kind, oversight_body)
 
 
 def test_there_are_fourteen_keogh_trusts() -> None:
     seed_demo()
-    assert Organisation.objects.filter(kind__in=[OrganisationKind.FOUNDATION_TRUST, OrganisationKind.NHS_TRUST]).count() == 14
+    assert (
+        Organisation.objects.filter(kind__in=[OrganisationKind.FOUNDATION_TRUST, OrganisationKind.NHS_TRUST]).count()
+        == 14
+    )
 
 
 def test_a_demo_user_signs_in_with_a_backup_code() -> None:

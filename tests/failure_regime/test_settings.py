@@ -13,17 +13,36 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # Only what the machine gives (PATH, and DATABASE_URL or REDIS_URL in CI), none of the test defaults.
-    test_defaults = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
+    test_defaults = {
+        "DEBUG",
+        "SECRET_KEY",
+        "DJANGO_SETTINGS_MODULE",
+        "ALLOWED_HOSTS",
+        "SECURE_SSL_REDIRECT",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in test_defaults}
     return subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True,
-        check=False, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
 def test_check_deploy_is_clean_with_production_settings() -> None:
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", DEBUG="false",
-                        SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="sfr.example.org")
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="sfr.example.org",
+    )
     assert result.returncode == 0, result.stderr
 
 

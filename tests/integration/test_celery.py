@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CELERY = [sys.executable, "-m", "celery", "-A", "failure_regime"]
 
 
-def _wait_for(condition, seconds: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
+def _wait_for(condition, seconds: float = 60.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -46,10 +46,13 @@ def celery_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     processes = [
         subprocess.Popen(  # noqa: S603 - fixed arguments
             [*CELERY, "worker", "--pool=solo", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
-            cwd=ROOT, env=env,
+            cwd=ROOT,
+            env=env,
         ),
         subprocess.Popen(  # noqa: S603 - fixed arguments
-            [*CELERY, "beat", "--loglevel=WARNING", f"--schedule={schedule}"], cwd=ROOT, env=env,
+            [*CELERY, "beat", "--loglevel=WARNING", f"--schedule={schedule}"],
+            cwd=ROOT,
+            env=env,
         ),
     ]
     try:
