@@ -33,7 +33,7 @@ def test_it_refuses_a_duplicate_ods_code() -> None:
 
 def test_the_database_refuses_a_malformed_ods_code(provider: Organisation) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        Organisation.objects.filter(pk=provider.pk).update(ods_code="bad code")
+        Organisation.objects.filter(pk=provider.pk).update(ods_code="ab c")
 
 
 def test_only_providers_have_an_oversight_body(monitor: Organisation) -> None:
