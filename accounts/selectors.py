@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user
 
-from accounts.models import Membership, Organisation, Role, User
+from accounts.models import PROVIDER_KINDS, Membership, Organisation, Role, User
 
 
 def organisation_list_for_user(*, user: User) -> QuerySet[Organisation]:
@@ -14,6 +14,11 @@ def organisation_list_for_user(*, user: User) -> QuerySet[Organisation]:
     return get_objects_for_user(
         user, "accounts.view_organisation", klass=Organisation, accept_global_perms=True
     ).select_related("oversight_body")
+
+
+def provider_list_for_user(*, user: User) -> QuerySet[Organisation]:
+    """The providers of care among the organisations the user may see."""
+    return organisation_list_for_user(user=user).filter(kind__in=PROVIDER_KINDS)
 
 
 def organisation_get_for_user(*, user: User, pk: int) -> Organisation:

@@ -13,7 +13,6 @@ urlpatterns = [
     path("sign-in/password-reset/sent/", auth.password_reset_sent, name="password-reset-sent"),
     path("sign-in/password-reset/<uidb64>/<token>/", auth.password_reset_confirm, name="password_reset_confirm"),
     path("sign-in/password-reset/complete/", auth.password_reset_complete, name="password-reset-complete"),
-    path("staff/", staff.home, name="staff-home"),
     path("staff/organisations/", staff.organisation_list, name="organisation-list"),
     path("staff/organisations/<int:pk>/", staff.organisation_detail, name="organisation-detail"),
     path("staff/organisations/<int:pk>/audit/", staff.organisation_audit, name="organisation-audit"),

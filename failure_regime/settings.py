@@ -168,6 +168,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_HEARTBEAT_SECONDS = env_int("CELERY_HEARTBEAT_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "failure_regime.tasks.heartbeat", "schedule": timedelta(seconds=CELERY_HEARTBEAT_SECONDS)},
+    "sweep-deadlines": {
+        "task": "failure_regime.tasks.sweep_deadlines",
+        "schedule": timedelta(seconds=env_int("DEADLINE_SWEEP_SECONDS", 300)),
+    },
+    "flush-outbox": {"task": "failure_regime.tasks.flush_outbox", "schedule": timedelta(seconds=60)},
 }
 
 # --- E-mail and files --------------------------------------------------------------------------
@@ -180,6 +185,20 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@single-failure-regime.localhost")
+
+# Evidence files and monthly reports: the largest file accepted, in bytes.
+UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The regime's clock: how long parties have to sign off a case raised from an immediate concern,
+# and when reminders fall due before each kind of deadline (an offset of zero means the morning of
+# the day). Overdue deadlines are escalated once.
+IMMEDIATE_SIGN_OFF_HOURS = env_int("IMMEDIATE_SIGN_OFF_HOURS", 24)
+DEADLINE_REMINDER_OFFSETS = {
+    "sign_off": [timedelta(hours=12), timedelta(hours=2)],
+    "default": [timedelta(days=90), timedelta(days=30), timedelta(days=7), timedelta(0)],
+}
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
@@ -214,7 +233,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:sign-in"
-LOGIN_REDIRECT_URL = "accounts:staff-home"
+LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "public:home"
 
 # Sessions end after 30 idle minutes and, whatever happens, 12 hours after sign-in.
@@ -300,6 +319,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "accounts.models.OrganisationKind",
+        "RegionEnum": "accounts.models.Region",
+        "RoleEnum": "accounts.models.Role",
+        "CaseStatusEnum": "failure_regime.models.CaseStatus",
+        "ClosureReasonEnum": "failure_regime.models.ClosureReason",
+        "ConcernStatusEnum": "failure_regime.models.ConcernStatus",
+        "ConcernSourceEnum": "failure_regime.models.ConcernSource",
+        "SeverityEnum": "failure_regime.models.Severity",
+        "DecisionEnum": "failure_regime.models.Decision",
+        "PartyBasisEnum": "failure_regime.models.PartyBasis",
+        "AreaEnum": "failure_regime.models.Area",
+        "EnforcementKindEnum": "failure_regime.models.EnforcementKind",
+        "EnforcementOutcomeEnum": "failure_regime.models.EnforcementOutcome",
+        "DeadlineKindEnum": "failure_regime.models.DeadlineKind",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "failure_regime.api.schema.add_error_responses",

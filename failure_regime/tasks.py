@@ -22,3 +22,20 @@ def echo(token: str) -> str:
     """Writes ``token`` to the shared cache: proof that a message went through the broker and back."""
     cache.set(f"celery:echo:{token}", token, timeout=300)
     return token
+
+
+@shared_task(name="failure_regime.tasks.sweep_deadlines")
+def sweep_deadlines() -> dict[str, int]:
+    """Beat runs this every few minutes: sends the reminders and escalations that have fallen due."""
+    from failure_regime.services.clock import deadline_sweep
+
+    report = deadline_sweep()
+    return {"deadlines": report.deadlines, "reminders": report.reminders, "escalations": report.escalations}
+
+
+@shared_task(name="failure_regime.tasks.flush_outbox")
+def flush_outbox() -> int:
+    """Sends the mail waiting in the outbox; runs after each commit that queues mail, and every minute."""
+    from failure_regime.services.outbox import outbox_flush
+
+    return outbox_flush()

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from failure_regime.views import health, public
+from failure_regime.views import health, home, public
 
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Single failure regime administration"
@@ -22,11 +22,14 @@ public_patterns = (
 
 api_patterns = [
     path("", include("accounts.api.urls")),
+    path("", include("failure_regime.api.urls")),
 ]
 
 urlpatterns = [
     path("", include(public_patterns)),
     path("", include("accounts.urls")),
+    path("staff/", home.home, name="staff-home"),
+    path("staff/", include("failure_regime.staff_urls")),
     path("healthz", health.healthz, name="healthz"),
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

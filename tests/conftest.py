@@ -3,6 +3,7 @@
 - ``regulator``: a CQC decision-maker.
 - ``oversight_lead``: of Monitor, which oversees ``provider``.
 - ``trust_manager``: a manager at ``provider``; ``other_trust_manager`` works at ``other_provider``.
+- ``sign_off_officer``: gives ``provider``'s decision on a joint trigger; ``inspector``: a CQC inspector.
 - ``reviewer``: an expert reviewer; ``national``: national oversight at NHS England.
 - the public: the plain ``client`` fixture, not signed in.
 """
@@ -83,6 +84,16 @@ def trust_manager(provider: Organisation) -> User:
 @pytest.fixture
 def other_trust_manager(other_provider: Organisation) -> User:
     return member(other_provider, Role.TRUST_MANAGER, full_name="Otto Other")
+
+
+@pytest.fixture
+def sign_off_officer(provider: Organisation) -> User:
+    return member(provider, Role.TRUST_SIGN_OFF_OFFICER, full_name="Sol Signatory")
+
+
+@pytest.fixture
+def inspector(cqc: Organisation) -> User:
+    return member(cqc, Role.INSPECTOR, full_name="Ines Inspector")
 
 
 @pytest.fixture

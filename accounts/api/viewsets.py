@@ -19,6 +19,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OrganisationSerializer
     filterset_class = OrganisationFilter
     queryset = Organisation.objects.none()  # for the schema; requests use get_queryset
+    lookup_value_regex = r"[0-9]{1,18}"
 
     def get_queryset(self) -> QuerySet[Organisation]:
         if getattr(self, "swagger_fake_view", False):

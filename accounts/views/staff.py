@@ -17,13 +17,6 @@ from accounts.models import User
 
 
 @staff
-def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    memberships = selectors.membership_list_for_user(user=user)
-    return render(request, "accounts/staff/home.html", {"memberships": memberships})
-
-
-@staff
 def organisation_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     filterset = OrganisationFilter(request.GET or None, queryset=selectors.organisation_list_for_user(user=user))

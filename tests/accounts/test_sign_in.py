@@ -17,7 +17,7 @@ from tests.factories import PASSWORD, UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
-STAFF_HOME = reverse("accounts:staff-home")
+STAFF_HOME = reverse("staff-home")
 SIGN_IN = reverse("accounts:sign-in")
 TWO_FACTOR = reverse("accounts:two-factor")
 SET_UP = reverse("accounts:two-factor-set-up")

@@ -14,12 +14,12 @@ ClientFor = Callable[[User], Client]
 
 
 def test_the_staff_home_lists_my_roles(client_for: ClientFor, trust_manager: User, provider: Organisation) -> None:
-    response = client_for(trust_manager).get(reverse("accounts:staff-home"))
+    response = client_for(trust_manager).get(reverse("staff-home"))
     assert provider.name in response.content.decode() and "Trust manager" in response.content.decode()
 
 
 def test_the_staff_home_refuses_the_public(client: Client) -> None:
-    response = client.get(reverse("accounts:staff-home"))
+    response = client.get(reverse("staff-home"))
     assert response["Location"].startswith(reverse("accounts:sign-in"))
 
 

@@ -1,0 +1,316 @@
+"""API serializers of the regime: separate shapes for what comes in and what goes out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.models import AuditEvent, Organisation, User
+from failure_regime.models import (
+    Area,
+    Case,
+    CaseParty,
+    ClosureReason,
+    Concern,
+    ConcernEvidence,
+    ConcernSource,
+    Deadline,
+    EnforcementAction,
+    EnforcementKind,
+    EnforcementOutcome,
+    Handover,
+    Responsibility,
+    Severity,
+    SignOff,
+    TermsOfReference,
+)
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "full_name"]
+
+
+# --- Out ----------------------------------------------------------------------------------------
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ConcernEvidence
+        fields = ["id", "original_name", "content_type", "size", "uploaded_at"]
+
+
+class ConcernSerializer(serializers.ModelSerializer):
+    provider = OrganisationSummarySerializer()
+    raised_by = PersonSerializer()
+    raised_by_organisation = OrganisationSummarySerializer()
+
+    class Meta:
+        model = Concern
+        fields = [
+            "id",
+            "provider",
+            "source",
+            "summary",
+            "severity",
+            "status",
+            "raised_by",
+            "raised_by_organisation",
+            "raised_at",
+        ]
+
+
+class ConcernDetailSerializer(ConcernSerializer):
+    evidence = EvidenceSerializer(many=True)
+
+    class Meta(ConcernSerializer.Meta):
+        fields = [*ConcernSerializer.Meta.fields, "evidence"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    provider = OrganisationSummarySerializer()
+    is_overdue = serializers.BooleanField(read_only=True)
+    is_missing_lead = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "status",
+            "provider",
+            "immediate",
+            "proposed_at",
+            "sign_off_deadline",
+            "triggered_at",
+            "activated_at",
+            "closed_at",
+            "is_overdue",
+            "is_missing_lead",
+        ]
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSummarySerializer()
+    decided_by = PersonSerializer()
+    withdrawn_by = PersonSerializer(allow_null=True)
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "organisation",
+            "decision",
+            "reason",
+            "decided_by",
+            "decided_at",
+            "withdrawn_by",
+            "withdrawn_at",
+            "withdrawal_reason",
+        ]
+
+
+class PartySerializer(serializers.ModelSerializer):
+    organisation = OrganisationSummarySerializer()
+
+    class Meta:
+        model = CaseParty
+        fields = ["organisation", "basis", "added_at"]
+
+
+class ResponsibilitySerializer(serializers.ModelSerializer):
+    lead = PersonSerializer(allow_null=True)
+    lead_organisation = OrganisationSummarySerializer(allow_null=True)
+    responsible = OrganisationSummarySerializer(many=True)
+    consulted = OrganisationSummarySerializer(many=True)
+
+    class Meta:
+        model = Responsibility
+        fields = ["area", "lead", "lead_organisation", "responsible", "consulted"]
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    area = serializers.CharField(source="responsibility.area")
+    from_lead = PersonSerializer(allow_null=True)
+    from_organisation = OrganisationSummarySerializer(allow_null=True)
+    to_lead = PersonSerializer()
+    to_organisation = OrganisationSummarySerializer()
+    made_by = PersonSerializer()
+
+    class Meta:
+        model = Handover
+        fields = [
+            "id",
+            "area",
+            "from_lead",
+            "from_organisation",
+            "to_lead",
+            "to_organisation",
+            "reason",
+            "made_by",
+            "made_at",
+        ]
+
+
+class TermsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TermsOfReference
+        fields = ["version", "text", "written_at"]
+
+
+class CaseDetailSerializer(CaseSerializer):
+    parties = PartySerializer(many=True)
+    sign_offs = SignOffSerializer(many=True)
+    responsibilities = ResponsibilitySerializer(many=True)
+    terms_of_reference = TermsSerializer(many=True, source="terms_versions")
+    concerns = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[var-annotated]
+
+    class Meta(CaseSerializer.Meta):
+        fields = [
+            *CaseSerializer.Meta.fields,
+            "summary",
+            "scope",
+            "closure_reason",
+            "closing_summary",
+            "concerns",
+            "parties",
+            "sign_offs",
+            "responsibilities",
+            "terms_of_reference",
+        ]
+
+
+class TimelineEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+    organisation = OrganisationSummarySerializer(allow_null=True)
+    target = serializers.CharField(source="target_label")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["sequence", "occurred_at", "actor", "organisation", "verb", "target", "before", "after"]
+
+
+class EnforcementSerializer(serializers.ModelSerializer):
+    provider = OrganisationSummarySerializer()
+    recorded_by_organisation = OrganisationSummarySerializer()
+    case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = EnforcementAction
+        fields = [
+            "id",
+            "provider",
+            "case",
+            "kind",
+            "summary",
+            "served_on",
+            "deadline_on",
+            "outcome",
+            "outcome_notes",
+            "outcome_recorded_at",
+            "recorded_by_organisation",
+            "recorded_at",
+        ]
+
+
+class DeadlineSerializer(serializers.ModelSerializer):
+    provider = OrganisationSummarySerializer()
+    case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = Deadline
+        fields = ["id", "kind", "title", "provider", "case", "due_at", "met_at"]
+
+
+# --- In -----------------------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleOrganisationField(serializers.PrimaryKeyRelatedField):
+    """An organisation id, chosen among those the caller may see (others read as not found)."""
+
+    def get_queryset(self) -> Any:
+        from accounts.selectors import organisation_list_for_user
+
+        return organisation_list_for_user(user=self.context["request"].user)
+
+
+class ConcernInSerializer(serializers.Serializer):
+    provider = VisibleOrganisationField()
+    # DRF takes declared fields off the class, so this does not clash with Field.source at run time.
+    source = serializers.ChoiceField(choices=ConcernSource.choices)  # type: ignore[assignment]
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.ROUTINE)
+    summary = serializers.CharField(max_length=10000)
+
+
+class EvidenceInSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class CaseInSerializer(serializers.Serializer):
+    provider = VisibleOrganisationField()
+    concerns = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62), min_length=1, max_length=100
+    )
+    title = serializers.CharField(max_length=200)
+    summary = serializers.CharField(max_length=10000)
+    scope = serializers.CharField(max_length=10000)
+    terms_of_reference = serializers.CharField(max_length=20000)
+
+
+class DecisionInSerializer(serializers.Serializer):
+    organisation = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), help_text="The party you decide for."
+    )
+
+
+class ObjectionInSerializer(DecisionInSerializer):
+    reason = serializers.CharField(max_length=10000)
+
+
+class PartyInSerializer(serializers.Serializer):
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+
+
+class HandoverInSerializer(serializers.Serializer):
+    area = serializers.ChoiceField(choices=Area.choices)
+    lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    reason = serializers.CharField(max_length=10000)
+
+
+class ResponsibilityOrganisationsInSerializer(serializers.Serializer):
+    area = serializers.ChoiceField(choices=Area.choices)
+    responsible = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True)
+    consulted = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True)
+
+
+class TermsInSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20000)
+
+
+class CloseInSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=ClosureReason.choices)
+    summary = serializers.CharField(max_length=10000)
+
+
+class EnforcementInSerializer(serializers.Serializer):
+    provider = VisibleOrganisationField()
+    case = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
+    kind = serializers.ChoiceField(choices=EnforcementKind.choices)
+    summary = serializers.CharField(max_length=10000)
+    served_on = serializers.DateField()
+    deadline_on = serializers.DateField(required=False, allow_null=True)
+
+
+class OutcomeInSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=[c for c in EnforcementOutcome.choices if c[0] != EnforcementOutcome.PENDING]
+    )
+    notes = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")

@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from failure_regime.api.viewsets import CaseViewSet, ConcernViewSet, DeadlineViewSet, EnforcementViewSet
+
+router = SimpleRouter()
+router.register("concerns", ConcernViewSet, basename="concern")
+router.register("cases", CaseViewSet, basename="case")
+router.register("enforcement-actions", EnforcementViewSet, basename="enforcement-action")
+router.register("deadlines", DeadlineViewSet, basename="deadline")
+
+urlpatterns = router.urls

@@ -1,0 +1,31 @@
+"""Calendar arithmetic for deadlines, in Europe/London whatever the clocks are doing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+LONDON = ZoneInfo("Europe/London")
+MORNING = time(9, 0)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last moment of ``day`` in London: a deadline on a date is met by the end of that date."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON)
+
+
+def morning_of(day: date) -> datetime:
+    """09:00 in London on ``day``: when an "on the day" reminder goes out."""
+    return datetime.combine(day, MORNING, tzinfo=LONDON)
+
+
+def add_months(day: date, months: int) -> date:
+    """``months`` calendar months after ``day``; a day missing from the target month becomes its last day
+    (12 months after 29 February is 28 February)."""
+    return day + relativedelta(months=months)
+
+
+def london_date(moment: datetime) -> date:
+    return moment.astimezone(LONDON).date()

@@ -1,0 +1,87 @@
+"""FilterSets shared by the regime's staff list pages and its API."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+
+from accounts.models import Organisation, Region
+from failure_regime.models import (
+    Case,
+    CaseStatus,
+    Concern,
+    ConcernSource,
+    ConcernStatus,
+    EnforcementAction,
+    EnforcementKind,
+    EnforcementOutcome,
+    Severity,
+)
+
+
+def _provider_filter() -> django_filters.CharFilter:
+    return django_filters.CharFilter(
+        label="Provider (name or ODS code)",
+        method="filter_provider",
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-20"}),
+    )
+
+
+class ProviderSearchMixin:
+    def filter_provider(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        return queryset.filter(Q(provider__ods_code__iexact=value) | Q(provider__name__icontains=value))
+
+
+class ConcernFilter(ProviderSearchMixin, django_filters.FilterSet):
+    provider = _provider_filter()
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
+    status = django_filters.ChoiceFilter(choices=ConcernStatus.choices, empty_label="Any status")
+    source = django_filters.ChoiceFilter(choices=ConcernSource.choices, empty_label="Any source")
+
+    class Meta:
+        model = Concern
+        fields = ["provider", "severity", "status", "source"]
+
+
+class CaseFilter(ProviderSearchMixin, django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=CaseStatus.choices, empty_label="Any status")
+    provider = _provider_filter()
+    region = django_filters.ChoiceFilter(
+        field_name="provider__region", choices=Region.choices, label="Region", empty_label="Any region"
+    )
+    party = django_filters.ModelChoiceFilter(
+        field_name="parties__organisation",
+        queryset=Organisation.objects.all(),
+        label="Party",
+        empty_label="Any party",
+    )
+    overdue = django_filters.BooleanFilter(
+        field_name="is_overdue", label="Overdue deadlines only", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Case
+        fields = ["status", "provider", "region", "party", "overdue"]
+
+    def __init__(self, *args, parties: QuerySet[Organisation] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if parties is not None:
+            self.filters["party"].queryset = parties
+
+    def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        overdue = self.form.cleaned_data.get("overdue")
+        if not overdue:
+            self.form.cleaned_data["overdue"] = None  # an unticked box means "all", not "not overdue"
+        return super().filter_queryset(queryset).distinct()
+
+
+class EnforcementFilter(ProviderSearchMixin, django_filters.FilterSet):
+    provider = _provider_filter()
+    kind = django_filters.ChoiceFilter(choices=EnforcementKind.choices, empty_label="Any kind")
+    outcome = django_filters.ChoiceFilter(choices=EnforcementOutcome.choices, empty_label="Any outcome")
+
+    class Meta:
+        model = EnforcementAction
+        fields = ["provider", "kind", "outcome"]

@@ -1,0 +1,194 @@
+"""Forms of the regime's staff pages. They parse and validate input; services make the decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from accounts.models import Organisation, User
+from failure_regime.models import (
+    Area,
+    ClosureReason,
+    Concern,
+    ConcernSource,
+    Decision,
+    EnforcementKind,
+    EnforcementOutcome,
+    Severity,
+)
+from failure_regime.uploads import EVIDENCE_TYPES, check_upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files at once; each is checked for its real type and size."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        files = [single(item, initial) for item in data] if isinstance(data, list | tuple) else [single(data, initial)]
+        files = [f for f in files if f]
+        errors = []
+        for upload in files:
+            try:
+                check_upload(upload)
+            except ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+EVIDENCE_HINT = (
+    "Optional. " + ", ".join(t.label for t in EVIDENCE_TYPES) + " files, up to 20 MB each. "
+    "You can choose more than one."
+)
+
+
+class ConcernForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
+    )
+    source = forms.ChoiceField(choices=ConcernSource.choices, widget=forms.RadioSelect, label="Where did it come from?")
+    severity = forms.ChoiceField(
+        choices=Severity.choices,
+        widget=forms.RadioSelect,
+        initial=Severity.ROUTINE,
+        label="How urgent is it?",
+        help_text="An immediate concern gives the parties 24 hours to decide on a case.",
+    )
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="What is the concern?")
+    evidence = MultipleFileField(required=False, label="Evidence", help_text=EVIDENCE_HINT)
+
+    def __init__(self, *args: Any, providers: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
+
+
+class EvidenceForm(forms.Form):
+    evidence = MultipleFileField(label="Add evidence", help_text=EVIDENCE_HINT)
+
+
+class CaseForm(forms.Form):
+    concerns = forms.ModelMultipleChoiceField(
+        queryset=Concern.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Concerns that lead to this case",
+        error_messages={"required": "Choose at least one concern."},
+    )
+    title = forms.CharField(max_length=200, label="Title")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Summary")
+    scope = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Scope",
+        help_text="Which services, which years, which patients.",
+    )
+    terms_of_reference = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Terms of reference")
+
+    def __init__(self, *args: Any, concerns: QuerySet[Concern], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["concerns"].queryset = concerns  # type: ignore[attr-defined]
+        self.fields["concerns"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda c: f"{c.get_severity_display()} – {c.get_source_display()}: {c.summary[:80]}"
+        )
+
+
+class PartyForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label="Organisation to add", empty_label="Choose an organisation"
+    )
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
+
+
+class SignOffForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[(Decision.AGREE, "Agree to trigger the case"), (Decision.OBJECT, "Object")],
+        widget=forms.RadioSelect,
+        label="Your organisation's decision",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reasons", help_text="Needed if you object."
+    )
+
+    def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = Organisation.objects.filter(pk__in=[o.pk for o in organisations])  # type: ignore[attr-defined]
+        if len(organisations) > 1:
+            field.widget = forms.Select(choices=[(o.pk, o.name) for o in organisations])
+            field.label = "Deciding for"
+
+
+class WithdrawForm(forms.Form):
+    organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), widget=forms.HiddenInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is the decision withdrawn?")
+
+    def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[o.pk for o in organisations]
+        )
+
+
+class LeadForm(forms.Form):
+    area = forms.ChoiceField(choices=Area.choices, label="Area")
+    lead = forms.ModelChoiceField(queryset=User.objects.none(), label="Accountable lead", empty_label="Choose a person")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this person?")
+
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].queryset = candidates  # type: ignore[attr-defined]
+
+
+class TermsForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="New terms of reference")
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(choices=ClosureReason.choices, widget=forms.RadioSelect, label="Why is it closing?")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Closing summary")
+
+
+class EnforcementForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
+    )
+    kind = forms.ChoiceField(choices=EnforcementKind.choices, label="Kind of action")
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What was served")
+    served_on = forms.DateField(
+        label="Date served",
+        help_text="For example, 27 3 2026 is written 2026-03-27.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    deadline_on = forms.DateField(
+        required=False,
+        label="Compliance or representations deadline",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for a notice of proposal: the 28-day window for representations is set for you.",
+    )
+
+    def __init__(self, *args: Any, providers: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[c for c in EnforcementOutcome.choices if c[0] != EnforcementOutcome.PENDING],
+        widget=forms.RadioSelect,
+        label="Outcome",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes")

@@ -1,0 +1,57 @@
+"""The regime's models, by sub-domain."""
+
+from failure_regime.models.cases import (
+    Area,
+    Case,
+    CaseParty,
+    CaseStatus,
+    ClosureReason,
+    Concern,
+    ConcernEvidence,
+    ConcernSource,
+    ConcernStatus,
+    Decision,
+    Handover,
+    PartyBasis,
+    Responsibility,
+    Severity,
+    SignOff,
+    TermsOfReference,
+)
+from failure_regime.models.clock import Alert, Deadline, DeadlineKind, OutboxMessage, OutboxStatus
+from failure_regime.models.enforcement import (
+    REPRESENTATION_KINDS,
+    REPRESENTATION_WINDOW,
+    EnforcementAction,
+    EnforcementKind,
+    EnforcementOutcome,
+)
+
+__all__ = [
+    "REPRESENTATION_KINDS",
+    "REPRESENTATION_WINDOW",
+    "Alert",
+    "Area",
+    "Case",
+    "CaseParty",
+    "CaseStatus",
+    "ClosureReason",
+    "Concern",
+    "ConcernEvidence",
+    "ConcernSource",
+    "ConcernStatus",
+    "Deadline",
+    "DeadlineKind",
+    "Decision",
+    "EnforcementAction",
+    "EnforcementKind",
+    "EnforcementOutcome",
+    "Handover",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PartyBasis",
+    "Responsibility",
+    "Severity",
+    "SignOff",
+    "TermsOfReference",
+]

@@ -1,0 +1,143 @@
+"""Reads of the regime that depend on who is asking. Lists and single objects come from the same
+queryset, so a list never shows what the detail would refuse, and the detail answers 404 for what
+the list would not show."""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
+
+from accounts.audit import audit_events_for
+from accounts.models import AuditEvent, Organisation, User
+from failure_regime.models import (
+    Case,
+    CaseParty,
+    CaseStatus,
+    Concern,
+    Deadline,
+    EnforcementAction,
+    Responsibility,
+    SignOff,
+)
+from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
+
+
+def concern_list_for_user(*, user: User) -> QuerySet[Concern]:
+    """Concerns the user may see: their organisation's, those about providers it oversees, or all (CQC, national)."""
+    concerns: QuerySet[Concern] = get_objects_for_user(
+        user, "failure_regime.view_concern", klass=Concern, accept_global_perms=True
+    )
+    return concerns.select_related("provider", "raised_by", "raised_by_organisation")
+
+
+def concern_get_for_user(*, user: User, pk: int) -> Concern:
+    return get_object_or_404(concern_list_for_user(user=user), pk=pk)
+
+
+def _overdue() -> Exists:
+    return Exists(Deadline.objects.filter(case=OuterRef("pk"), met_at__isnull=True, due_at__lt=timezone.now()))
+
+
+def _missing_lead() -> Exists:
+    return Exists(Responsibility.objects.filter(case=OuterRef("pk"), lead__isnull=True))
+
+
+def case_list_for_user(*, user: User) -> QuerySet[Case]:
+    """Cases the user may see: where their organisation is a party (a provider's own cases), or all for
+    national oversight."""
+    cases: QuerySet[Case] = get_objects_for_user(user, "failure_regime.view_case", klass=Case, accept_global_perms=True)
+    return cases.select_related("provider").annotate(is_overdue=_overdue(), is_missing_lead=_missing_lead())
+
+
+def case_get_for_user(*, user: User, pk: int) -> Case:
+    return get_object_or_404(case_list_for_user(user=user), pk=pk)
+
+
+def case_detail(*, case: Case) -> Case:
+    """The case with everything its page shows, in a fixed number of queries."""
+    return (
+        Case.objects.filter(pk=case.pk)
+        .select_related("provider", "proposed_by", "proposed_by_organisation")
+        .prefetch_related(
+            Prefetch("parties", queryset=CaseParty.objects.select_related("organisation")),
+            Prefetch(
+                "sign_offs", queryset=SignOff.objects.select_related("organisation", "decided_by", "withdrawn_by")
+            ),
+            Prefetch(
+                "responsibilities",
+                queryset=Responsibility.objects.select_related("lead", "lead_organisation").prefetch_related(
+                    "responsible", "consulted"
+                ),
+            ),
+            "terms_versions",
+            Prefetch("concerns", queryset=Concern.objects.select_related("provider")),
+            Prefetch("deadlines", queryset=Deadline.objects.filter(met_at__isnull=True)),
+        )
+        .annotate(is_overdue=_overdue(), is_missing_lead=_missing_lead())
+        .get()
+    )
+
+
+def case_timeline(*, case: Case) -> QuerySet[AuditEvent]:
+    """Every event of the case and its parts, oldest first, read from the audit trail."""
+    return audit_events_for(obj=case).order_by("sequence")
+
+
+def sign_off_organisations_for(*, user: User, case: Case) -> list[Organisation]:
+    """The party organisations for which ``user`` may give a decision on ``case``."""
+    parties = [p.organisation for p in case.parties.all()]
+    memberships = user.memberships.filter(organisation__in=parties).values_list("organisation_id", "role")
+    allowed = {
+        org_id
+        for org_id, role in memberships
+        if any(p.pk == org_id and SIGN_OFF_ROLE_BY_KIND[p.kind] == role for p in parties)
+    }
+    return [p for p in parties if p.pk in allowed]
+
+
+def cases_awaiting_sign_off(*, user: User) -> QuerySet[Case]:
+    """Proposed cases where one of the user's organisations, through the user's sign-off role, has not decided."""
+    signatory = Q()
+    for kind, role in SIGN_OFF_ROLE_BY_KIND.items():
+        signatory |= Q(
+            organisation__kind=kind, organisation__memberships__user=user, organisation__memberships__role=role
+        )
+    awaiting = CaseParty.objects.filter(signatory, case=OuterRef("pk")).exclude(
+        Exists(
+            SignOff.objects.filter(
+                case=OuterRef("case"), organisation=OuterRef("organisation"), withdrawn_at__isnull=True
+            )
+        )
+    )
+    return case_list_for_user(user=user).filter(Exists(awaiting), status=CaseStatus.PROPOSED)
+
+
+def cases_missing_a_lead(*, user: User) -> QuerySet[Case]:
+    """Open cases (not closed) that the user may see and that still lack an accountable lead somewhere."""
+    return case_list_for_user(user=user).filter(_missing_lead()).exclude(status=CaseStatus.CLOSED)
+
+
+def enforcement_list_for_user(*, user: User) -> QuerySet[EnforcementAction]:
+    actions: QuerySet[EnforcementAction] = get_objects_for_user(
+        user, "failure_regime.view_enforcementaction", klass=EnforcementAction, accept_global_perms=True
+    )
+    return actions.select_related("provider", "case", "recorded_by_organisation")
+
+
+def enforcement_get_for_user(*, user: User, pk: int) -> EnforcementAction:
+    return get_object_or_404(enforcement_list_for_user(user=user), pk=pk)
+
+
+def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
+    """Open deadlines of cases and enforcement actions the user may see, soonest first."""
+    cases = case_list_for_user(user=user).values("pk")
+    actions = enforcement_list_for_user(user=user).values("pk")
+    return (
+        Deadline.objects.filter(met_at__isnull=True)
+        .filter(Q(case__in=cases) | Q(subject_type__model="enforcementaction", subject_id__in=actions))
+        .select_related("provider", "case")
+        .annotate(is_overdue=ExpressionWrapper(Q(due_at__lt=timezone.now()), output_field=BooleanField()))
+        .order_by("due_at")
+    )

@@ -1,0 +1,96 @@
+"""Accountable leads: one per mandatory area of a case, and every hand-over recorded."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.errors import TransitionNotAllowed
+from accounts.models import Organisation, User
+from failure_regime.models import Case, CaseStatus, Handover, Responsibility
+from failure_regime.services.cases import overseer_organisation
+from failure_regime.verbs import RegimeVerb
+
+
+def _lock_open(case: Case, area: str) -> Responsibility:
+    if Case.objects.filter(pk=case.pk, status=CaseStatus.CLOSED).exists():
+        raise TransitionNotAllowed("The leads of a closed case cannot change.")
+    try:
+        return Responsibility.objects.select_for_update().get(case=case, area=area)
+    except Responsibility.DoesNotExist as exc:
+        raise ValidationError({"area": "Choose one of the case's areas."}) from exc
+
+
+@transaction.atomic
+def lead_hand_over(
+    *, actor: User, case: Case, area: str, lead: User, organisation: Organisation, reason: str
+) -> Handover:
+    """Makes ``lead`` (a member of ``organisation``) the one accountable lead for ``area``, recording the
+    hand-over from the previous lead, if any, with its reason."""
+    acting = overseer_organisation(actor, case, "appoint accountable leads")
+    responsibility = _lock_open(case, area)
+    errors = {}
+    if not lead.is_active or not lead.memberships.filter(organisation=organisation).exists():
+        errors["lead"] = f"The lead must be a member of {organisation}."
+    if not reason.strip():
+        errors["reason"] = "Say why this person is the lead."
+    if responsibility.lead_id == lead.pk and responsibility.lead_organisation_id == organisation.pk:
+        errors["lead"] = "This person is already the lead."
+    if errors:
+        raise ValidationError(errors)
+    handover = Handover.objects.create(
+        responsibility=responsibility,
+        from_lead=responsibility.lead,
+        from_organisation=responsibility.lead_organisation,
+        to_lead=lead,
+        to_organisation=organisation,
+        reason=reason.strip(),
+        made_by=actor,
+        made_at=timezone.now(),
+    )
+    before = {
+        "lead": responsibility.lead.email if responsibility.lead else None,
+        "organisation": responsibility.lead_organisation.ods_code if responsibility.lead_organisation else None,
+    }
+    responsibility.lead, responsibility.lead_organisation = lead, organisation
+    responsibility.save(update_fields=["lead", "lead_organisation"])
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=RegimeVerb.LEAD_HANDED_OVER,
+        target=responsibility,
+        scope=case,
+        before=before,
+        after={"area": area, "lead": lead.email, "organisation": organisation.ods_code, "reason": reason.strip()},
+    )
+    return handover
+
+
+@transaction.atomic
+def responsibility_organisations_set(
+    *, actor: User, case: Case, area: str, responsible: list[Organisation], consulted: list[Organisation]
+) -> Responsibility:
+    """Names the organisations responsible for, and consulted on, an area."""
+    acting = overseer_organisation(actor, case, "change who is responsible")
+    responsibility = _lock_open(case, area)
+    before = {
+        "responsible": sorted(o.ods_code for o in responsibility.responsible.all()),
+        "consulted": sorted(o.ods_code for o in responsibility.consulted.all()),
+    }
+    responsibility.responsible.set(responsible)
+    responsibility.consulted.set(consulted)
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=RegimeVerb.RESPONSIBILITY_ORGANISATIONS_SET,
+        target=responsibility,
+        scope=case,
+        before=before,
+        after={
+            "responsible": sorted(o.ods_code for o in responsible),
+            "consulted": sorted(o.ods_code for o in consulted),
+        },
+    )
+    return responsibility

@@ -1,0 +1,255 @@
+"""Deadlines and their reminders. Each deadline is a row; a periodic sweep sends what has fallen due.
+
+The sweep reads only deadlines whose ``next_alert_at`` has passed, locks them with SKIP LOCKED so
+that concurrent sweeps share the work instead of repeating it, records each reminder as an ``Alert``
+(unique per deadline and step) and queues its mail in the outbox, all in one transaction. If the
+sweep dies before it commits, nothing is recorded and the next sweep does the work; if beat was
+down for hours, the next sweep sends the most recent reminder that fell due and marks the older
+ones as superseded, so nobody gets a pile of stale reminders.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation, Role, User
+from failure_regime.dates import london_date, morning_of
+from failure_regime.models import (
+    Alert,
+    Case,
+    CaseParty,
+    Deadline,
+    DeadlineKind,
+    EnforcementAction,
+    SignOff,
+)
+from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
+from failure_regime.services.outbox import Mail, outbox_enqueue
+
+OVERDUE = "overdue"
+SWEEP_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    at: datetime
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.key == OVERDUE
+
+
+def _offsets(kind: str) -> list[timedelta]:
+    table = settings.DEADLINE_REMINDER_OFFSETS
+    return list(table.get(kind, table["default"]))
+
+
+def deadline_steps(*, kind: str, due_at: datetime) -> list[Step]:
+    """Every alert of a deadline, in time order: the reminders before it, then the escalation."""
+    steps = []
+    for offset in _offsets(kind):
+        at = morning_of(london_date(due_at)) if offset == timedelta(0) else due_at - offset
+        steps.append(Step(str(int(offset.total_seconds())), min(at, due_at)))
+    steps.append(Step(OVERDUE, due_at))
+    return sorted(steps, key=lambda s: (s.at, s.is_overdue))
+
+
+def _next_alert_at(kind: str, due_at: datetime, after: datetime) -> datetime | None:
+    upcoming = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at > after]
+    return min(upcoming) if upcoming else None
+
+
+def deadline_open(
+    *, kind: str, title: str, provider: Organisation, subject: models.Model, due_at: datetime, case: Case | None = None
+) -> Deadline:
+    """Starts the clock on something that must happen by ``due_at``. Reminders already past are not sent."""
+    now = timezone.now()
+    first = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at >= now]
+    return Deadline.objects.create(
+        kind=kind,
+        title=title,
+        provider=provider,
+        case=case,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        due_at=due_at,
+        next_alert_at=min(first) if first else None,
+    )
+
+
+def deadline_meet(*, subject: models.Model, kind: str | None = None) -> int:
+    """Stops the clock: the thing happened (or no longer needs to). Returns how many deadlines closed."""
+    deadlines = Deadline.objects.filter(
+        subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk, met_at__isnull=True
+    )
+    if kind is not None:
+        deadlines = deadlines.filter(kind=kind)
+    return deadlines.update(met_at=timezone.now(), next_alert_at=None)
+
+
+# --- Who hears about each kind of deadline ----------------------------------------------------------
+
+Recipients = dict[int, list[User]]
+Resolver = Callable[[list[Deadline], bool], Recipients]
+
+
+def _members(organisation_roles: Iterable[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
+    pairs = set(organisation_roles)
+    if not pairs:
+        return {}
+    found: dict[tuple[int, str], list[User]] = defaultdict(list)
+    memberships = Membership.objects.filter(
+        organisation_id__in={o for o, _ in pairs}, role__in={r for _, r in pairs}, user__is_active=True
+    ).select_related("user")
+    for membership in memberships:
+        key = (membership.organisation_id, membership.role)
+        if key in pairs:
+            found[key].append(membership.user)
+    return found
+
+
+def _national_oversight() -> list[User]:
+    return [
+        m.user
+        for m in Membership.objects.filter(role=Role.NATIONAL_OVERSIGHT, user__is_active=True).select_related("user")
+    ]
+
+
+def _sign_off_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients:
+    """Reminders chase the parties that have not decided; an overdue deadline alerts national oversight."""
+    if overdue:
+        national = _national_oversight()
+        return {d.pk: national for d in deadlines}
+    case_ids = [d.subject_id for d in deadlines]
+    decided = set(
+        SignOff.objects.filter(case_id__in=case_ids, withdrawn_at__isnull=True).values_list(
+            "case_id", "organisation_id"
+        )
+    )
+    undecided: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for party in CaseParty.objects.filter(case_id__in=case_ids).select_related("organisation"):
+        if (party.case_id, party.organisation_id) not in decided:
+            undecided[party.case_id].append((party.organisation_id, SIGN_OFF_ROLE_BY_KIND[party.organisation.kind]))
+    members = _members(pair for pairs in undecided.values() for pair in pairs)
+    return {d.pk: [u for pair in undecided[d.subject_id] for u in members.get(pair, [])] for d in deadlines}
+
+
+def _enforcement_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients:
+    """The provider's managers are reminded; when the date passes, the regulator and overseer hear too."""
+    actions = EnforcementAction.objects.in_bulk([d.subject_id for d in deadlines])
+    wanted: dict[int, list[tuple[int, str]]] = {}
+    for deadline in deadlines:
+        action = actions[deadline.subject_id]
+        pairs: list[tuple[int, str]] = [
+            (deadline.provider_id, Role.TRUST_MANAGER),
+            (deadline.provider_id, Role.TRUST_SIGN_OFF_OFFICER),
+        ]
+        if overdue:
+            pairs.append((action.recorded_by_organisation_id, Role.REGULATOR_DECISION_MAKER))
+        wanted[deadline.pk] = pairs
+    members = _members(pair for pairs in wanted.values() for pair in pairs)
+    return {pk: [u for pair in pairs for u in members.get(pair, [])] for pk, pairs in wanted.items()}
+
+
+RESOLVERS: dict[str, Resolver] = {
+    DeadlineKind.SIGN_OFF: _sign_off_recipients,
+    DeadlineKind.ENFORCEMENT_COMPLIANCE: _enforcement_recipients,
+    DeadlineKind.REPRESENTATION_WINDOW: _enforcement_recipients,
+}
+
+
+def register_resolver(kind: str, resolver: Resolver) -> None:
+    """Lets another part of the regime say who hears about its own kind of deadline."""
+    RESOLVERS[kind] = resolver
+
+
+def _link(deadline: Deadline) -> str:
+    if deadline.case_id:
+        return settings.SITE_URL + reverse("regime:case-detail", args=[deadline.case_id])
+    return settings.SITE_URL + reverse("regime:deadline-list")
+
+
+def _mail(deadline: Deadline, step: Step, user: User) -> Mail:
+    due = timezone.localtime(deadline.due_at).strftime("%-d %B %Y at %H:%M")
+    if step.is_overdue:
+        subject = f"Overdue: {deadline.title}"
+        opening = f"This deadline passed on {due} and has not been met."
+    else:
+        subject = f"Reminder: {deadline.title} is due on {timezone.localtime(deadline.due_at):%-d %B %Y}"
+        opening = f"This is due by {due}."
+    body = f"Hello {user.get_short_name()},\n\n{deadline.title}\n\n{opening}\n\nSee it here: {_link(deadline)}\n"
+    return Mail(dedupe_key=f"deadline:{deadline.pk}:{step.key}:{user.pk}", to=user.email, subject=subject, body=body)
+
+
+@dataclass
+class SweepReport:
+    deadlines: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    superseded: int = 0
+    emails: int = 0
+    batches: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def _sweep_batch(now: datetime, report: SweepReport) -> int:
+    due = Deadline.objects.filter(met_at__isnull=True, next_alert_at__lte=now).order_by("next_alert_at", "pk")
+    if connection.features.has_select_for_update_skip_locked:
+        due = due.select_for_update(skip_locked=True, of=("self",))
+    batch = list(due[:SWEEP_BATCH])
+    if not batch:
+        return 0
+    sent = set(Alert.objects.filter(deadline__in=batch).values_list("deadline_id", "step"))
+    alerts: list[Alert] = []
+    to_send: dict[tuple[str, bool], list[tuple[Deadline, Step]]] = defaultdict(list)
+    for deadline in batch:
+        steps = [
+            s
+            for s in deadline_steps(kind=deadline.kind, due_at=deadline.due_at)
+            if s.at <= now and s.at >= (deadline.next_alert_at or now) and (deadline.pk, s.key) not in sent
+        ]
+        reminders = [s for s in steps if not s.is_overdue]
+        for stale in reminders[:-1]:
+            alerts.append(Alert(deadline=deadline, step=stale.key, sent_at=now, superseded=True))
+            report.superseded += 1
+        chosen = reminders[-1:] + [s for s in steps if s.is_overdue]
+        for step in chosen:
+            alerts.append(Alert(deadline=deadline, step=step.key, sent_at=now))
+            to_send[(deadline.kind, step.is_overdue)].append((deadline, step))
+            if step.is_overdue:
+                report.escalations += 1
+            else:
+                report.reminders += 1
+        deadline.next_alert_at = _next_alert_at(deadline.kind, deadline.due_at, now)
+    Alert.objects.bulk_create(alerts)
+    Deadline.objects.bulk_update(batch, ["next_alert_at"])
+    mails: list[Mail] = []
+    for (kind, overdue), items in to_send.items():
+        recipients = RESOLVERS[kind]([d for d, _ in items], overdue)
+        for deadline, step in items:
+            mails.extend(_mail(deadline, step, user) for user in recipients.get(deadline.pk, []))
+        report.by_kind[kind] = report.by_kind.get(kind, 0) + len(items)
+    report.emails += outbox_enqueue(messages=mails)
+    report.deadlines += len(batch)
+    report.batches += 1
+    return len(batch)
+
+
+def deadline_sweep(*, now: datetime | None = None) -> SweepReport:
+    """Sends every reminder and escalation that has fallen due, each exactly once."""
+    now = now or timezone.now()
+    report = SweepReport()
+    while True:
+        with transaction.atomic():
+            if _sweep_batch(now, report) < SWEEP_BATCH:
+                return report

@@ -1,0 +1,95 @@
+"""Recording concerns about a provider, with evidence."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from accounts.audit import audit_record
+from accounts.models import Organisation, User
+from failure_regime.models import Concern, ConcernEvidence, ConcernSource, Severity
+from failure_regime.permissions import CONCERN_ROLES, acting_organisation
+from failure_regime.uploads import FileType, check_upload, display_name, storage_name
+from failure_regime.verbs import RegimeVerb
+
+
+def _grant_concern(concern: Concern) -> None:
+    """The raising organisation and the provider's oversight body see a concern; the provider does not
+    (it may come from a whistleblower). CQC and national oversight see every concern by role."""
+    assign_perm("failure_regime.view_concern", concern.raised_by_organisation.group, concern)
+    if concern.provider.oversight_body is not None:
+        assign_perm("failure_regime.view_concern", concern.provider.oversight_body.group, concern)
+
+
+@transaction.atomic
+def concern_raise(
+    *,
+    actor: User,
+    provider: Organisation,
+    source: str,
+    summary: str,
+    severity: str = Severity.ROUTINE,
+    evidence: list[UploadedFile] | None = None,
+) -> Concern:
+    """Records a concern about a provider, raised by regulator or oversight staff, with its evidence files."""
+    organisation = acting_organisation(actor, CONCERN_ROLES, doing="record concerns")
+    if not provider.is_provider:
+        raise ValidationError({"provider": "Choose a provider of care."})
+    if source not in ConcernSource.values:
+        raise ValidationError({"source": "Choose where the concern came from."})
+    if not summary.strip():
+        raise ValidationError({"summary": "Describe the concern."})
+    files = [(upload, check_upload(upload)) for upload in evidence or []]
+    concern = Concern.objects.create(
+        provider=provider,
+        source=source,
+        summary=summary.strip(),
+        severity=severity,
+        raised_by=actor,
+        raised_by_organisation=organisation,
+        raised_at=timezone.now(),
+    )
+    _grant_concern(concern)
+    for upload, file_type in files:
+        _attach(concern=concern, actor=actor, upload=upload, file_type=file_type)
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        verb=RegimeVerb.CONCERN_RAISED,
+        target=concern,
+        after={"provider": provider.ods_code, "source": source, "severity": severity, "evidence_files": len(files)},
+    )
+    return concern
+
+
+def _attach(*, concern: Concern, actor: User, upload: UploadedFile, file_type: FileType) -> ConcernEvidence:
+    evidence = ConcernEvidence(
+        concern=concern,
+        original_name=display_name(upload.name or ""),
+        content_type=file_type.content_type,
+        size=upload.size or 0,
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    evidence.file.save(storage_name(file_type), upload, save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def concern_evidence_add(*, actor: User, concern: Concern, upload: UploadedFile) -> ConcernEvidence:
+    """Adds one more evidence file to a concern."""
+    organisation = acting_organisation(actor, CONCERN_ROLES, doing="add evidence to concerns")
+    file_type = check_upload(upload)
+    evidence = _attach(concern=concern, actor=actor, upload=upload, file_type=file_type)
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        verb=RegimeVerb.CONCERN_EVIDENCE_ADDED,
+        target=concern,
+        after={"file": evidence.original_name, "size": evidence.size},
+    )
+    return evidence

@@ -1,0 +1,28 @@
+"""Staff pages of the regime, under /staff/."""
+
+from django.urls import path
+
+from failure_regime.views import cases, concerns, enforcement
+
+app_name = "regime"
+
+urlpatterns = [
+    path("concerns/", concerns.concern_list, name="concern-list"),
+    path("concerns/new/", concerns.concern_new, name="concern-new"),
+    path("concerns/<int:pk>/", concerns.concern_detail, name="concern-detail"),
+    path("concerns/<int:pk>/evidence/<int:evidence_pk>/", concerns.evidence_download, name="evidence-download"),
+    path("cases/", cases.case_list, name="case-list"),
+    path("cases/new/", cases.case_new, name="case-new"),
+    path("cases/<int:pk>/", cases.case_detail, name="case-detail"),
+    path("cases/<int:pk>/sign-off/", cases.case_sign_off, name="case-sign-off"),
+    path("cases/<int:pk>/sign-off/<int:organisation_pk>/withdraw/", cases.case_withdraw, name="case-withdraw"),
+    path("cases/<int:pk>/parties/", cases.case_party_add, name="case-party-add"),
+    path("cases/<int:pk>/leads/", cases.case_lead, name="case-lead"),
+    path("cases/<int:pk>/terms/", cases.case_terms, name="case-terms"),
+    path("cases/<int:pk>/activate/", cases.case_activate, name="case-activate"),
+    path("cases/<int:pk>/close/", cases.case_close, name="case-close"),
+    path("enforcement/", enforcement.enforcement_list, name="enforcement-list"),
+    path("enforcement/new/", enforcement.enforcement_new, name="enforcement-new"),
+    path("enforcement/<int:pk>/", enforcement.enforcement_detail, name="enforcement-detail"),
+    path("deadlines/", enforcement.deadline_list, name="deadline-list"),
+]

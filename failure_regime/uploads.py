@@ -1,0 +1,109 @@
+"""Checks on uploaded files: the type is read from the content, never trusted from the name, and the
+size is capped. Files are stored under generated names and always downloaded as attachments."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+
+@dataclass(frozen=True)
+class FileType:
+    label: str
+    extension: str
+    content_type: str
+
+
+PDF = FileType("PDF", "pdf", "application/pdf")
+DOCX = FileType("Word document", "docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+XLSX = FileType("Excel spreadsheet", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+CSV = FileType("CSV", "csv", "text/csv")
+PNG = FileType("PNG image", "png", "image/png")
+JPEG = FileType("JPEG image", "jpg", "image/jpeg")
+EVIDENCE_TYPES = (PDF, DOCX, XLSX, CSV, PNG, JPEG)
+
+_SNIFF_BYTES = 64 * 1024
+
+
+def _zip_member_prefix(data: UploadedFile) -> str | None:
+    try:
+        data.seek(0)
+        with zipfile.ZipFile(data) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(name.startswith("word/") for name in names):
+        return "word"
+    if any(name.startswith("xl/") for name in names):
+        return "xl"
+    return None
+
+
+def _looks_like_csv(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # A cut in the middle of a multi-byte character at the sniff boundary is not an error.
+        try:
+            text = head[:-3].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return False
+    lines = [line for line in text.splitlines() if line.strip()][:20]
+    if not lines:
+        return False
+    rows = list(csv.reader(io.StringIO("\n".join(lines))))
+    return all(len(row) >= 1 for row in rows) and all(ch.isprintable() or ch in "\t" for ch in "".join(lines))
+
+
+def detect_type(upload: UploadedFile) -> FileType | None:
+    """The type of the file judged from its first bytes (and, for Office files, its parts)."""
+    upload.seek(0)
+    head = upload.read(_SNIFF_BYTES)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(b"PK\x03\x04"):
+        return {"word": DOCX, "xl": XLSX}.get(_zip_member_prefix(upload) or "")
+    if _looks_like_csv(head):
+        return CSV
+    return None
+
+
+def check_upload(upload: UploadedFile, *, allowed: tuple[FileType, ...] = EVIDENCE_TYPES) -> FileType:
+    """Returns the file's type, or raises a ValidationError saying plainly what is wrong with it."""
+    limit = settings.UPLOAD_MAX_BYTES
+    if not upload.size:
+        raise ValidationError(f"The file {upload.name} is empty.", code="empty")
+    if upload.size > limit:
+        raise ValidationError(f"The file {upload.name} is larger than {limit // (1024 * 1024)} MB.", code="too_large")
+    file_type = detect_type(upload)
+    if file_type not in allowed:
+        names = ", ".join(t.label for t in allowed)
+        raise ValidationError(f"The file {upload.name} must be a {names}.", code="wrong_type")
+    return file_type
+
+
+def storage_name(file_type: FileType) -> str:
+    """A generated name: nothing a user typed ends up in a path on disk."""
+    return f"{uuid.uuid4().hex}.{file_type.extension}"
+
+
+def display_name(original_name: str) -> str:
+    """The name shown and offered on download: the base name only, shortened."""
+    return PurePath(original_name.replace("\\", "/")).name[:200] or "file"

@@ -1,0 +1,45 @@
+"""The audit verbs of the regime: what happened, in the users' words."""
+
+from enum import StrEnum
+
+
+class RegimeVerb(StrEnum):
+    CONCERN_RAISED = "concern.raised"
+    CONCERN_EVIDENCE_ADDED = "concern.evidence_added"
+    CONCERN_EVIDENCE_DOWNLOADED = "concern.evidence_downloaded"
+    CASE_PROPOSED = "case.proposed"
+    CASE_PARTY_ADDED = "case.party_added"
+    CASE_TERMS_REVISED = "case.terms_revised"
+    SIGN_OFF_RECORDED = "case.sign_off_recorded"
+    SIGN_OFF_WITHDRAWN = "case.sign_off_withdrawn"
+    CASE_TRIGGERED = "case.triggered"
+    LEAD_HANDED_OVER = "case.lead_handed_over"
+    RESPONSIBILITY_ORGANISATIONS_SET = "case.responsibility_organisations_set"
+    CASE_ACTIVATED = "case.activated"
+    CASE_CLOSED = "case.closed"
+    ENFORCEMENT_RECORDED = "enforcement.recorded"
+    ENFORCEMENT_OUTCOME_RECORDED = "enforcement.outcome_recorded"
+
+
+LABELS: dict[str, str] = {
+    RegimeVerb.CONCERN_RAISED: "Concern recorded",
+    RegimeVerb.CONCERN_EVIDENCE_ADDED: "Evidence added",
+    RegimeVerb.CONCERN_EVIDENCE_DOWNLOADED: "Evidence downloaded",
+    RegimeVerb.CASE_PROPOSED: "Case proposed",
+    RegimeVerb.CASE_PARTY_ADDED: "Party added",
+    RegimeVerb.CASE_TERMS_REVISED: "Terms of reference revised",
+    RegimeVerb.SIGN_OFF_RECORDED: "Decision given",
+    RegimeVerb.SIGN_OFF_WITHDRAWN: "Decision withdrawn",
+    RegimeVerb.CASE_TRIGGERED: "Case triggered",
+    RegimeVerb.LEAD_HANDED_OVER: "Accountable lead appointed",
+    RegimeVerb.RESPONSIBILITY_ORGANISATIONS_SET: "Responsible and consulted organisations changed",
+    RegimeVerb.CASE_ACTIVATED: "Case made active",
+    RegimeVerb.CASE_CLOSED: "Case closed",
+    RegimeVerb.ENFORCEMENT_RECORDED: "Enforcement action recorded",
+    RegimeVerb.ENFORCEMENT_OUTCOME_RECORDED: "Enforcement outcome recorded",
+}
+
+
+def label(verb: str) -> str:
+    """The verb in plain words, for timelines."""
+    return LABELS.get(verb) or verb.replace(".", ": ").replace("_", " ").capitalize()

@@ -1,0 +1,299 @@
+"""Staff pages for cases: the list, proposing a case, and the case page with its sign-off panel,
+accountability matrix and timeline. Each action posts to its own address and calls one service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.access import staff
+from accounts.interface import run_service
+from accounts.models import Organisation, OrganisationKind, User
+from accounts.selectors import organisation_list_for_user, provider_list_for_user
+from failure_regime import selectors, verbs
+from failure_regime.filters import CaseFilter
+from failure_regime.forms import CaseForm, CloseForm, LeadForm, PartyForm, SignOffForm, TermsForm, WithdrawForm
+from failure_regime.models import Case, CaseStatus, ConcernStatus
+from failure_regime.permissions import ENFORCEMENT_ROLES, PROPOSER_ROLES, memberships_with_roles
+from failure_regime.services import accountability, cases, sign_off
+
+
+@staff
+def case_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    filterset = CaseFilter(
+        request.GET or None,
+        queryset=selectors.case_list_for_user(user=user),
+        parties=organisation_list_for_user(user=user),
+    )
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "can_propose": bool(memberships_with_roles(user, PROPOSER_ROLES))}
+    return render(request, "failure_regime/staff/case_list.html", context)
+
+
+@staff
+def case_new(request: HttpRequest) -> HttpResponse:
+    """Proposing a case starts from a provider: its open concerns are offered."""
+    user: User = request.user  # type: ignore[assignment]
+    if not memberships_with_roles(user, PROPOSER_ROLES):
+        raise PermissionDenied("Only a regulator decision-maker or an oversight lead can propose a case.")
+    providers = provider_list_for_user(user=user)
+    provider = providers.filter(pk=request.GET.get("provider") or request.POST.get("provider") or 0).first()
+    if provider is None:
+        return render(
+            request,
+            "failure_regime/staff/case_provider.html",
+            {"providers": providers.filter(concerns__status=ConcernStatus.OPEN).distinct()},
+        )
+    concerns = selectors.concern_list_for_user(user=user).filter(provider=provider).exclude(status=ConcernStatus.CLOSED)
+    form = CaseForm(request.POST or None, concerns=concerns, initial={"concerns": request.GET.getlist("concern")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        case = run_service(
+            form,
+            lambda: cases.case_propose(
+                actor=user,
+                provider=provider,
+                concerns=list(data["concerns"]),
+                title=data["title"],
+                summary=data["summary"],
+                scope=data["scope"],
+                terms_of_reference=data["terms_of_reference"],
+            ),
+        )
+        if case is not None:
+            return redirect("regime:case-detail", case.pk)
+    return render(
+        request,
+        "failure_regime/staff/case_form.html",
+        {"form": form, "provider": provider},
+        status=400 if form.errors else 200,
+    )
+
+
+def _may_oversee(user: User, case: Case) -> bool:
+    try:
+        cases.overseer_organisation(user, case, "oversee")
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _lead_candidates(case: Case) -> Any:
+    return (
+        User.objects.filter(is_active=True, memberships__organisation__in=[p.organisation for p in case.parties.all()])
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form) -> dict[str, Any]:
+    user: User = request.user  # type: ignore[assignment]
+    case = selectors.case_detail(case=case)
+    signatory_for = selectors.sign_off_organisations_for(user=user, case=case)
+    standing = {s.organisation_id: s for s in case.sign_offs.all() if s.standing}
+    undecided = [o for o in signatory_for if o.pk not in standing]
+    decided = [o for o in signatory_for if o.pk in standing]
+    proposed = case.status == CaseStatus.PROPOSED
+    may_oversee = _may_oversee(user, case)
+    parties = [
+        {
+            "party": party,
+            "decision": standing.get(party.organisation_id),
+            "history": [
+                s for s in case.sign_offs.all() if s.organisation_id == party.organisation_id and not s.standing
+            ],
+        }
+        for party in case.parties.all()
+    ]
+    proposer_org = case.proposed_by_organisation
+    can_add_party = (
+        proposed and not case.sign_offs.all() and bool(memberships_with_roles(user, PROPOSER_ROLES, [proposer_org]))
+    )
+    party_ids = [p.organisation_id for p in case.parties.all()]
+    addable = Organisation.objects.exclude(pk__in=party_ids).filter(
+        kind__in=[OrganisationKind.COMMISSIONER, OrganisationKind.OVERSIGHT_BODY, OrganisationKind.REGULATOR]
+    )
+    return {
+        "case": case,
+        "parties": parties,
+        "responsibilities": case.responsibilities.all(),
+        "terms": case.terms_versions.all(),
+        "timeline": [(event, verbs.label(event.verb)) for event in selectors.case_timeline(case=case)],
+        "failed_form": next((f for f in forms_given.values() if f is not None), None),
+        "can_record_enforcement": bool(memberships_with_roles(user, ENFORCEMENT_ROLES)),
+        "enforcement": selectors.enforcement_list_for_user(user=user).filter(case=case),
+        "sign_off_form": (
+            forms_given.get("sign_off_form")
+            or SignOffForm(organisations=undecided, initial={"organisation": undecided[0].pk} if undecided else None)
+        )
+        if proposed and undecided
+        else None,
+        "withdraw_forms": [
+            (
+                o,
+                forms_given.get("withdraw_form")
+                or WithdrawForm(organisations=[o], initial={"organisation": o.pk}, prefix=f"w{o.pk}"),
+            )
+            for o in decided
+        ]
+        if proposed
+        else [],
+        "party_form": (forms_given.get("party_form") or PartyForm(organisations=addable)) if can_add_party else None,
+        "lead_form": (forms_given.get("lead_form") or LeadForm(candidates=_lead_candidates(case)))
+        if may_oversee and case.status != CaseStatus.CLOSED
+        else None,
+        "terms_form": (forms_given.get("terms_form") or TermsForm())
+        if may_oversee and case.status != CaseStatus.CLOSED
+        else None,
+        "close_form": (forms_given.get("close_form") or CloseForm())
+        if may_oversee and case.status != CaseStatus.CLOSED
+        else None,
+        "can_activate": may_oversee and case.status == CaseStatus.TRIGGERED,
+    }
+
+
+@staff
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    case = selectors.case_get_for_user(user=user, pk=pk)
+    return render(request, "failure_regime/staff/case_detail.html", _detail_context(request, case))
+
+
+def _act(
+    request: HttpRequest,
+    pk: int,
+    form_name: str,
+    form: forms.Form,
+    call: Callable[[User, Case, dict[str, Any]], object],
+) -> HttpResponse:
+    """Runs one action from the case page: redirect on success, or show the page again with the errors."""
+    user: User = request.user  # type: ignore[assignment]
+    case = selectors.case_get_for_user(user=user, pk=pk)
+    if form.is_valid() and run_service(form, lambda: call(user, case, form.cleaned_data)) is not None:
+        return redirect("regime:case-detail", case.pk)
+    return render(
+        request,
+        "failure_regime/staff/case_detail.html",
+        _detail_context(request, case, **{form_name: form}),
+        status=400,
+    )
+
+
+def _signatory_organisations(request: HttpRequest, pk: int) -> list[Organisation]:
+    user: User = request.user  # type: ignore[assignment]
+    return selectors.sign_off_organisations_for(user=user, case=selectors.case_get_for_user(user=user, pk=pk))
+
+
+@staff
+@require_POST
+def case_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    form = SignOffForm(request.POST, organisations=_signatory_organisations(request, pk))
+    return _act(
+        request,
+        pk,
+        "sign_off_form",
+        form,
+        lambda user, case, data: sign_off.sign_off_record(
+            actor=user, case=case, organisation=data["organisation"], decision=data["decision"], reason=data["reason"]
+        ),
+    )
+
+
+@staff
+@require_POST
+def case_withdraw(request: HttpRequest, pk: int, organisation_pk: int) -> HttpResponse:
+    form = WithdrawForm(request.POST, organisations=_signatory_organisations(request, pk), prefix=f"w{organisation_pk}")
+    return _act(
+        request,
+        pk,
+        "withdraw_form",
+        form,
+        lambda user, case, data: sign_off.sign_off_withdraw(
+            actor=user, case=case, organisation=data["organisation"], reason=data["reason"]
+        ),
+    )
+
+
+@staff
+@require_POST
+def case_party_add(request: HttpRequest, pk: int) -> HttpResponse:
+    form = PartyForm(request.POST, organisations=Organisation.objects.all())
+    return _act(
+        request,
+        pk,
+        "party_form",
+        form,
+        lambda user, case, data: cases.case_party_add(actor=user, case=case, organisation=data["organisation"]),
+    )
+
+
+@staff
+@require_POST
+def case_lead(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    case = selectors.case_get_for_user(user=user, pk=pk)
+    form = LeadForm(request.POST, candidates=_lead_candidates(case))
+
+    def hand_over(actor: User, case: Case, data: dict[str, Any]) -> object:
+        # Candidates are members of a party, so the lead answers for their party organisation.
+        lead: User = data["lead"]
+        membership = lead.memberships.filter(organisation__case_parties__case=case).select_related("organisation")
+        organisation = membership.first()
+        if organisation is None:
+            raise ValidationError({"lead": "Choose a member of one of the parties."})
+        return accountability.lead_hand_over(
+            actor=actor,
+            case=case,
+            area=data["area"],
+            lead=lead,
+            organisation=organisation.organisation,
+            reason=data["reason"],
+        )
+
+    return _act(request, pk, "lead_form", form, hand_over)
+
+
+@staff
+@require_POST
+def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "terms_form",
+        TermsForm(request.POST),
+        lambda user, case, data: cases.case_terms_revise(actor=user, case=case, text=data["text"]),
+    )
+
+
+@staff
+@require_POST
+def case_activate(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "activate_form",
+        forms.Form(request.POST),
+        lambda user, case, data: cases.case_activate(actor=user, case=case),
+    )
+
+
+@staff
+@require_POST
+def case_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "close_form",
+        CloseForm(request.POST),
+        lambda user, case, data: cases.case_close(
+            actor=user, case=case, reason=data["reason"], summary=data["summary"]
+        ),
+    )

@@ -1,0 +1,96 @@
+"""Staff pages for concerns: list, record, read, and download evidence."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from accounts.access import staff
+from accounts.audit import audit_record
+from accounts.interface import run_service
+from accounts.models import User
+from accounts.selectors import provider_list_for_user
+from failure_regime import selectors
+from failure_regime.filters import ConcernFilter
+from failure_regime.forms import ConcernForm, EvidenceForm
+from failure_regime.permissions import CONCERN_ROLES, PROPOSER_ROLES, memberships_with_roles
+from failure_regime.services.concerns import concern_evidence_add, concern_raise
+from failure_regime.verbs import RegimeVerb
+
+
+@staff
+def concern_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    filterset = ConcernFilter(request.GET or None, queryset=selectors.concern_list_for_user(user=user))
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    can_raise = bool(memberships_with_roles(user, CONCERN_ROLES))
+    return render(
+        request, "failure_regime/staff/concern_list.html", {"filter": filterset, "page": page, "can_raise": can_raise}
+    )
+
+
+@staff
+def concern_new(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    providers = provider_list_for_user(user=user)
+    form = ConcernForm(request.POST or None, request.FILES or None, providers=providers)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        concern = run_service(
+            form,
+            lambda: concern_raise(
+                actor=user,
+                provider=data["provider"],
+                source=data["source"],
+                summary=data["summary"],
+                severity=data["severity"],
+                evidence=data["evidence"],
+            ),
+        )
+        if concern is not None:
+            return redirect("regime:concern-detail", concern.pk)
+    return render(request, "failure_regime/staff/concern_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff
+def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    concern = selectors.concern_get_for_user(user=user, pk=pk)
+    form = EvidenceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        added = [
+            run_service(form, partial(concern_evidence_add, actor=user, concern=concern, upload=upload))
+            for upload in form.cleaned_data["evidence"]
+        ]
+        if all(added):
+            return redirect("regime:concern-detail", concern.pk)
+    context = {
+        "concern": concern,
+        "evidence": concern.evidence.all(),
+        "cases": selectors.case_list_for_user(user=user).filter(concerns=concern),
+        "form": form,
+        "can_add_evidence": bool(memberships_with_roles(user, CONCERN_ROLES)),
+        "can_propose": bool(memberships_with_roles(user, PROPOSER_ROLES)),
+    }
+    return render(request, "failure_regime/staff/concern_detail.html", context, status=400 if form.errors else 200)
+
+
+@staff
+def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    user: User = request.user  # type: ignore[assignment]
+    concern = selectors.concern_get_for_user(user=user, pk=pk)
+    evidence = get_object_or_404(concern.evidence, pk=evidence_pk)
+    audit_record(
+        actor=user, verb=RegimeVerb.CONCERN_EVIDENCE_DOWNLOADED, target=concern, after={"file": evidence.original_name}
+    )
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
