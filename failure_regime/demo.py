@@ -99,6 +99,33 @@ def _demo_second_factor(user: User) -> None:
     )
 
 
+def _demo_case() -> None:
+    """A concern about Basildon and a case proposed from it, waiting for the three parties' decisions."""
+    from failure_regime.models import Case, ConcernSource
+    from failure_regime.services.cases import case_propose
+    from failure_regime.services.concerns import concern_raise
+
+    basildon = Organisation.objects.get(ods_code="RDD")
+    if Case.objects.filter(provider=basildon).exists():
+        return
+    concern = concern_raise(
+        actor=User.objects.get(email="inspector@cqc.example"),
+        provider=basildon,
+        source=ConcernSource.MORTALITY_DATA,
+        summary="Hospital mortality has been above the expected range for two years running.",
+    )
+    case_propose(
+        actor=User.objects.get(email="decision.maker@cqc.example"),
+        provider=basildon,
+        concerns=[concern],
+        title="Mortality and quality of emergency care",
+        summary="Persistently high mortality and concerns about the quality of emergency care.",
+        scope="Emergency and acute medical care, April 2011 to March 2013.",
+        terms_of_reference="Establish why mortality is high, review the care of patients who died, and set out "
+        "what must change.",
+    )
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoUser]:
     """Creates whatever demo data is missing; running it again changes nothing but fresh backup codes."""
@@ -115,4 +142,5 @@ def seed_demo() -> list[DemoUser]:
             actor=None, user=user, organisation=Organisation.objects.get(ods_code=demo.ods_code), role=demo.role
         )
         _demo_second_factor(user)
+    _demo_case()
     return DEMO_USERS

@@ -72,9 +72,10 @@ def _next_alert_at(kind: str, due_at: datetime, after: datetime) -> datetime | N
 def deadline_open(
     *, kind: str, title: str, provider: Organisation, subject: models.Model, due_at: datetime, case: Case | None = None
 ) -> Deadline:
-    """Starts the clock on something that must happen by ``due_at``. Reminders already past are not sent."""
+    """Starts the clock on something that must happen by ``due_at``. Reminders already past are not sent;
+    a deadline that has already passed is escalated at the next sweep."""
     now = timezone.now()
-    first = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at >= now]
+    first = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at >= now] or [due_at]
     return Deadline.objects.create(
         kind=kind,
         title=title,

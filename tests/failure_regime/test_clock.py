@@ -1,0 +1,203 @@
+"""The clock: reminders at each offset exactly once, escalation once, catching up after a missed sweep."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import Organisation, User
+from failure_regime.dates import end_of_day
+from failure_regime.models import Alert, Case, Concern, Deadline, EnforcementAction, EnforcementKind, OutboxMessage
+from failure_regime.services.clock import deadline_sweep
+from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
+from tests.failure_regime.conftest import propose
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def immediate_case(
+    immediate_concern: Concern,
+    regulator: User,
+    provider: Organisation,
+    oversight_lead: User,
+    sign_off_officer: User,
+    national: User,
+) -> Case:
+    return propose(regulator, provider, immediate_concern)
+
+
+def sweep_at(moment) -> None:
+    with time_machine.travel(moment, tick=False):
+        deadline_sweep()
+
+
+def test_undecided_parties_are_chased_before_the_sign_off_deadline(
+    immediate_case: Case, regulator: User, oversight_lead: User, sign_off_officer: User
+) -> None:
+    assert immediate_case.sign_off_deadline is not None
+    sweep_at(immediate_case.sign_off_deadline - timedelta(hours=11))
+    chased = set(OutboxMessage.objects.filter(subject__startswith="Reminder").values_list("to", flat=True))
+    assert chased == {regulator.email, oversight_lead.email, sign_off_officer.email}
+
+
+def test_a_party_that_decided_is_not_chased(immediate_case: Case, regulator: User, sign_off_officer: User) -> None:
+    from failure_regime.services.sign_off import sign_off_record
+
+    sign_off_record(
+        actor=regulator, case=immediate_case, organisation=regulator.memberships.get().organisation, decision="agree"
+    )
+    assert immediate_case.sign_off_deadline is not None
+    sweep_at(immediate_case.sign_off_deadline - timedelta(hours=11))
+    assert regulator.email not in OutboxMessage.objects.values_list("to", flat=True)
+
+
+def test_national_oversight_is_alerted_once_when_the_deadline_passes(immediate_case: Case, national: User) -> None:
+    assert immediate_case.sign_off_deadline is not None
+    sweep_at(immediate_case.sign_off_deadline + timedelta(minutes=5))
+    sweep_at(immediate_case.sign_off_deadline + timedelta(hours=5))
+    alerts = OutboxMessage.objects.filter(to=national.email, subject__startswith="Overdue")
+    assert alerts.count() == 1
+
+
+def test_a_second_sweep_sends_nothing(immediate_case: Case) -> None:
+    assert immediate_case.sign_off_deadline is not None
+    moment = immediate_case.sign_off_deadline - timedelta(hours=11)
+    sweep_at(moment)
+    count = OutboxMessage.objects.count()
+    sweep_at(moment + timedelta(minutes=5))
+    assert OutboxMessage.objects.count() == count
+
+
+def test_each_reminder_goes_out_once_at_its_offset(immediate_case: Case, sign_off_officer: User) -> None:
+    assert immediate_case.sign_off_deadline is not None
+    due = immediate_case.sign_off_deadline
+    for hours_before in (13, 11, 10, 3, 1, 0.5):
+        sweep_at(due - timedelta(hours=hours_before))
+    steps = list(Alert.objects.filter(deadline__case=immediate_case).values_list("step", flat=True))
+    assert steps == [str(12 * 3600), str(2 * 3600)]
+
+
+def test_a_missed_sweep_is_caught_up_with_the_latest_reminder(immediate_case: Case) -> None:
+    assert immediate_case.sign_off_deadline is not None
+    sweep_at(immediate_case.sign_off_deadline - timedelta(hours=1))  # beat was down through the 12-hour reminder
+    alerts = {a.step: a.superseded for a in Alert.objects.filter(deadline__case=immediate_case)}
+    assert alerts == {str(12 * 3600): True, str(2 * 3600): False}
+
+
+def test_the_reminder_names_no_person_in_its_subject(immediate_case: Case, sign_off_officer: User) -> None:
+    assert immediate_case.sign_off_deadline is not None
+    sweep_at(immediate_case.sign_off_deadline - timedelta(hours=11))
+    subjects = set(OutboxMessage.objects.values_list("subject", flat=True))
+    assert all(sign_off_officer.full_name not in s and immediate_case.reference in s for s in subjects)
+
+
+@pytest.fixture
+def warning_notice(inspector: User, provider: Organisation, trust_manager: User) -> EnforcementAction:
+    served = timezone.localdate()
+    return enforcement_record(
+        actor=inspector,
+        provider=provider,
+        kind=EnforcementKind.WARNING_NOTICE,
+        summary="Staffing on ward 3",
+        served_on=served,
+        deadline_on=served + timedelta(days=100),
+    )
+
+
+def test_enforcement_reminders_follow_90_30_7_and_the_day(warning_notice: EnforcementAction) -> None:
+    assert warning_notice.deadline_on is not None
+    due = end_of_day(warning_notice.deadline_on)
+    for days_before in range(95, -1, -1):
+        sweep_at(due - timedelta(days=days_before, hours=12))
+    steps = list(Alert.objects.filter(deadline__subject_id=warning_notice.pk).values_list("step", flat=True))
+    assert steps == [str(90 * 86400), str(30 * 86400), str(7 * 86400), "0"]
+
+
+def test_the_provider_is_reminded_of_a_compliance_date(warning_notice: EnforcementAction, trust_manager: User) -> None:
+    assert warning_notice.deadline_on is not None
+    sweep_at(end_of_day(warning_notice.deadline_on) - timedelta(days=7))
+    assert trust_manager.email in OutboxMessage.objects.values_list("to", flat=True)
+
+
+def test_an_outcome_stops_the_reminders(warning_notice: EnforcementAction, inspector: User) -> None:
+    enforcement_outcome_record(actor=inspector, action=warning_notice, outcome="complied")
+    assert warning_notice.deadline_on is not None
+    sweep_at(end_of_day(warning_notice.deadline_on) - timedelta(days=7))
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_deadline_opened_late_skips_reminders_already_past(inspector: User, provider: Organisation) -> None:
+    action = enforcement_record(
+        actor=inspector,
+        provider=provider,
+        kind=EnforcementKind.REQUIREMENT_NOTICE,
+        summary="Fix it",
+        served_on=timezone.localdate(),
+        deadline_on=timezone.localdate() + timedelta(days=10),
+    )
+    sweep_at(timezone.now() + timedelta(hours=1))
+    assert not Alert.objects.filter(deadline__subject_id=action.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_reminder_once(
+    inspector: User, provider: Organisation, trust_manager: User
+) -> None:
+    served = timezone.localdate()
+    for n in range(40):
+        enforcement_record(
+            actor=inspector,
+            provider=provider,
+            kind=EnforcementKind.WARNING_NOTICE,
+            summary=f"Notice {n}",
+            served_on=served,
+            deadline_on=served + timedelta(days=20),
+        )
+    moment = end_of_day(served + timedelta(days=20)) - timedelta(days=6)
+    barrier = threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            barrier.wait()
+            sweep_at(moment)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Alert.objects.filter(superseded=False).count() == 40
+    assert OutboxMessage.objects.filter(to=trust_manager.email).count() == 40
+
+
+def test_the_representation_window_is_28_days(inspector: User, provider: Organisation) -> None:
+    action = enforcement_record(
+        actor=inspector,
+        provider=provider,
+        kind=EnforcementKind.NOTICE_OF_PROPOSAL,
+        summary="Proposal to cancel",
+        served_on=date(2026, 3, 1),
+    )
+    assert action.deadline_on == date(2026, 3, 29)
+    assert Deadline.objects.get(subject_id=action.pk).kind == "representation_window"
+
+
+def test_a_deadline_recorded_after_it_passed_is_escalated(inspector: User, provider: Organisation) -> None:
+    action = enforcement_record(
+        actor=inspector,
+        provider=provider,
+        kind=EnforcementKind.NOTICE_OF_PROPOSAL,
+        summary="Proposal to cancel",
+        served_on=date(2026, 3, 1),
+    )
+    deadline_sweep()
+    assert list(Alert.objects.filter(deadline__subject_id=action.pk).values_list("step", flat=True)) == ["overdue"]
