@@ -37,8 +37,9 @@ class NHSBoundField(BoundField):
                     classes.append(f"{css_class.split('__')[0]}--error")
                 attrs["class"] = " ".join(c for c in classes if c)
                 break
-        described_by = [str(attrs.get("aria-describedby", ""))]
-        if self.errors:
+        described_by = str(attrs.get("aria-describedby", "")).split()
+        # Django adds the error's id itself from 5.2 on; add it only where it has not.
+        if self.errors and f"{self.auto_id}_error" not in described_by:
             described_by.append(f"{self.auto_id}_error")
         if any(described_by):
             attrs["aria-describedby"] = " ".join(d for d in described_by if d)

@@ -9,6 +9,14 @@ class FailureRegimeConfig(AppConfig):
         from accounts.models import Role
         from accounts.roles import register_role_permissions
 
+        # CQC inspects every provider, so it sees every concern, enforcement action and episode.
+        CQC_SEES = {  # noqa: N806
+            "failure_regime.view_concern",
+            "failure_regime.view_enforcementaction",
+            "failure_regime.view_episode",
+            "failure_regime.view_inspection",
+        }
+
         # CQC sees every concern and enforcement action (it regulates every provider); national
         # oversight reads everything. Cases are granted per party organisation.
         register_role_permissions(
@@ -17,8 +25,17 @@ class FailureRegimeConfig(AppConfig):
                     "failure_regime.view_case",
                     "failure_regime.view_concern",
                     "failure_regime.view_enforcementaction",
+                    "failure_regime.view_episode",
+                    "failure_regime.view_inspection",
                 },
-                Role.INSPECTOR: {"failure_regime.view_concern", "failure_regime.view_enforcementaction"},
-                Role.REGULATOR_DECISION_MAKER: {"failure_regime.view_concern", "failure_regime.view_enforcementaction"},
+                Role.INSPECTOR: CQC_SEES,
+                Role.REGULATOR_DECISION_MAKER: CQC_SEES,
+                Role.ADMINISTRATOR: {
+                    "failure_regime.view_ruleset",
+                    "failure_regime.add_ruleset",
+                    "failure_regime.change_ruleset",
+                },
             }
         )
+        # Who hears about special-measures deadlines is registered when the module loads.
+        import failure_regime.services.special_measures  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -29,3 +29,21 @@ def add_months(day: date, months: int) -> date:
 
 def london_date(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return add_months(month_start(day), 1) - timedelta(days=1)
+
+
+def report_due_on(month: date, day_of_month: int | None) -> date:
+    """When the report for ``month`` is due: on ``day_of_month``, or the month's last day if that is None."""
+    return month.replace(day=day_of_month) if day_of_month else month_end(month)
+
+
+def long_date(day: date) -> str:
+    """``day`` as people write it: 5 March 2026."""
+    return f"{day.day} {day:%B %Y}"

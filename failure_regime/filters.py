@@ -16,6 +16,8 @@ from failure_regime.models import (
     EnforcementAction,
     EnforcementKind,
     EnforcementOutcome,
+    Episode,
+    EpisodeStatus,
     Severity,
 )
 
@@ -85,3 +87,21 @@ class EnforcementFilter(ProviderSearchMixin, django_filters.FilterSet):
     class Meta:
         model = EnforcementAction
         fields = ["provider", "kind", "outcome"]
+
+
+class EpisodeFilter(ProviderSearchMixin, django_filters.FilterSet):
+    provider = _provider_filter()
+    status = django_filters.ChoiceFilter(choices=EpisodeStatus.choices, empty_label="Any status")
+    region = django_filters.ChoiceFilter(
+        field_name="provider__region", choices=Region.choices, label="Region", empty_label="Any region"
+    )
+    overdue_reports = django_filters.BooleanFilter(
+        method="filter_overdue", label="Overdue reports only", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Episode
+        fields = ["provider", "status", "region", "overdue_reports"]
+
+    def filter_overdue(self, queryset: QuerySet[Episode], name: str, value: bool) -> QuerySet[Episode]:
+        return queryset.filter(overdue_reports__gt=0) if value else queryset  # type: ignore[misc]

@@ -10,13 +10,19 @@ from django.db.models import QuerySet
 
 from accounts.models import Organisation, User
 from failure_regime.models import (
+    Action,
+    ActionStatus,
     Area,
+    Basis,
     ClosureReason,
     Concern,
     ConcernSource,
     Decision,
     EnforcementKind,
     EnforcementOutcome,
+    Inspection,
+    Rag,
+    Rating,
     Severity,
 )
 from failure_regime.uploads import EVIDENCE_TYPES, check_upload
@@ -192,3 +198,135 @@ class OutcomeForm(forms.Form):
         label="Outcome",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes")
+
+
+# --- Special measures -------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class EpisodeForm(forms.Form):
+    provider = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
+    )
+    entered_on = forms.DateField(label="Date of entry", widget=DateInput)
+    basis = forms.ChoiceField(choices=Basis.choices, widget=forms.RadioSelect, label="Basis of the decision")
+    recommending_inspection = forms.ModelChoiceField(
+        queryset=Inspection.objects.none(),
+        required=False,
+        label="CQC inspection that recommended it",
+        empty_label="None",
+        help_text="Needed when CQC recommended special measures.",
+    )
+    improvement_director = forms.CharField(max_length=150, required=False, label="Improvement director")
+    buddy_trust = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), required=False, label="Partner (buddy) trust", empty_label="None"
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        providers: QuerySet[Organisation],
+        inspections: QuerySet[Inspection],
+        trusts: QuerySet[Organisation],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
+        self.fields["recommending_inspection"].queryset = inspections  # type: ignore[attr-defined]
+        self.fields["buddy_trust"].queryset = trusts  # type: ignore[attr-defined]
+
+
+class ActionForm(forms.Form):
+    reference = forms.CharField(max_length=20, label="Reference", help_text="For example, A1.")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What will be done")
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, label="Owner", empty_label="No named owner"
+    )
+    due_on = forms.DateField(label="Due by", widget=DateInput)
+    status = forms.ChoiceField(choices=ActionStatus.choices, label="Status")
+    rag = forms.ChoiceField(choices=Rag.choices, widget=forms.RadioSelect, label="RAG rating")
+    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Evidence of progress")
+
+    def __init__(self, *args: Any, owners: QuerySet[User], editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["reference"]
+
+
+class ReportForm(forms.Form):
+    """The monthly report: a narrative, a status and RAG rating for every action, and evidence files."""
+
+    narrative = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Progress this month",
+        help_text="What has changed, what has not, and why. This is published.",
+    )
+
+    def __init__(self, *args: Any, actions: list[Action], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actions = actions
+        for action in actions:
+            self.fields[f"status_{action.pk}"] = forms.ChoiceField(
+                choices=ActionStatus.choices,
+                initial=action.status,
+                label=f"{action.reference}: status",
+                help_text=action.description,
+            )
+            self.fields[f"rag_{action.pk}"] = forms.ChoiceField(
+                choices=Rag.choices,
+                initial=action.rag,
+                widget=forms.RadioSelect,
+                label=f"{action.reference}: RAG rating",
+            )
+            self.fields[f"note_{action.pk}"] = forms.CharField(
+                required=False, label=f"{action.reference}: note", widget=forms.Textarea(attrs={"rows": 2})
+            )
+        self.fields["evidence"] = MultipleFileField(required=False, label="Evidence", help_text=EVIDENCE_HINT)
+
+    def statuses(self) -> dict[int, dict[str, str]]:
+        data = self.cleaned_data
+        return {
+            a.pk: {"status": data[f"status_{a.pk}"], "rag": data[f"rag_{a.pk}"], "note": data[f"note_{a.pk}"]}
+            for a in self.actions
+        }
+
+
+class ReturnForm(forms.Form):
+    comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What needs to change")
+
+
+class ScheduleForm(forms.Form):
+    scheduled_for = forms.DateField(label="Re-inspection date", widget=DateInput)
+
+
+class RatingsForm(forms.Form):
+    carried_out_on = forms.DateField(label="Date of the inspection", widget=DateInput)
+    safe = forms.ChoiceField(choices=Rating.choices, label="Safe")
+    effective = forms.ChoiceField(choices=Rating.choices, label="Effective")
+    caring = forms.ChoiceField(choices=Rating.choices, label="Caring")
+    responsive = forms.ChoiceField(choices=Rating.choices, label="Responsive")
+    well_led = forms.ChoiceField(choices=Rating.choices, label="Well-led")
+    overall = forms.ChoiceField(choices=Rating.choices, label="Overall")
+
+
+class OutcomeChoice(forms.Form):
+    """The outcome after re-inspection: exit, an extension within the cap, or (for providers CQC alone
+    regulates) a proposal to cancel registration, then the registration decision."""
+
+    outcome = forms.ChoiceField(widget=forms.RadioSelect, label="Outcome")
+    inspection = forms.ModelChoiceField(
+        queryset=Inspection.objects.none(), required=False, label="Re-inspection this is based on", empty_label="Choose"
+    )
+    until = forms.DateField(required=False, label="Extended until", widget=DateInput)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reason or summary")
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[str, str]], inspections: QuerySet[Inspection], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = choices  # type: ignore[attr-defined]
+        self.fields["inspection"].queryset = inspections  # type: ignore[attr-defined]

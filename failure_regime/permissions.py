@@ -20,6 +20,16 @@ CONCERN_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.O
 PROPOSER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 OVERSEER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 ENFORCEMENT_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
+INSPECTION_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
+PLAN_ROLES = frozenset({Role.TRUST_MANAGER})
+
+
+def special_measures_decider(provider: Organisation) -> tuple[Organisation | None, Role]:
+    """Who decides a provider's special measures (entry, extension, exit, accepting its reports): the oversight
+    body's oversight lead for a trust, CQC's decision-maker for providers that CQC alone regulates."""
+    if provider.is_trust and provider.oversight_body is not None:
+        return provider.oversight_body, Role.OVERSIGHT_LEAD
+    return None, Role.REGULATOR_DECISION_MAKER
 
 
 def memberships_with_roles(

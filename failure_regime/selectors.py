@@ -4,7 +4,20 @@ the list would not show."""
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -12,12 +25,17 @@ from guardian.shortcuts import get_objects_for_user
 from accounts.audit import audit_events_for
 from accounts.models import AuditEvent, Organisation, User
 from failure_regime.models import (
+    Action,
     Case,
     CaseParty,
     CaseStatus,
     Concern,
     Deadline,
     EnforcementAction,
+    Episode,
+    Inspection,
+    MonthlyReport,
+    ReportStatus,
     Responsibility,
     SignOff,
 )
@@ -131,13 +149,110 @@ def enforcement_get_for_user(*, user: User, pk: int) -> EnforcementAction:
 
 
 def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
-    """Open deadlines of cases and enforcement actions the user may see, soonest first."""
+    """Open deadlines the user may see, soonest first: each is visible exactly when its subject is (a case's
+    sign-off, an enforcement action's compliance date, an episode's re-inspection or a monthly report)."""
     cases = case_list_for_user(user=user).values("pk")
     actions = enforcement_list_for_user(user=user).values("pk")
+    episodes = get_objects_for_user(
+        user, "failure_regime.view_episode", klass=Episode, accept_global_perms=True
+    ).values("pk")
+    reports = MonthlyReport.objects.filter(episode__in=episodes).values("pk")
     return (
         Deadline.objects.filter(met_at__isnull=True)
-        .filter(Q(case__in=cases) | Q(subject_type__model="enforcementaction", subject_id__in=actions))
+        .filter(
+            Q(subject_type__model="case", subject_id__in=cases)
+            | Q(subject_type__model="enforcementaction", subject_id__in=actions)
+            | Q(subject_type__model="episode", subject_id__in=episodes)
+            | Q(subject_type__model="monthlyreport", subject_id__in=reports)
+        )
         .select_related("provider", "case")
         .annotate(is_overdue=ExpressionWrapper(Q(due_at__lt=timezone.now()), output_field=BooleanField()))
         .order_by("due_at")
     )
+
+
+# --- Special measures -------------------------------------------------------------------------------
+
+
+def _overdue_reports() -> Subquery:
+    overdue = (
+        MonthlyReport.objects.filter(
+            episode=OuterRef("pk"),
+            status__in=[ReportStatus.DUE, ReportStatus.RETURNED],
+            due_on__lt=timezone.localdate(),
+        )
+        .order_by()
+        .values("episode")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Subquery(overdue, output_field=IntegerField())
+
+
+def episode_list_for_user(*, user: User) -> QuerySet[Episode]:
+    """Episodes the user may see: their own provider's, those of providers their organisation oversees, or all
+    for CQC and national oversight."""
+    episodes: QuerySet[Episode] = get_objects_for_user(
+        user, "failure_regime.view_episode", klass=Episode, accept_global_perms=True
+    )
+    return _with_dashboard(episodes)
+
+
+def _with_dashboard(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    return episodes.select_related("provider", "rule_set", "buddy_trust").annotate(
+        overdue_reports=Coalesce(_overdue_reports(), 0),
+        next_reinspection_on=Coalesce("extended_until", "reinspection_due_on"),
+    )
+
+
+def episode_get_for_user(*, user: User, pk: int) -> Episode:
+    return get_object_or_404(episode_list_for_user(user=user), pk=pk)
+
+
+def episode_detail(*, episode: Episode) -> Episode:
+    """The episode with everything its page shows, in a fixed number of queries (access already checked)."""
+    return (
+        _with_dashboard(Episode.objects.filter(pk=episode.pk))
+        .prefetch_related(
+            Prefetch("actions", queryset=Action.objects.select_related("owner", "owner_organisation")),
+            Prefetch("reports", queryset=MonthlyReport.objects.order_by("-month")),
+            Prefetch("inspections", queryset=Inspection.objects.order_by("-pk")),
+            "extensions",
+        )
+        .select_related("case", "decided_by", "decided_by_organisation", "recommending_inspection")
+        .get()
+    )
+
+
+def report_get_for_user(*, user: User, pk: int) -> MonthlyReport:
+    """A monthly report of an episode the user may see, or 404."""
+    return get_object_or_404(
+        MonthlyReport.objects.filter(episode__in=episode_list_for_user(user=user).values("pk")).select_related(
+            "episode__provider", "submitted_by", "reviewed_by"
+        ),
+        pk=pk,
+    )
+
+
+def episode_timeline(*, episode: Episode) -> QuerySet[AuditEvent]:
+    return audit_events_for(obj=episode).order_by("sequence")
+
+
+def published_reports(*, provider: Organisation) -> QuerySet[MonthlyReport]:
+    """The provider's accepted monthly reports, newest first: public, and fixed once published."""
+    return (
+        MonthlyReport.objects.filter(episode__provider=provider, status=ReportStatus.ACCEPTED)
+        .order_by("-month")
+        .only("pk", "month", "snapshot", "published_at", "episode_id")
+    )
+
+
+def public_provider_version(*, provider_id: int) -> str:
+    """Changes whenever the provider's public page would: a new episode, an exit, or a published report."""
+    episodes = Episode.objects.filter(provider_id=provider_id).aggregate(
+        n=Count("pk"), exits=Count("exited_on"), extended=Max("extended_until")
+    )
+    published = MonthlyReport.objects.filter(episode__provider_id=provider_id, status=ReportStatus.ACCEPTED).aggregate(
+        latest=Max("published_at"), n=Count("pk")
+    )
+    return "-".join(str(v) for v in (*episodes.values(), *published.values())).replace(" ", "T")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from failure_regime.views import cases, concerns, enforcement
+from failure_regime.views import cases, concerns, enforcement, special_measures
 
 app_name = "regime"
 
@@ -25,4 +25,19 @@ urlpatterns = [
     path("enforcement/new/", enforcement.enforcement_new, name="enforcement-new"),
     path("enforcement/<int:pk>/", enforcement.enforcement_detail, name="enforcement-detail"),
     path("deadlines/", enforcement.deadline_list, name="deadline-list"),
+    path("special-measures/", special_measures.dashboard, name="episode-list"),
+    path("special-measures/new/", special_measures.episode_new, name="episode-new"),
+    path("special-measures/<int:pk>/", special_measures.episode_detail, name="episode-detail"),
+    path("special-measures/<int:pk>/actions/", special_measures.action_add, name="action-add"),
+    path("special-measures/<int:pk>/actions/<int:action_pk>/", special_measures.action_edit, name="action-edit"),
+    path("special-measures/<int:pk>/inspections/", special_measures.inspection_schedule, name="inspection-schedule"),
+    path(
+        "special-measures/<int:pk>/inspections/<int:inspection_pk>/",
+        special_measures.inspection_record,
+        name="inspection-record",
+    ),
+    path("special-measures/<int:pk>/outcome/", special_measures.episode_outcome, name="episode-outcome"),
+    path("special-measures/<int:pk>/reports/<int:year>-<int:month>/", special_measures.report_form, name="report-form"),
+    path("reports/<int:pk>/", special_measures.report_detail, name="report-detail"),
+    path("reports/<int:pk>/evidence/<int:evidence_pk>/", special_measures.report_evidence, name="report-evidence"),
 ]

@@ -27,8 +27,12 @@ def echo(token: str) -> str:
 @shared_task(name="failure_regime.tasks.sweep_deadlines")
 def sweep_deadlines() -> dict[str, int]:
     """Beat runs this every few minutes: sends the reminders and escalations that have fallen due."""
-    from failure_regime.services.clock import deadline_sweep
+    from django.utils import timezone
 
+    from failure_regime.services.clock import deadline_sweep
+    from failure_regime.services.special_measures import monthly_reports_open
+
+    monthly_reports_open(today=timezone.localdate())
     report = deadline_sweep()
     return {"deadlines": report.deadlines, "reminders": report.reminders, "escalations": report.escalations}
 

@@ -1,7 +1,7 @@
 """Root URLs: the only module, with the settings, that knows every app."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -19,6 +19,7 @@ public_patterns = (
     ],
     "public",
 )
+provider_pattern = re_path(r"^providers/(?P<ods_code>[A-Z0-9]{3,6})/$", public.provider, name="provider-public")
 
 api_patterns = [
     path("", include("accounts.api.urls")),
@@ -31,6 +32,7 @@ urlpatterns = [
     path("staff/", home.home, name="staff-home"),
     path("staff/", include("failure_regime.staff_urls")),
     path("healthz", health.healthz, name="healthz"),
+    provider_pattern,
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -40,6 +40,37 @@ LABELS: dict[str, str] = {
 }
 
 
+class MeasuresVerb(StrEnum):
+    EPISODE_ENTERED = "special_measures.entered"
+    EPISODE_EXTENDED = "special_measures.extended"
+    EPISODE_EXITED = "special_measures.exited"
+    EPISODE_REGISTRATION_CANCELLED = "special_measures.registration_cancelled"
+    INSPECTION_SCHEDULED = "inspection.scheduled"
+    INSPECTION_RECORDED = "inspection.recorded"
+    ACTION_ADDED = "action_plan.action_added"
+    ACTION_CHANGED = "action_plan.action_changed"
+    REPORT_SUBMITTED = "monthly_report.submitted"
+    REPORT_ACCEPTED = "monthly_report.accepted"
+    REPORT_RETURNED = "monthly_report.returned"
+
+
+LABELS.update(
+    {
+        MeasuresVerb.EPISODE_ENTERED: "Entered special measures",
+        MeasuresVerb.EPISODE_EXTENDED: "Special measures extended",
+        MeasuresVerb.EPISODE_EXITED: "Left special measures",
+        MeasuresVerb.EPISODE_REGISTRATION_CANCELLED: "Registration cancelled",
+        MeasuresVerb.INSPECTION_SCHEDULED: "Inspection scheduled",
+        MeasuresVerb.INSPECTION_RECORDED: "Inspection recorded",
+        MeasuresVerb.ACTION_ADDED: "Action added to the plan",
+        MeasuresVerb.ACTION_CHANGED: "Action changed",
+        MeasuresVerb.REPORT_SUBMITTED: "Monthly report submitted",
+        MeasuresVerb.REPORT_ACCEPTED: "Monthly report accepted and published",
+        MeasuresVerb.REPORT_RETURNED: "Monthly report returned",
+    }
+)
+
+
 def label(verb: str) -> str:
     """The verb in plain words, for timelines."""
     return LABELS.get(verb) or verb.replace(".", ": ").replace("_", " ").capitalize()

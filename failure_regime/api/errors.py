@@ -17,6 +17,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from accounts.errors import DomainError
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "This clashes with the object's current state."
+
+
 def error_body(*, status_code: int, code: str, detail: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"status": status_code, "code": code, "detail": detail, "errors": errors or {}}
 
@@ -27,10 +33,7 @@ def _as_drf(exc: Exception) -> Exception:
             return exceptions.ValidationError(exc.message_dict)
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     if isinstance(exc, DomainError):
-        conflict = exceptions.APIException(str(exc))
-        conflict.status_code = status.HTTP_409_CONFLICT
-        conflict.default_code = "conflict"
-        return conflict
+        return Conflict(str(exc))
     return exc
 
 

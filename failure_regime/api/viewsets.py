@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +20,7 @@ from failure_regime import selectors
 from failure_regime.api import serializers as s
 from failure_regime.filters import CaseFilter, ConcernFilter, EnforcementFilter
 from failure_regime.models import Case, Concern, Deadline, EnforcementAction, Handover
+from failure_regime.permissions import PROPOSER_ROLES, acting_organisation
 from failure_regime.services import accountability, cases, concerns, enforcement, sign_off
 
 
@@ -53,7 +56,10 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
     def evidence(self, request: Request, pk: str) -> Response:
         concern = self.get_object()
         data = _valid(s.EvidenceInSerializer, request)
-        evidence = concerns.concern_evidence_add(actor=_user(request), concern=concern, upload=data["file"])
+        try:
+            evidence = concerns.concern_evidence_add(actor=_user(request), concern=concern, upload=data["file"])
+        except DjangoValidationError as exc:
+            raise ValidationError({"file": exc.messages}) from exc
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
@@ -87,8 +93,12 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.CaseInSerializer, responses={201: s.CaseDetailSerializer})
     def create(self, request: Request) -> Response:
         data = _valid(s.CaseInSerializer, request)
-        visible = selectors.concern_list_for_user(user=_user(request)).filter(pk__in=data.pop("concerns"))
-        case = cases.case_propose(actor=_user(request), concerns=list(visible), **data)
+        acting_organisation(_user(request), PROPOSER_ROLES, doing="propose cases")  # refuse the role before the data
+        wanted = set(data.pop("concerns"))
+        visible = list(selectors.concern_list_for_user(user=_user(request)).filter(pk__in=wanted))
+        if len(visible) != len(wanted):
+            raise ValidationError({"concerns": ["One or more of these concerns was not found."]})
+        case = cases.case_propose(actor=_user(request), concerns=visible, **data)
         return self._detail(case, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.DecisionInSerializer, responses={200: s.CaseDetailSerializer})

@@ -15,6 +15,10 @@ class DeadlineKind(models.TextChoices):
     SIGN_OFF = "sign_off", "Joint sign-off"
     ENFORCEMENT_COMPLIANCE = "enforcement_compliance", "Enforcement compliance"
     REPRESENTATION_WINDOW = "representation_window", "Representations window"
+    REINSPECTION = "reinspection", "Re-inspection"
+    MONTHLY_REPORT = "monthly_report", "Monthly progress report"
+    EXTENSION_END = "extension_end", "End of extension"
+    REGISTRATION_DECISION = "registration_decision", "Registration decision"
 
 
 class Deadline(models.Model):

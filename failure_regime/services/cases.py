@@ -32,6 +32,10 @@ from failure_regime.permissions import OVERSEER_ROLES, PROPOSER_ROLES, acting_or
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.verbs import RegimeVerb
 
+ADDABLE_PARTY_KINDS = frozenset(
+    {OrganisationKind.COMMISSIONER, OrganisationKind.OVERSIGHT_BODY, OrganisationKind.REGULATOR}
+)
+
 
 def required_parties(provider: Organisation) -> list[tuple[Organisation, str]]:
     """The parties every case about ``provider`` needs: the provider, CQC, and its oversight body if it has one
@@ -156,6 +160,9 @@ def case_party_add(*, actor: User, case: Case, organisation: Organisation) -> Ca
     acting = acting_organisation(actor, PROPOSER_ROLES, case.proposed_by_organisation, doing="add parties to this case")
     if case.status != CaseStatus.PROPOSED or case.sign_offs.exists():
         raise TransitionNotAllowed("Parties can be added only before sign-off starts.")
+    if organisation.kind not in ADDABLE_PARTY_KINDS:
+        # Another provider's staff would see this provider's case: only public bodies join "as appropriate".
+        raise ValidationError({"organisation": "Only a commissioner, regulator or oversight body can be added."})
     if case.parties.filter(organisation=organisation).exists():
         raise ValidationError({"organisation": f"{organisation} is already a party."})
     party = _add_party(case=case, organisation=organisation, basis=PartyBasis.AS_APPROPRIATE, actor=actor)

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, User
-from failure_regime.dates import london_date, morning_of
+from failure_regime.dates import london_date, long_date, morning_of
 from failure_regime.models import (
     Alert,
     Case,
@@ -36,7 +36,7 @@ from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
 from failure_regime.services.outbox import Mail, outbox_enqueue
 
 OVERDUE = "overdue"
-SWEEP_BATCH = 1000
+SWEEP_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -69,23 +69,40 @@ def _next_alert_at(kind: str, due_at: datetime, after: datetime) -> datetime | N
     return min(upcoming) if upcoming else None
 
 
+def deadline_build(
+    *,
+    kind: str,
+    title: str,
+    provider: Organisation,
+    subject: models.Model,
+    due_at: datetime,
+    case: Case | None = None,
+    case_id: int | None = None,
+) -> Deadline:
+    """An unsaved deadline whose first alert is the first reminder still ahead (or, if ``due_at`` has already
+    passed, the escalation at the next sweep). For bulk creation; ``deadline_open`` saves one."""
+    now = timezone.now()
+    first = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at >= now] or [due_at]
+    return Deadline(
+        kind=kind,
+        title=title,
+        provider=provider,
+        case_id=case.pk if case is not None else case_id,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=subject.pk,
+        due_at=due_at,
+        next_alert_at=min(first),
+    )
+
+
 def deadline_open(
     *, kind: str, title: str, provider: Organisation, subject: models.Model, due_at: datetime, case: Case | None = None
 ) -> Deadline:
     """Starts the clock on something that must happen by ``due_at``. Reminders already past are not sent;
     a deadline that has already passed is escalated at the next sweep."""
-    now = timezone.now()
-    first = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at >= now] or [due_at]
-    return Deadline.objects.create(
-        kind=kind,
-        title=title,
-        provider=provider,
-        case=case,
-        subject_type=ContentType.objects.get_for_model(subject),
-        subject_id=subject.pk,
-        due_at=due_at,
-        next_alert_at=min(first) if first else None,
-    )
+    deadline = deadline_build(kind=kind, title=title, provider=provider, subject=subject, due_at=due_at, case=case)
+    deadline.save()
+    return deadline
 
 
 def deadline_meet(*, subject: models.Model, kind: str | None = None) -> int:
@@ -181,12 +198,13 @@ def _link(deadline: Deadline) -> str:
 
 
 def _mail(deadline: Deadline, step: Step, user: User) -> Mail:
-    due = timezone.localtime(deadline.due_at).strftime("%-d %B %Y at %H:%M")
+    local_due = timezone.localtime(deadline.due_at)
+    due = f"{long_date(local_due.date())} at {local_due:%H:%M}"
     if step.is_overdue:
         subject = f"Overdue: {deadline.title}"
         opening = f"This deadline passed on {due} and has not been met."
     else:
-        subject = f"Reminder: {deadline.title} is due on {timezone.localtime(deadline.due_at):%-d %B %Y}"
+        subject = f"Reminder: {deadline.title} is due on {long_date(local_due.date())}"
         opening = f"This is due by {due}."
     body = f"Hello {user.get_short_name()},\n\n{deadline.title}\n\n{opening}\n\nSee it here: {_link(deadline)}\n"
     return Mail(dedupe_key=f"deadline:{deadline.pk}:{step.key}:{user.pk}", to=user.email, subject=subject, body=body)

@@ -33,16 +33,13 @@ class Mail:
 
 
 def outbox_enqueue(*, messages: list[Mail]) -> int:
-    """Queues messages in the caller's transaction; a message whose key is already queued is skipped.
-    Delivery is requested once the transaction commits. Returns how many were new."""
+    """Queues messages in the caller's transaction; a message whose key is already queued is skipped by the
+    database. Delivery is requested once the transaction commits. Returns how many were offered."""
     if not messages:
         return 0
-    keys = [m.dedupe_key for m in messages]
-    existing = set(OutboxMessage.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
     new = [
         OutboxMessage(dedupe_key=m.dedupe_key, to=m.to, subject=m.subject[:200], body=m.body)
         for m in {m.dedupe_key: m for m in messages}.values()
-        if m.dedupe_key not in existing
     ]
     OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
     if new:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import staff
 from accounts.interface import run_service
-from accounts.models import Organisation, OrganisationKind, User
+from accounts.models import Organisation, User
 from accounts.selectors import organisation_list_for_user, provider_list_for_user
 from failure_regime import selectors, verbs
 from failure_regime.filters import CaseFilter
@@ -118,9 +118,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
         proposed and not case.sign_offs.all() and bool(memberships_with_roles(user, PROPOSER_ROLES, [proposer_org]))
     )
     party_ids = [p.organisation_id for p in case.parties.all()]
-    addable = Organisation.objects.exclude(pk__in=party_ids).filter(
-        kind__in=[OrganisationKind.COMMISSIONER, OrganisationKind.OVERSIGHT_BODY, OrganisationKind.REGULATOR]
-    )
+    addable = Organisation.objects.exclude(pk__in=party_ids).filter(kind__in=cases.ADDABLE_PARTY_KINDS)
     return {
         "case": case,
         "parties": parties,
