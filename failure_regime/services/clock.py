@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -55,7 +55,9 @@ def _offsets(kind: str) -> list[timedelta]:
 
 
 def deadline_steps(*, kind: str, due_at: datetime) -> list[Step]:
-    """Every alert of a deadline, in time order: the reminders before it, then the escalation."""
+    """Every alert of a deadline, in time order: the reminders before it, then the escalation. Offsets are
+    elapsed time, computed in UTC, so a deadline reads the same whether it came from a form or the database."""
+    due_at = due_at.astimezone(UTC)
     steps = []
     for offset in _offsets(kind):
         at = morning_of(london_date(due_at)) if offset == timedelta(0) else due_at - offset

@@ -201,3 +201,20 @@ def test_a_deadline_recorded_after_it_passed_is_escalated(inspector: User, provi
     )
     deadline_sweep()
     assert list(Alert.objects.filter(deadline__subject_id=action.pk).values_list("step", flat=True)) == ["overdue"]
+
+
+def test_a_reminder_across_the_clock_change_is_still_sent(
+    inspector: User, provider: Organisation, trust_manager: User
+) -> None:
+    # Served before the clocks go forward on 29 March 2026, due after: the 7-day reminder crosses the change.
+    with time_machine.travel(date(2026, 3, 20), tick=False):
+        action = enforcement_record(
+            actor=inspector,
+            provider=provider,
+            kind=EnforcementKind.WARNING_NOTICE,
+            summary="Staffing",
+            served_on=date(2026, 3, 20),
+            deadline_on=date(2026, 4, 2),
+        )
+    sweep_at(end_of_day(date(2026, 4, 2)) - timedelta(days=6))
+    assert Alert.objects.filter(deadline__subject_id=action.pk, step=str(7 * 86400), superseded=False).exists()
