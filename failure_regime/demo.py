@@ -126,6 +126,44 @@ def _demo_case() -> None:
     )
 
 
+def _demo_special_measures() -> None:
+    """Medway in special measures for three months, with a short action plan, so that its trust manager can
+    send this month's report and Monitor's oversight lead can accept it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from failure_regime.models import Basis, Episode
+    from failure_regime.services import special_measures as sm
+
+    medway = Organisation.objects.get(ods_code="RPA")
+    if Episode.objects.filter(provider=medway).exists():
+        return
+    today = timezone.localdate()
+    episode = sm.episode_enter(
+        actor=User.objects.get(email="oversight.lead@monitor.example"),
+        provider=medway,
+        entered_on=today - timedelta(days=95),
+        basis=Basis.OWN_EVIDENCE,
+        improvement_director="Appointed by Monitor",
+        buddy_trust=Organisation.objects.get(ods_code="RXL"),
+    )
+    manager = User.objects.get(email="trust.manager@medway.example")
+    for reference, description, days in [
+        ("A1", "Recruit enough midwives to meet the safe staffing level on every shift.", 120),
+        ("A2", "Bring emergency department waiting times within the four-hour standard.", 180),
+        ("A3", "Publish board papers and mortality reviews every month.", 30),
+    ]:
+        sm.action_add(
+            actor=manager,
+            episode=episode,
+            reference=reference,
+            description=description,
+            owner_organisation=medway,
+            due_on=today + timedelta(days=days),
+        )
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoUser]:
     """Creates whatever demo data is missing; running it again changes nothing but fresh backup codes."""
@@ -143,4 +181,5 @@ def seed_demo() -> list[DemoUser]:
         )
         _demo_second_factor(user)
     _demo_case()
+    _demo_special_measures()
     return DEMO_USERS

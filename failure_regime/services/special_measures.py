@@ -711,7 +711,9 @@ def _episodes_of(deadlines: list[Any]) -> dict[int, Episode]:
             pk__in=[d.subject_id for d in deadlines if d.kind == DeadlineKind.MONTHLY_REPORT]
         ).values_list("pk", "episode_id")
     )
-    episodes = Episode.objects.select_related("provider").in_bulk(episode_ids | set(report_episode.values()))
+    episodes = Episode.objects.select_related("provider__oversight_body").in_bulk(
+        episode_ids | set(report_episode.values())
+    )
     return {
         d.pk: episodes[report_episode[d.subject_id] if d.kind == DeadlineKind.MONTHLY_REPORT else d.subject_id]
         for d in deadlines
