@@ -22,8 +22,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts.middleware import current_request_id
 from accounts.models import AuditChainHead, AuditEvent, Organisation, User
+from accounts.request_id import current_request_id
 
 GENESIS_HASH = "0" * 64
 

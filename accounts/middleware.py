@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import datetime
 
 from django.conf import settings
@@ -15,7 +13,8 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-current_request_id: ContextVar[str] = ContextVar("current_request_id", default="")
+from accounts.access import PUBLIC
+from accounts.request_id import current_request_id
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -38,12 +37,6 @@ class RequestIdMiddleware:
         return response
 
 
-class RequestIdLogFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id.get() or "-"
-        return True
-
-
 SIGNED_IN_AT = "signed_in_at"
 LAST_SEEN_AT = "last_seen_at"
 # Writing the session on every request costs a query; once a minute is precise enough for 30 minutes.
@@ -51,12 +44,23 @@ _LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
 class SessionTimeoutMiddleware:
-    """Signs a user out after 30 idle minutes and, in any case, 12 hours after signing in."""
+    """Signs a user out after 30 idle minutes and, in any case, 12 hours after signing in.
+
+    Public pages are left alone: reading the session there would add ``Vary: Cookie`` and could send a
+    session cookie on a response that shared caches keep for everyone.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view_func: Callable[..., HttpResponse], view_args: object, view_kwargs: object
+    ) -> None:
+        if getattr(view_func, "access", None) == PUBLIC:
+            return
         if request.user.is_authenticated and SIGNED_IN_AT in request.session:
             now = timezone.now()
             signed_in_at = datetime.fromisoformat(request.session[SIGNED_IN_AT])
@@ -69,7 +73,6 @@ class SessionTimeoutMiddleware:
                 messages.info(request, "You were signed out to keep the service secure. Sign in again to carry on.")
             elif (now - last_seen_at).total_seconds() >= _LAST_SEEN_RESOLUTION_SECONDS:
                 request.session[LAST_SEEN_AT] = now.isoformat()
-        return self.get_response(request)
 
 
 def session_start(sender: object, request: HttpRequest, **kwargs: object) -> None:

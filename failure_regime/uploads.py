@@ -13,6 +13,11 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from accounts.models import User
+from failure_regime.models.cases import StoredFile
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,7 @@ def check_upload(upload: UploadedFile, *, allowed: tuple[FileType, ...] = EVIDEN
     if not upload.size:
         raise ValidationError(f"The file {upload.name} is empty.", code="empty")
     if upload.size > limit:
-        raise ValidationError(f"The file {upload.name} is larger than {limit // (1024 * 1024)} MB.", code="too_large")
+        raise ValidationError(f"The file {upload.name} is larger than {filesizeformat(limit)}.", code="too_large")
     file_type = detect_type(upload)
     if file_type not in allowed:
         names = ", ".join(t.label for t in allowed)
@@ -107,3 +112,15 @@ def storage_name(file_type: FileType) -> str:
 def display_name(original_name: str) -> str:
     """The name shown and offered on download: the base name only, shortened."""
     return PurePath(original_name.replace("\\", "/")).name[:200] or "file"
+
+
+def store(item: StoredFile, *, upload: UploadedFile, file_type: FileType, actor: User) -> StoredFile:
+    """Saves a checked upload onto ``item`` (a ``StoredFile`` with its owner set) under a generated name."""
+    item.original_name = display_name(upload.name or "")
+    item.content_type = file_type.content_type
+    item.size = upload.size or 0
+    item.uploaded_by = actor
+    item.uploaded_at = timezone.now()
+    item.file.save(storage_name(file_type), upload, save=False)  # type: ignore[attr-defined]
+    item.save()
+    return item

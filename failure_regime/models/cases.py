@@ -51,11 +51,9 @@ class Concern(models.Model):
         return f"Concern {self.pk} about {self.provider}"
 
 
-class ConcernEvidence(models.Model):
-    """A file that supports a concern. Stored under a generated name; downloaded as an attachment."""
+class StoredFile(models.Model):
+    """A file someone uploaded: kept under a generated name, offered back under its original name."""
 
-    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="evidence")
-    file = models.FileField(upload_to="evidence/concerns/%Y/%m/")
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
@@ -63,10 +61,20 @@ class ConcernEvidence(models.Model):
     uploaded_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["uploaded_at", "pk"]
+        abstract = True
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ConcernEvidence(StoredFile):
+    """A file that supports a concern."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to="evidence/concerns/%Y/%m/")
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
 
 
 class CaseStatus(models.TextChoices):

@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import Organisation, OrganisationKind
-from failure_regime.models.cases import Case
+from failure_regime.models.cases import Case, StoredFile
 
 
 class RuleSet(models.Model):
@@ -274,19 +274,11 @@ class ReportActionStatus(models.Model):
         return f"{self.action.reference}: {self.get_status_display()}"
 
 
-class ReportEvidence(models.Model):
-    """A file sent with a monthly report, stored under a generated name."""
+class ReportEvidence(StoredFile):
+    """A file sent with a monthly report."""
 
     report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="evidence")
     file = models.FileField(upload_to="evidence/reports/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["report", "uploaded_at"]
-
-    def __str__(self) -> str:
-        return self.original_name

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -124,7 +124,8 @@ Recipients = dict[int, list[User]]
 Resolver = Callable[[list[Deadline], bool], Recipients]
 
 
-def _members(organisation_roles: Iterable[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
+def members_by_role(organisation_roles: Iterable[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
+    """The active members holding each (organisation id, role) pair, in one query."""
     pairs = set(organisation_roles)
     if not pairs:
         return {}
@@ -161,7 +162,7 @@ def _sign_off_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients
     for party in CaseParty.objects.filter(case_id__in=case_ids).select_related("organisation"):
         if (party.case_id, party.organisation_id) not in decided:
             undecided[party.case_id].append((party.organisation_id, SIGN_OFF_ROLE_BY_KIND[party.organisation.kind]))
-    members = _members(pair for pairs in undecided.values() for pair in pairs)
+    members = members_by_role(pair for pairs in undecided.values() for pair in pairs)
     return {d.pk: [u for pair in undecided[d.subject_id] for u in members.get(pair, [])] for d in deadlines}
 
 
@@ -178,7 +179,7 @@ def _enforcement_recipients(deadlines: list[Deadline], overdue: bool) -> Recipie
         if overdue:
             pairs.append((action.recorded_by_organisation_id, Role.REGULATOR_DECISION_MAKER))
         wanted[deadline.pk] = pairs
-    members = _members(pair for pairs in wanted.values() for pair in pairs)
+    members = members_by_role(pair for pairs in wanted.values() for pair in pairs)
     return {pk: [u for pair in pairs for u in members.get(pair, [])] for pk, pairs in wanted.items()}
 
 

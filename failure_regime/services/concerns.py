@@ -12,7 +12,7 @@ from accounts.audit import audit_record
 from accounts.models import Organisation, User
 from failure_regime.models import Concern, ConcernEvidence, ConcernSource, Severity
 from failure_regime.permissions import CONCERN_ROLES, acting_organisation
-from failure_regime.uploads import FileType, check_upload, display_name, storage_name
+from failure_regime.uploads import FileType, check_upload, store
 from failure_regime.verbs import RegimeVerb
 
 
@@ -66,17 +66,8 @@ def concern_raise(
 
 
 def _attach(*, concern: Concern, actor: User, upload: UploadedFile, file_type: FileType) -> ConcernEvidence:
-    evidence = ConcernEvidence(
-        concern=concern,
-        original_name=display_name(upload.name or ""),
-        content_type=file_type.content_type,
-        size=upload.size or 0,
-        uploaded_by=actor,
-        uploaded_at=timezone.now(),
-    )
-    evidence.file.save(storage_name(file_type), upload, save=False)
-    evidence.save()
-    return evidence
+    evidence = store(ConcernEvidence(concern=concern), upload=upload, file_type=file_type, actor=actor)
+    return evidence  # type: ignore[return-value]
 
 
 @transaction.atomic

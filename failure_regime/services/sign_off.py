@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
-from accounts.models import Membership, Organisation, User
+from accounts.models import Organisation, User
 from failure_regime.models import Case, CaseStatus, DeadlineKind, Decision, SignOff
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND, sign_off_role_for
-from failure_regime.services.clock import deadline_meet
+from failure_regime.services.clock import deadline_meet, members_by_role
 from failure_regime.services.outbox import Mail, outbox_enqueue
 from failure_regime.verbs import RegimeVerb
 
@@ -123,23 +123,20 @@ def _trigger(*, case: Case, actor: User, organisation: Organisation) -> None:
 def _notify_triggered(case: Case) -> None:
     """Tells every signatory of every party that the case is triggered (once each: the outbox key is unique)."""
     parties = list(case.parties.select_related("organisation"))
-    pairs = {(p.organisation_id, SIGN_OFF_ROLE_BY_KIND[p.organisation.kind]) for p in parties}
-    members = Membership.objects.filter(
-        organisation_id__in={o for o, _ in pairs}, role__in={r for _, r in pairs}, user__is_active=True
-    ).select_related("user")
+    members = members_by_role((p.organisation_id, SIGN_OFF_ROLE_BY_KIND[p.organisation.kind]) for p in parties)
     link = settings.SITE_URL + reverse("regime:case-detail", args=[case.pk])
     outbox_enqueue(
         messages=[
             Mail(
-                dedupe_key=f"case-triggered:{case.pk}:{m.user_id}",
-                to=m.user.email,
+                dedupe_key=f"case-triggered:{case.pk}:{user.pk}",
+                to=user.email,
                 subject=f"Case {case.reference} has been triggered",
                 body=(
-                    f"Hello {m.user.get_short_name()},\n\nEvery party has agreed, so case {case.reference} is now "
+                    f"Hello {user.get_short_name()},\n\nEvery party has agreed, so case {case.reference} is now "
                     f"triggered. Each area of the response now needs an accountable lead.\n\nSee it here: {link}\n"
                 ),
             )
-            for m in members
-            if (m.organisation_id, m.role) in pairs
+            for users in members.values()
+            for user in users
         ]
     )

@@ -56,9 +56,10 @@ from failure_regime.services.clock import (
     deadline_build,
     deadline_meet,
     deadline_open,
+    members_by_role,
     register_resolver,
 )
-from failure_regime.uploads import check_upload, display_name, storage_name
+from failure_regime.uploads import check_upload, store
 from failure_regime.verbs import MeasuresVerb
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
@@ -388,16 +389,7 @@ def report_submit(
             changes={"status": values["status"], "rag": values["rag"]},
         )
     for upload, file_type in files:
-        item = ReportEvidence(
-            report=report,
-            original_name=display_name(upload.name or ""),
-            content_type=file_type.content_type,
-            size=upload.size or 0,
-            uploaded_by=actor,
-            uploaded_at=timezone.now(),
-        )
-        item.file.save(storage_name(file_type), upload, save=False)
-        item.save()
+        store(ReportEvidence(report=report), upload=upload, file_type=file_type, actor=actor)
     deadline_meet(subject=report, kind=DeadlineKind.MONTHLY_REPORT)
     audit_record(
         actor=actor,
@@ -573,6 +565,7 @@ def episode_exit(*, actor: User, episode: Episode, inspection: Inspection) -> Ep
     """The provider leaves special measures after a re-inspection; the time spent in them is recorded."""
     episode = _lock_open_episode(episode)
     organisation = _decider(actor, episode.provider, "take it out of special measures")
+    inspection = Inspection.objects.get(pk=inspection.pk)
     if inspection.episode_id != episode.pk or not inspection.is_rated or inspection.carried_out_on is None:
         raise ValidationError({"inspection": "Choose this episode's recorded re-inspection."})
     _end(episode, EpisodeStatus.EXITED, inspection.carried_out_on)
@@ -684,18 +677,6 @@ def episode_cancel_registration(*, actor: User, episode: Episode, on: date) -> E
 # --- Who hears about special-measures deadlines ------------------------------------------------------
 
 
-def _members_of(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
-    found: dict[tuple[int, str], list[User]] = {}
-    if not pairs:
-        return found
-    for membership in Membership.objects.filter(
-        organisation_id__in={o for o, _ in pairs}, role__in={r for _, r in pairs}, user__is_active=True
-    ).select_related("user"):
-        if (membership.organisation_id, membership.role) in pairs:
-            found.setdefault((membership.organisation_id, membership.role), []).append(membership.user)
-    return found
-
-
 def _role_everywhere(role: str, kind: str | None = None) -> list[User]:
     memberships = Membership.objects.filter(role=role, user__is_active=True)
     if kind:
@@ -742,10 +723,10 @@ def _report_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
     (the oversight body, or CQC) and to the case's accountable oversight lead."""
     episodes = _episodes_of(deadlines)
     if not overdue:
-        members = _members_of({(e.provider_id, Role.TRUST_MANAGER) for e in episodes.values()})
+        members = members_by_role({(e.provider_id, Role.TRUST_MANAGER) for e in episodes.values()})
         return {pk: members.get((e.provider_id, Role.TRUST_MANAGER), []) for pk, e in episodes.items()}
     deciders = _deciders(list(episodes.values()))
-    members = _members_of({pair for pairs in deciders.values() for pair in pairs})
+    members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
     leads = _case_oversight_leads(list(episodes.values()))
     return {
         pk: [u for pair in deciders[e.pk] for u in members.get(pair, [])] + leads[e.pk] for pk, e in episodes.items()
@@ -760,7 +741,7 @@ def _inspection_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
         Role.REGULATOR_DECISION_MAKER, OrganisationKind.REGULATOR
     )
     deciders = _deciders(list(episodes.values()))
-    members = _members_of({pair for pairs in deciders.values() for pair in pairs})
+    members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
     national = _role_everywhere(Role.NATIONAL_OVERSIGHT) if overdue else []
     return {
         pk: list(

@@ -1,5 +1,7 @@
 """Public pages of the service that belong to no single app: home and the accessibility statement."""
 
+import hashlib
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -40,11 +42,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def _provider_etag(request: HttpRequest, ods_code: str) -> str | None:
-    provider = Organisation.objects.filter(ods_code=ods_code).providers().values("pk").first()
+    provider = Organisation.objects.filter(ods_code=ods_code).providers().values("pk", "name", "kind", "region").first()
     if provider is None:
         return None
-    latest = selectors.public_provider_version(provider_id=provider["pk"])
-    return f"{ods_code}-{latest}"
+    version = selectors.public_provider_version(provider_id=provider["pk"])
+    # The page shows the provider's own details too, so a rename must change the tag.
+    shown = f"{provider['name']}|{provider['kind']}|{provider['region']}|{version}"
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 @public

@@ -273,6 +273,8 @@ def report_form(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
         first = date(year, month, 1)
     except ValueError as exc:
         raise Http404 from exc
+    if first > month_start(timezone.localdate()):
+        raise Http404("Reports can be sent only for months that have begun.")
     if not (episode.is_open and _is_plan_editor(user, episode)):
         raise PermissionDenied("Only the provider's trust managers send its monthly reports.")
     existing = MonthlyReport.objects.filter(episode=episode, month=first).first()

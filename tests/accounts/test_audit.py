@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.audit import AccountsVerb, audit_chain_verify, audit_events_for, audit_record
-from accounts.middleware import current_request_id
 from accounts.models import AuditEvent, Organisation, User
+from accounts.request_id import current_request_id
 
 pytestmark = pytest.mark.django_db
 
