@@ -33,6 +33,7 @@ from failure_regime.models import (
     Deadline,
     EnforcementAction,
     Episode,
+    Extension,
     Inspection,
     MonthlyReport,
     ReportStatus,
@@ -217,21 +218,25 @@ def episode_detail(*, episode: Episode) -> Episode:
             Prefetch("actions", queryset=Action.objects.select_related("owner", "owner_organisation")),
             Prefetch("reports", queryset=MonthlyReport.objects.order_by("-month")),
             Prefetch("inspections", queryset=Inspection.objects.order_by("-pk")),
-            "extensions",
+            Prefetch(
+                "extensions", queryset=Extension.objects.select_related("approved_by", "approved_by_organisation")
+            ),
         )
         .select_related("case", "decided_by", "decided_by_organisation", "recommending_inspection")
         .get()
     )
 
 
+def report_list_for_user(*, user: User) -> QuerySet[MonthlyReport]:
+    """Monthly reports of the episodes the user may see."""
+    return MonthlyReport.objects.filter(episode__in=episode_list_for_user(user=user).values("pk")).select_related(
+        "episode__provider", "submitted_by", "reviewed_by"
+    )
+
+
 def report_get_for_user(*, user: User, pk: int) -> MonthlyReport:
     """A monthly report of an episode the user may see, or 404."""
-    return get_object_or_404(
-        MonthlyReport.objects.filter(episode__in=episode_list_for_user(user=user).values("pk")).select_related(
-            "episode__provider", "submitted_by", "reviewed_by"
-        ),
-        pk=pk,
-    )
+    return get_object_or_404(report_list_for_user(user=user), pk=pk)
 
 
 def episode_timeline(*, episode: Episode) -> QuerySet[AuditEvent]:

@@ -334,6 +334,13 @@ SPECTACULAR_SETTINGS = {
         "EnforcementKindEnum": "failure_regime.models.EnforcementKind",
         "EnforcementOutcomeEnum": "failure_regime.models.EnforcementOutcome",
         "DeadlineKindEnum": "failure_regime.models.DeadlineKind",
+        "EpisodeStatusEnum": "failure_regime.models.EpisodeStatus",
+        "BasisEnum": "failure_regime.models.Basis",
+        "ActionStatusEnum": "failure_regime.models.ActionStatus",
+        "RagEnum": "failure_regime.models.Rag",
+        "RatingEnum": "failure_regime.models.Rating",
+        "InspectionKindEnum": "failure_regime.models.InspectionKind",
+        "ReportStatusEnum": "failure_regime.models.ReportStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

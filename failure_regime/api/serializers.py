@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.models import AuditEvent, Organisation, User
+from failure_regime.api.fields import IdField, VisibleOrganisationIdField
 from failure_regime.models import (
     Area,
     Case,
@@ -199,7 +196,7 @@ class TimelineEventSerializer(serializers.ModelSerializer):
 class EnforcementSerializer(serializers.ModelSerializer):
     provider = OrganisationSummarySerializer()
     recorded_by_organisation = OrganisationSummarySerializer()
-    case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True)
+    case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = EnforcementAction
@@ -221,7 +218,7 @@ class EnforcementSerializer(serializers.ModelSerializer):
 
 class DeadlineSerializer(serializers.ModelSerializer):
     provider = OrganisationSummarySerializer()
-    case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True)
+    case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Deadline
@@ -231,18 +228,8 @@ class DeadlineSerializer(serializers.ModelSerializer):
 # --- In -----------------------------------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class VisibleOrganisationField(serializers.PrimaryKeyRelatedField):
-    """An organisation id, chosen among those the caller may see (others read as not found)."""
-
-    def get_queryset(self) -> Any:
-        from accounts.selectors import organisation_list_for_user
-
-        return organisation_list_for_user(user=self.context["request"].user)
-
-
 class ConcernInSerializer(serializers.Serializer):
-    provider = VisibleOrganisationField()
+    provider = VisibleOrganisationIdField()
     # DRF takes declared fields off the class, so this does not clash with Field.source at run time.
     source = serializers.ChoiceField(choices=ConcernSource.choices)  # type: ignore[assignment]
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.ROUTINE)
@@ -254,7 +241,7 @@ class EvidenceInSerializer(serializers.Serializer):
 
 
 class CaseInSerializer(serializers.Serializer):
-    provider = VisibleOrganisationField()
+    provider = VisibleOrganisationIdField()
     concerns = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62), min_length=1, max_length=100
     )
@@ -265,9 +252,7 @@ class CaseInSerializer(serializers.Serializer):
 
 
 class DecisionInSerializer(serializers.Serializer):
-    organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), help_text="The party you decide for."
-    )
+    organisation = IdField(queryset=Organisation.objects.all(), help_text="The party you decide for.")
 
 
 class ObjectionInSerializer(DecisionInSerializer):
@@ -275,20 +260,20 @@ class ObjectionInSerializer(DecisionInSerializer):
 
 
 class PartyInSerializer(serializers.Serializer):
-    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    organisation = IdField(queryset=Organisation.objects.all())
 
 
 class HandoverInSerializer(serializers.Serializer):
     area = serializers.ChoiceField(choices=Area.choices)
-    lead = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
-    organisation = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    lead = IdField(queryset=User.objects.filter(is_active=True))
+    organisation = IdField(queryset=Organisation.objects.all())
     reason = serializers.CharField(max_length=10000)
 
 
 class ResponsibilityOrganisationsInSerializer(serializers.Serializer):
     area = serializers.ChoiceField(choices=Area.choices)
-    responsible = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True)
-    consulted = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True)
+    responsible = IdField(queryset=Organisation.objects.all(), many=True)
+    consulted = IdField(queryset=Organisation.objects.all(), many=True)
 
 
 class TermsInSerializer(serializers.Serializer):
@@ -301,7 +286,7 @@ class CloseInSerializer(serializers.Serializer):
 
 
 class EnforcementInSerializer(serializers.Serializer):
-    provider = VisibleOrganisationField()
+    provider = VisibleOrganisationIdField()
     case = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
     kind = serializers.ChoiceField(choices=EnforcementKind.choices)
     summary = serializers.CharField(max_length=10000)

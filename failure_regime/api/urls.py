@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from failure_regime.api.special_measures import EpisodeViewSet, MonthlyReportViewSet
 from failure_regime.api.viewsets import CaseViewSet, ConcernViewSet, DeadlineViewSet, EnforcementViewSet
 
 router = SimpleRouter()
@@ -7,5 +8,7 @@ router.register("concerns", ConcernViewSet, basename="concern")
 router.register("cases", CaseViewSet, basename="case")
 router.register("enforcement-actions", EnforcementViewSet, basename="enforcement-action")
 router.register("deadlines", DeadlineViewSet, basename="deadline")
+router.register("episodes", EpisodeViewSet, basename="episode")
+router.register("monthly-reports", MonthlyReportViewSet, basename="monthly-report")
 
 urlpatterns = router.urls

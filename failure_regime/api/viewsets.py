@@ -176,8 +176,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         case = cases.case_close(actor=_user(request), case=case, reason=data["reason"], summary=data["summary"])
         return self._detail(case)
 
-    @extend_schema(responses={200: s.HandoverSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses={200: s.HandoverSerializer(many=True)}, filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def handovers(self, request: Request, pk: str) -> Response:
         """Every change of accountable lead, oldest first."""
         case = self.get_object()

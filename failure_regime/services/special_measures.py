@@ -124,6 +124,8 @@ def episode_enter(
         errors["basis"] = "For this provider special measures are CQC's decision."
     if basis == Basis.CQC_RECOMMENDATION and recommending_inspection is None:
         errors["recommending_inspection"] = "Name the CQC inspection that recommended special measures."
+    elif recommending_inspection is not None and recommending_inspection.provider_id != provider.pk:
+        errors["recommending_inspection"] = "The inspection must be of the same provider."
     if entered_on > timezone.localdate():
         errors["entered_on"] = "The entry date cannot be in the future."
     if case is not None and case.provider_id != provider.pk:
@@ -518,6 +520,8 @@ def inspection_record(
     errors = {q: "Choose a rating." for q in (*KEY_QUESTIONS, "overall") if ratings.get(q) not in Rating.values}
     if carried_out_on > timezone.localdate():
         errors["carried_out_on"] = "The date cannot be in the future."
+    elif inspection.episode is not None and carried_out_on < inspection.episode.entered_on:
+        errors["carried_out_on"] = "A re-inspection cannot come before entry into special measures."
     if errors:
         raise ValidationError(errors)
     inspection.carried_out_on = carried_out_on
@@ -566,7 +570,12 @@ def episode_exit(*, actor: User, episode: Episode, inspection: Inspection) -> Ep
     episode = _lock_open_episode(episode)
     organisation = _decider(actor, episode.provider, "take it out of special measures")
     inspection = Inspection.objects.get(pk=inspection.pk)
-    if inspection.episode_id != episode.pk or not inspection.is_rated or inspection.carried_out_on is None:
+    if (
+        inspection.episode_id != episode.pk
+        or not inspection.is_rated
+        or inspection.carried_out_on is None
+        or inspection.carried_out_on < episode.entered_on
+    ):
         raise ValidationError({"inspection": "Choose this episode's recorded re-inspection."})
     _end(episode, EpisodeStatus.EXITED, inspection.carried_out_on)
     audit_record(
@@ -642,9 +651,9 @@ def episode_propose_cancellation(*, actor: User, episode: Episode, summary: str)
     from failure_regime.services.enforcement import enforcement_record
 
     episode = _lock_open_episode(episode)
+    _decider(actor, episode.provider, "propose cancelling its registration")
     if episode.provider.is_trust:
         raise TransitionNotAllowed("Trusts are not registered this way; their special measures are extended instead.")
-    _decider(actor, episode.provider, "propose cancelling its registration")
     return enforcement_record(
         actor=actor,
         provider=episode.provider,
@@ -662,6 +671,8 @@ def episode_cancel_registration(*, actor: User, episode: Episode, on: date) -> E
     organisation = _decider(actor, episode.provider, "cancel its registration")
     if episode.provider.is_trust:
         raise TransitionNotAllowed("Trusts are not registered this way.")
+    if on < episode.entered_on or on > timezone.localdate():
+        raise ValidationError({"on": "The date must be between entry into special measures and today."})
     _end(episode, EpisodeStatus.REGISTRATION_CANCELLED, on)
     audit_record(
         actor=actor,
