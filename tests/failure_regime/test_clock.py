@@ -218,3 +218,16 @@ def test_a_reminder_across_the_clock_change_is_still_sent(
         )
     sweep_at(end_of_day(date(2026, 4, 2)) - timedelta(days=6))
     assert Alert.objects.filter(deadline__subject_id=action.pk, step=str(7 * 86400), superseded=False).exists()
+
+
+def test_a_sweep_that_dies_half_way_records_nothing_and_the_next_one_sends(immediate_case: Case) -> None:
+    from unittest import mock
+
+    assert immediate_case.sign_off_deadline is not None
+    moment = immediate_case.sign_off_deadline - timedelta(hours=11)
+    with mock.patch("failure_regime.services.clock.outbox_enqueue", side_effect=RuntimeError("worker died")):
+        with pytest.raises(RuntimeError):
+            sweep_at(moment)
+    assert not Alert.objects.exists()
+    sweep_at(moment)
+    assert Alert.objects.filter(deadline__case=immediate_case).count() == 1
