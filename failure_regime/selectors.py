@@ -4,6 +4,8 @@ the list would not show."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import (
     BooleanField,
     Count,
@@ -43,11 +45,22 @@ from failure_regime.models import (
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
 
 
+def _overseen_by(user: User) -> Q:
+    """Objects about providers whose oversight body the user belongs to, read from the provider as it is now,
+    so that a change of oversight body moves access at once."""
+    return Q(provider__oversight_body__in=Organisation.objects.filter(memberships__user=user))
+
+
+def _granted_or_overseen(user: User, perm: str, model: type[Any]) -> QuerySet[Any]:
+    granted = get_objects_for_user(user, perm, klass=model, accept_global_perms=True).values("pk")
+    visible: QuerySet[Any] = model.objects.filter(Q(pk__in=granted) | _overseen_by(user))
+    return visible
+
+
 def concern_list_for_user(*, user: User) -> QuerySet[Concern]:
-    """Concerns the user may see: their organisation's, those about providers it oversees, or all (CQC, national)."""
-    concerns: QuerySet[Concern] = get_objects_for_user(
-        user, "failure_regime.view_concern", klass=Concern, accept_global_perms=True
-    )
+    """Concerns the user may see: their organisation's, those about providers it oversees, or all (CQC, national).
+    The provider itself never sees them: they may come from whistleblowers."""
+    concerns: QuerySet[Concern] = _granted_or_overseen(user, "failure_regime.view_concern", Concern)
     return concerns.select_related("provider", "raised_by", "raised_by_organisation")
 
 
@@ -91,7 +104,6 @@ def case_detail(*, case: Case) -> Case:
                 ),
             ),
             "terms_versions",
-            Prefetch("concerns", queryset=Concern.objects.select_related("provider")),
             Prefetch("deadlines", queryset=Deadline.objects.filter(met_at__isnull=True)),
         )
         .annotate(is_overdue=_overdue(), is_missing_lead=_missing_lead())
@@ -139,8 +151,8 @@ def cases_missing_a_lead(*, user: User) -> QuerySet[Case]:
 
 
 def enforcement_list_for_user(*, user: User) -> QuerySet[EnforcementAction]:
-    actions: QuerySet[EnforcementAction] = get_objects_for_user(
-        user, "failure_regime.view_enforcementaction", klass=EnforcementAction, accept_global_perms=True
+    actions: QuerySet[EnforcementAction] = _granted_or_overseen(
+        user, "failure_regime.view_enforcementaction", EnforcementAction
     )
     return actions.select_related("provider", "case", "recorded_by_organisation")
 
@@ -154,9 +166,7 @@ def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
     sign-off, an enforcement action's compliance date, an episode's re-inspection or a monthly report)."""
     cases = case_list_for_user(user=user).values("pk")
     actions = enforcement_list_for_user(user=user).values("pk")
-    episodes = get_objects_for_user(
-        user, "failure_regime.view_episode", klass=Episode, accept_global_perms=True
-    ).values("pk")
+    episodes = _granted_or_overseen(user, "failure_regime.view_episode", Episode).values("pk")
     reports = MonthlyReport.objects.filter(episode__in=episodes).values("pk")
     return (
         Deadline.objects.filter(met_at__isnull=True)
@@ -193,9 +203,7 @@ def _overdue_reports() -> Subquery:
 def episode_list_for_user(*, user: User) -> QuerySet[Episode]:
     """Episodes the user may see: their own provider's, those of providers their organisation oversees, or all
     for CQC and national oversight."""
-    episodes: QuerySet[Episode] = get_objects_for_user(
-        user, "failure_regime.view_episode", klass=Episode, accept_global_perms=True
-    )
+    episodes: QuerySet[Episode] = _granted_or_overseen(user, "failure_regime.view_episode", Episode)
     return _with_dashboard(episodes)
 
 

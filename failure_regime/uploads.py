@@ -65,11 +65,19 @@ def _looks_like_csv(head: bytes) -> bool:
             text = head[:-3].decode("utf-8-sig")
         except UnicodeDecodeError:
             return False
-    lines = [line for line in text.splitlines() if line.strip()][:20]
-    if not lines:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(head) >= _SNIFF_BYTES:
+        lines = lines[:-1]  # the last line may be cut short by the sniff
+    lines = lines[:20]
+    if not lines or not all(ch.isprintable() or ch == "\t" for ch in "".join(lines)):
         return False
-    rows = list(csv.reader(io.StringIO("\n".join(lines))))
-    return all(len(row) >= 1 for row in rows) and all(ch.isprintable() or ch in "\t" for ch in "".join(lines))
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
+    except csv.Error:
+        return False
+    rows = list(csv.reader(io.StringIO("\n".join(lines)), dialect))
+    # A table: at least two columns, and the same number on every row.
+    return len(rows[0]) >= 2 and all(len(row) == len(rows[0]) for row in rows)
 
 
 def detect_type(upload: UploadedFile) -> FileType | None:
@@ -85,7 +93,9 @@ def detect_type(upload: UploadedFile) -> FileType | None:
         return JPEG
     if head.startswith(b"PK\x03\x04"):
         return {"word": DOCX, "xl": XLSX}.get(_zip_member_prefix(upload) or "")
-    if _looks_like_csv(head):
+    # Plain text has no signature, so only a file named .csv is read as CSV, and never a script or markup.
+    is_csv_name = (upload.name or "").lower().endswith(".csv")
+    if is_csv_name and not head.lstrip().startswith((b"#!", b"<")) and _looks_like_csv(head):
         return CSV
     return None
 

@@ -15,7 +15,8 @@ from failure_regime.verbs import RegimeVerb
 
 
 def _lock_open(case: Case, area: str) -> Responsibility:
-    if Case.objects.filter(pk=case.pk, status=CaseStatus.CLOSED).exists():
+    # Lock the case as the lifecycle services do, so a hand-over cannot land on a case being closed.
+    if Case.objects.select_for_update().get(pk=case.pk).status == CaseStatus.CLOSED:
         raise TransitionNotAllowed("The leads of a closed case cannot change.")
     try:
         return Responsibility.objects.select_for_update().get(case=case, area=area)
@@ -32,7 +33,9 @@ def lead_hand_over(
     acting = overseer_organisation(actor, case, "appoint accountable leads")
     responsibility = _lock_open(case, area)
     errors = {}
-    if not lead.is_active or not lead.memberships.filter(organisation=organisation).exists():
+    if not case.parties.filter(organisation=organisation).exists():
+        errors["organisation"] = f"{organisation} is not a party to this case."
+    elif not lead.is_active or not lead.memberships.filter(organisation=organisation).exists():
         errors["lead"] = f"The lead must be a member of {organisation}."
     if not reason.strip():
         errors["reason"] = "Say why this person is the lead."

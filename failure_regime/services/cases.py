@@ -32,6 +32,8 @@ from failure_regime.permissions import OVERSEER_ROLES, PROPOSER_ROLES, acting_or
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.verbs import RegimeVerb
 
+# Cases are proposed by a regulator or an oversight body, which are always parties to them.
+PROPOSER_KINDS = frozenset({OrganisationKind.REGULATOR, OrganisationKind.OVERSIGHT_BODY})
 ADDABLE_PARTY_KINDS = frozenset(
     {OrganisationKind.COMMISSIONER, OrganisationKind.OVERSIGHT_BODY, OrganisationKind.REGULATOR}
 )
@@ -81,7 +83,11 @@ def case_propose(
 ) -> Case:
     """Proposes a single failure case from one or more concerns about the provider. Its required parties are
     derived from the provider; every mandatory area of the response starts without a lead."""
-    organisation = acting_organisation(actor, PROPOSER_ROLES, doing="propose cases")
+    proposing = actor.memberships.filter(role__in=PROPOSER_ROLES, organisation__kind__in=PROPOSER_KINDS)
+    membership = proposing.select_related("organisation").first()
+    if membership is None:
+        raise PermissionDenied("Your role does not allow you to propose cases.")
+    organisation = membership.organisation
     errors: dict[str, str] = {}
     if not provider.is_provider:
         errors["provider"] = "Choose a provider of care."

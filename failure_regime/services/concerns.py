@@ -17,11 +17,9 @@ from failure_regime.verbs import RegimeVerb
 
 
 def _grant_concern(concern: Concern) -> None:
-    """The raising organisation and the provider's oversight body see a concern; the provider does not
-    (it may come from a whistleblower). CQC and national oversight see every concern by role."""
+    """The raising organisation sees a concern; the provider's oversight body sees it through the provider, and
+    CQC and national oversight by role. The provider does not (it may come from a whistleblower)."""
     assign_perm("failure_regime.view_concern", concern.raised_by_organisation.group, concern)
-    if concern.provider.oversight_body is not None:
-        assign_perm("failure_regime.view_concern", concern.provider.oversight_body.group, concern)
 
 
 @transaction.atomic

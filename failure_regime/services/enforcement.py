@@ -76,11 +76,7 @@ def enforcement_record(
         recorded_by_organisation=organisation,
         recorded_at=timezone.now(),
     )
-    for group in {
-        provider.group,
-        organisation.group,
-        *([provider.oversight_body.group] if provider.oversight_body else []),
-    }:
+    for group in {provider.group, organisation.group}:  # the oversight body sees it through the provider
         assign_perm("failure_regime.view_enforcementaction", group, action)
     if deadline_on is not None:
         representation = action.is_representation_window

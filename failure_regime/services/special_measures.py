@@ -7,7 +7,7 @@ from code.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -30,6 +30,7 @@ from failure_regime.models import (
     Case,
     Deadline,
     DeadlineKind,
+    EnforcementAction,
     EnforcementKind,
     Episode,
     EpisodeStatus,
@@ -63,6 +64,8 @@ from failure_regime.uploads import check_upload, store
 from failure_regime.verbs import MeasuresVerb
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
+# How long a provider has to send a returned report again.
+RESUBMISSION_TIME = timedelta(days=14)
 
 
 def rule_set_for(*, provider_kind: str, on: date) -> RuleSet:
@@ -94,10 +97,8 @@ def _decider(actor: User, provider: Organisation, doing: str) -> Organisation:
 
 def _grant(episode: Episode) -> None:
     provider = episode.provider
-    groups = {provider.group, episode.decided_by_organisation.group}
-    if provider.oversight_body is not None:
-        groups.add(provider.oversight_body.group)
-    for group in groups:
+    # The oversight body sees the episode through the provider (see the selectors), not through a grant.
+    for group in {provider.group, episode.decided_by_organisation.group}:
         assign_perm("failure_regime.view_episode", group, episode)
 
 
@@ -466,6 +467,16 @@ def report_return(*, actor: User, report: MonthlyReport, comments: str) -> Month
     report.status, report.reviewed_by, report.reviewed_at = ReportStatus.RETURNED, actor, timezone.now()
     report.review_comments = comments.strip()
     report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comments"])
+    # The returned report is chased like a missing one, with time to put it right.
+    resend_by = max(report.due_on, timezone.localdate()) + RESUBMISSION_TIME
+    deadline_open(
+        kind=DeadlineKind.MONTHLY_REPORT,
+        title=f"Returned progress report of {report.episode.provider.ods_code} for {report.month:%B %Y}",
+        provider=report.episode.provider,
+        subject=report,
+        case=report.episode.case,
+        due_at=end_of_day(resend_by),
+    )
     audit_record(
         actor=actor,
         organisation=organisation,
@@ -577,6 +588,8 @@ def episode_exit(*, actor: User, episode: Episode, inspection: Inspection) -> Ep
         or inspection.carried_out_on < episode.entered_on
     ):
         raise ValidationError({"inspection": "Choose this episode's recorded re-inspection."})
+    if inspection.overall == Rating.INADEQUATE:
+        raise ValidationError({"inspection": "The provider was still rated inadequate overall at this re-inspection."})
     _end(episode, EpisodeStatus.EXITED, inspection.carried_out_on)
     audit_record(
         actor=actor,
@@ -602,6 +615,8 @@ def episode_extend(*, actor: User, episode: Episode, until: date, reason: str) -
     cap = episode.rule_set.extension_max_months
     latest = add_months(episode.reinspection_due_on, cap)
     errors = {}
+    if cap and not episode.inspections.exclude(overall="").exists():
+        raise TransitionNotAllowed("Special measures can be extended only after CQC has re-inspected and rated.")
     if cap == 0:
         errors["until"] = f"The {episode.rule_set.name} rules allow no extension for this provider."
     elif until <= (episode.extended_until or episode.reinspection_due_on) or until > latest:
@@ -673,6 +688,18 @@ def episode_cancel_registration(*, actor: User, episode: Episode, on: date) -> E
         raise TransitionNotAllowed("Trusts are not registered this way.")
     if on < episode.entered_on or on > timezone.localdate():
         raise ValidationError({"on": "The date must be between entry into special measures and today."})
+    if not episode.inspections.filter(overall=Rating.INADEQUATE).exists():
+        raise TransitionNotAllowed("Registration is cancelled only after a re-inspection still rates it inadequate.")
+    window_closed = EnforcementAction.objects.filter(
+        provider=episode.provider,
+        kind=EnforcementKind.NOTICE_OF_PROPOSAL,
+        served_on__gte=episode.entered_on,
+        deadline_on__lt=on,
+    )
+    if not window_closed.exists():
+        raise TransitionNotAllowed(
+            "Registration is cancelled only after a notice of proposal and the end of its window for representations."
+        )
     _end(episode, EpisodeStatus.REGISTRATION_CANCELLED, on)
     audit_record(
         actor=actor,

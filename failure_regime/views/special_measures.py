@@ -271,7 +271,7 @@ def report_form(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     try:
         first = date(year, month, 1)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise Http404 from exc
     if first > month_start(timezone.localdate()):
         raise Http404("Reports can be sent only for months that have begun.")

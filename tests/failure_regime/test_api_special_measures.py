@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -152,7 +153,8 @@ def scheduled(episode: Episode, inspector: User) -> Inspection:
 
 @pytest.fixture
 def reinspected(scheduled: Inspection, inspector: User) -> Inspection:
-    return sm.inspection_record(actor=inspector, inspection=scheduled, carried_out_on=today(), ratings=RATINGS)
+    improved = {**RATINGS, "overall": "requires_improvement"}  # good enough to leave special measures
+    return sm.inspection_record(actor=inspector, inspection=scheduled, carried_out_on=today(), ratings=improved)
 
 
 @pytest.fixture
@@ -258,7 +260,7 @@ def test_the_episode_shows_its_inspections_and_extensions(
         actor=oversight_lead, episode=episode, until=episode.reinspection_due_on + timedelta(days=90), reason="Progress"
     )
     body = api_client_for(oversight_lead).get(episode_url(episode)).json()
-    assert body["inspections"][0]["ratings"]["overall"] == "inadequate"
+    assert body["inspections"][0]["ratings"]["overall"] == "requires_improvement"
     assert body["extensions"][0]["approved_by"]["full_name"] == oversight_lead.full_name
 
 
@@ -670,7 +672,7 @@ def test_a_provider_leaves_special_measures_once(
 
 
 def test_the_oversight_body_extends_special_measures(
-    api_client_for: ApiClientFor, oversight_lead: User, episode: Episode
+    api_client_for: ApiClientFor, oversight_lead: User, episode: Episode, reinspected: Inspection
 ) -> None:
     until = episode.reinspection_due_on + timedelta(days=90)
     body = {"until": until.isoformat(), "reason": "Real progress; the new board needs time."}
@@ -696,7 +698,7 @@ def test_another_trust_does_not_find_an_episode_to_extend(
 
 
 def test_an_extension_beyond_the_cap_is_a_field_error(
-    api_client_for: ApiClientFor, oversight_lead: User, episode: Episode
+    api_client_for: ApiClientFor, oversight_lead: User, episode: Episode, reinspected: Inspection
 ) -> None:
     body = {"until": "9999-12-31", "reason": "Forever"}
     response = api_client_for(oversight_lead).post(episode_url(episode, "extend"), body, format="json")
@@ -742,12 +744,29 @@ def test_a_trusts_registration_is_not_cancelled_this_way(
     assert response.status_code == 409
 
 
-def test_cqc_cancels_a_practices_registration(
+def test_cqc_cannot_cancel_a_registration_before_notice_and_representations(
     api_client_for: ApiClientFor, regulator: User, practice_episode: Episode
 ) -> None:
     body = {"on": today().isoformat()}
     response = api_client_for(regulator).post(episode_url(practice_episode, "cancel-registration"), body, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 409
+
+
+def test_cqc_cancels_a_practices_registration_after_the_window(
+    api_client_for: ApiClientFor, regulator: User, inspector: User, practice: Organisation
+) -> None:
+    start = today() - timedelta(days=200)
+    with time_machine.travel(start, tick=False):
+        episode = sm.episode_enter(actor=regulator, provider=practice, entered_on=start, basis=Basis.CQC_DECISION)
+    with time_machine.travel(start + timedelta(days=150), tick=False):
+        inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150))
+        sm.inspection_record(
+            actor=inspector, inspection=inspection, carried_out_on=start + timedelta(days=150), ratings=RATINGS
+        )
+        sm.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
+    response = api_client_for(regulator).post(
+        episode_url(episode, "cancel-registration"), {"on": today().isoformat()}, format="json"
+    )
     assert response.json()["status"] == "registration_cancelled"
 
 

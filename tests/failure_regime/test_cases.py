@@ -226,3 +226,43 @@ def test_proposing_puts_the_concern_in_the_case(case: Case, concern: Concern) ->
 def test_a_provider_cannot_record_a_concern(trust_manager: User, provider: Organisation) -> None:
     with pytest.raises(PermissionDenied):
         concern_raise(actor=trust_manager, provider=provider, source="other", summary="About ourselves")
+
+
+def test_a_lead_must_come_from_a_party(triggered: Case, regulator: User, other_trust_manager: User) -> None:
+    with pytest.raises(ValidationError) as error:
+        lead_hand_over(
+            actor=regulator,
+            case=triggered,
+            area=Area.OVERSIGHT,
+            lead=other_trust_manager,
+            organisation=other_trust_manager.memberships.get().organisation,
+            reason="Outsider",
+        )
+    assert "organisation" in error.value.message_dict
+
+
+def test_a_commissioners_oversight_lead_cannot_propose(provider: Organisation, concern: Concern) -> None:
+    from accounts.models import OrganisationKind, Role
+    from tests.factories import OrganisationFactory, member
+
+    commissioner = member(OrganisationFactory.create(kind=OrganisationKind.COMMISSIONER), Role.OVERSIGHT_LEAD)
+    with pytest.raises(PermissionDenied):
+        propose(commissioner, provider, concern)
+
+
+def test_a_new_oversight_body_sees_the_providers_concerns_at_once(
+    concern: Concern, provider: Organisation, oversight_lead: User, nhs_england: Organisation
+) -> None:
+    from accounts.models import Role
+    from accounts.services import organisation_update
+    from failure_regime.selectors import concern_list_for_user
+    from tests.factories import member
+
+    new_lead = member(nhs_england, Role.OVERSIGHT_LEAD)
+    organisation_update(
+        actor=None, organisation=provider, name=provider.name, region=provider.region, oversight_body=nhs_england
+    )
+    assert (list(concern_list_for_user(user=new_lead)), list(concern_list_for_user(user=oversight_lead))) == (
+        [concern],
+        [],
+    )

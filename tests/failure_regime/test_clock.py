@@ -225,9 +225,11 @@ def test_a_sweep_that_dies_half_way_records_nothing_and_the_next_one_sends(immed
 
     assert immediate_case.sign_off_deadline is not None
     moment = immediate_case.sign_off_deadline - timedelta(hours=11)
-    with mock.patch("failure_regime.services.clock.outbox_enqueue", side_effect=RuntimeError("worker died")):
-        with pytest.raises(RuntimeError):
-            sweep_at(moment)
+    with (
+        mock.patch("failure_regime.services.clock.outbox_enqueue", side_effect=RuntimeError("worker died")),
+        pytest.raises(RuntimeError),
+    ):
+        sweep_at(moment)
     assert not Alert.objects.exists()
     sweep_at(moment)
     assert Alert.objects.filter(deadline__case=immediate_case).count() == 1

