@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import OrganisationSummarySerializer
@@ -25,6 +26,7 @@ from failure_regime.models import (
     SignOff,
     TermsOfReference,
 )
+from failure_regime.selectors import concern_list_for_user
 
 
 class PersonSerializer(serializers.ModelSerializer):
@@ -166,7 +168,7 @@ class CaseDetailSerializer(CaseSerializer):
     sign_offs = SignOffSerializer(many=True)
     responsibilities = ResponsibilitySerializer(many=True)
     terms_of_reference = TermsSerializer(many=True, source="terms_versions")
-    concerns = serializers.PrimaryKeyRelatedField(many=True, read_only=True)  # type: ignore[var-annotated]
+    concerns = serializers.SerializerMethodField(help_text="The concerns behind the case that you may see.")
 
     class Meta(CaseSerializer.Meta):
         fields = [
@@ -181,6 +183,12 @@ class CaseDetailSerializer(CaseSerializer):
             "responsibilities",
             "terms_of_reference",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_concerns(self, case: Case) -> list[int]:
+        # Concerns may come from whistleblowers: the provider's own staff must not learn of them here.
+        user = self.context["request"].user
+        return list(concern_list_for_user(user=user).filter(cases=case).values_list("pk", flat=True))
 
 
 class TimelineEventSerializer(serializers.ModelSerializer):

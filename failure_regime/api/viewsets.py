@@ -85,7 +85,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         return s.CaseSerializer if self.action == "list" else s.CaseDetailSerializer
 
     def _detail(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
-        return Response(s.CaseDetailSerializer(selectors.case_detail(case=case)).data, status=code)
+        detail = selectors.case_detail(case=case)
+        return Response(s.CaseDetailSerializer(detail, context={"request": self.request}).data, status=code)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._detail(self.get_object())

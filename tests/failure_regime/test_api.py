@@ -1159,3 +1159,9 @@ def test_the_schema_documents_the_conflict_of_activation(client: Client) -> None
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     responses = schema["paths"]["/api/v1/cases/{id}/activate/"]["post"]["responses"]
     assert responses["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_provider_does_not_learn_of_the_cases_concerns(
+    api_client_for: ApiClientFor, sign_off_officer: User, case: Case
+) -> None:
+    assert api_client_for(sign_off_officer).get(f"/api/v1/cases/{case.pk}/").json()["concerns"] == []
