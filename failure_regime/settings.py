@@ -199,6 +199,8 @@ DEADLINE_REMINDER_OFFSETS = {
     "default": [timedelta(days=90), timedelta(days=30), timedelta(days=7), timedelta(0)],
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Employment at a provider within this many years is a conflict of interest for a review of it.
+REVIEWS_CONFLICT_LOOKBACK_YEARS = env_int("REVIEWS_CONFLICT_LOOKBACK_YEARS", 5)
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"

@@ -74,3 +74,8 @@ LABELS.update(
 def label(verb: str) -> str:
     """The verb in plain words, for timelines."""
     return LABELS.get(verb) or verb.replace(".", ": ").replace("_", " ").capitalize()
+
+
+def register_labels(labels: dict[str, str]) -> None:
+    """Lets the apps above the regime name their own verbs for the timelines."""
+    LABELS.update(labels)

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class ReviewsConfig(AppConfig):
     name = "reviews"
     verbose_name = "Reviews"
+
+    def ready(self) -> None:
+        from failure_regime.verbs import register_labels
+        from reviews.verbs import LABELS
+
+        register_labels(LABELS)

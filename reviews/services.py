@@ -1,0 +1,368 @@
+"""Writes of the expert registry, conflict waivers and appointments. Each records its audit event in the same
+transaction as the change."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.errors import TransitionNotAllowed
+from accounts.models import Organisation, Role, User
+from failure_regime.models import Area, Case, CaseStatus, Responsibility
+from failure_regime.permissions import OVERSEER_ROLES
+from failure_regime.services.accountability import lead_hand_over
+from failure_regime.services.cases import overseer_organisation
+from reviews.models import (
+    LEADING_ROLES,
+    REGISTRATION_NUMBER_FORMATS,
+    Appointment,
+    AppointmentRole,
+    ConflictWaiver,
+    DeclaredInterest,
+    Employment,
+    Expert,
+    InterestKind,
+    Regulator,
+    Seniority,
+    Specialty,
+    Training,
+    TrainingKind,
+)
+from reviews.selectors import conflicts_for, unwaived_conflicts_for
+from reviews.verbs import ReviewsVerb
+
+# Who keeps the registry: the people who run cases. An expert with an account may also add to their own record.
+REGISTRY_ROLES = frozenset({*OVERSEER_ROLES, Role.NATIONAL_OVERSIGHT, Role.ADMINISTRATOR})
+
+
+def registration_number_normalise(*, regulator: str, number: str) -> str:
+    """The registration number as stored (trimmed, upper case), or a ValidationError naming the expected format."""
+    normalised = number.strip().upper()
+    if regulator not in Regulator.values:
+        raise ValidationError({"regulator": "Choose a professional regulator."})
+    if regulator in REGISTRATION_NUMBER_FORMATS:
+        pattern, message = REGISTRATION_NUMBER_FORMATS[regulator]
+        if not re.fullmatch(pattern, normalised):
+            raise ValidationError({"registration_number": message})
+    return normalised
+
+
+def _registry_organisation(actor: User, expert: Expert | None = None) -> Organisation | None:
+    """The organisation ``actor`` keeps the registry for; ``None`` when the expert adds to their own record."""
+    membership = actor.memberships.filter(role__in=REGISTRY_ROLES).select_related("organisation").first()
+    if membership is not None:
+        return membership.organisation
+    if expert is not None and expert.user_id is not None and expert.user_id == actor.pk:
+        return None
+    raise PermissionDenied("Your role does not allow you to change the expert registry.")
+
+
+def _specialties(names: list[str]) -> list[Specialty]:
+    specialties = []
+    for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+        specialty = Specialty.objects.filter(name__iexact=name).first() or Specialty.objects.create(name=name)
+        specialties.append(specialty)
+    return specialties
+
+
+@transaction.atomic
+def expert_register(
+    *,
+    actor: User,
+    name: str,
+    profession: str,
+    regulator: str,
+    registration_number: str,
+    specialties: list[str],
+    seniority: int,
+    capacity_per_week: int,
+    available: bool = True,
+    user: User | None = None,
+) -> Expert:
+    """Adds an expert to the registry with their professional registration, checked against their regulator's
+    format, and their specialties (new specialty names are added to the list)."""
+    acting = _registry_organisation(actor)
+    errors: dict[str, str] = {}
+    number = ""
+    try:
+        number = registration_number_normalise(regulator=regulator, number=registration_number)
+    except ValidationError as exc:
+        errors.update({field: messages[0] for field, messages in exc.message_dict.items()})
+    if number and Expert.objects.filter(regulator=regulator, registration_number=number).exists():
+        errors["registration_number"] = "An expert with this registration number is already registered."
+    if not name.strip():
+        errors["name"] = "Enter the expert's name."
+    if not profession.strip():
+        errors["profession"] = "Enter the expert's profession."
+    if seniority not in Seniority.values:
+        errors["seniority"] = "Choose a seniority."
+    if capacity_per_week < 0:
+        errors["capacity_per_week"] = "Capacity cannot be negative."
+    if user is not None and Expert.objects.filter(user=user).exists():
+        errors["user"] = "This account already belongs to an expert."
+    if errors:
+        raise ValidationError(errors)
+    expert = Expert.objects.create(
+        user=user,
+        name=name.strip(),
+        profession=profession.strip(),
+        regulator=regulator,
+        registration_number=number,
+        seniority=seniority,
+        capacity_per_week=capacity_per_week,
+        available=available,
+        registered_by=actor,
+        registered_at=timezone.now(),
+    )
+    chosen = _specialties(specialties)
+    expert.specialties.set(chosen)
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=ReviewsVerb.EXPERT_REGISTERED,
+        target=expert,
+        after={
+            "regulator": regulator,
+            "registration_number": number,
+            "specialties": sorted(s.name for s in chosen),
+            "seniority": seniority,
+        },
+    )
+    return expert
+
+
+@transaction.atomic
+def employment_add(
+    *,
+    actor: User,
+    expert: Expert,
+    employer_name: str = "",
+    organisation: Organisation | None = None,
+    started_on: datetime.date,
+    ended_on: datetime.date | None = None,
+) -> Employment:
+    """Records a post the expert holds or held. Naming the registered organisation lets conflicts be found."""
+    acting = _registry_organisation(actor, expert)
+    employer = employer_name.strip() or (organisation.name if organisation else "")
+    errors: dict[str, str] = {}
+    if not employer:
+        errors["employer_name"] = "Name the employer."
+    if ended_on is not None and ended_on < started_on:
+        errors["ended_on"] = "The end date cannot be before the start date."
+    if errors:
+        raise ValidationError(errors)
+    employment = Employment.objects.create(
+        expert=expert,
+        organisation=organisation,
+        employer_name=employer,
+        started_on=started_on,
+        ended_on=ended_on,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=ReviewsVerb.EMPLOYMENT_ADDED,
+        target=employment,
+        scope=expert,
+        after={
+            "organisation": organisation.ods_code if organisation else None,
+            "started_on": started_on,
+            "ended_on": ended_on,
+        },
+    )
+    return employment
+
+
+@transaction.atomic
+def interest_declare(
+    *,
+    actor: User,
+    expert: Expert,
+    organisation: Organisation,
+    kind: str,
+    description: str,
+    declared_on: datetime.date | None = None,
+) -> DeclaredInterest:
+    """Records an interest the expert declares in an organisation; any interest in a provider conflicts with it."""
+    acting = _registry_organisation(actor, expert)
+    errors: dict[str, str] = {}
+    if kind not in InterestKind.values:
+        errors["kind"] = "Choose the kind of interest."
+    if not description.strip():
+        errors["description"] = "Describe the interest."
+    if declared_on is not None and declared_on > timezone.localdate():
+        errors["declared_on"] = "The date of declaration cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    interest = DeclaredInterest.objects.create(
+        expert=expert,
+        organisation=organisation,
+        kind=kind,
+        description=description.strip(),
+        declared_on=declared_on or timezone.localdate(),
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=ReviewsVerb.INTEREST_DECLARED,
+        target=interest,
+        scope=expert,
+        after={"organisation": organisation.ods_code, "kind": kind, "declared_on": interest.declared_on},
+    )
+    return interest
+
+
+@transaction.atomic
+def training_record(*, actor: User, expert: Expert, kind: str, completed_on: datetime.date) -> Training:
+    """Records training the expert completed, such as structured judgement review training."""
+    acting = _registry_organisation(actor, expert)
+    errors: dict[str, str] = {}
+    if kind not in TrainingKind.values:
+        errors["kind"] = "Choose the kind of training."
+    if completed_on > timezone.localdate():
+        errors["completed_on"] = "The completion date cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    training = Training.objects.create(
+        expert=expert, kind=kind, completed_on=completed_on, recorded_by=actor, recorded_at=timezone.now()
+    )
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=ReviewsVerb.TRAINING_RECORDED,
+        target=training,
+        scope=expert,
+        after={"kind": kind, "completed_on": completed_on},
+    )
+    return training
+
+
+def _lock_open(case: Case) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise TransitionNotAllowed("A closed case cannot change.")
+    return case
+
+
+def _waiver_organisation(actor: User, case: Case) -> Organisation:
+    """Only an oversight lead of a party to the case, or national oversight, may waive a conflict."""
+    membership = (
+        actor.memberships.filter(role=Role.OVERSIGHT_LEAD, organisation__case_parties__case=case)
+        .select_related("organisation")
+        .first()
+    ) or actor.memberships.filter(role=Role.NATIONAL_OVERSIGHT).select_related("organisation").first()
+    if membership is None:
+        raise PermissionDenied("Only the oversight lead may waive a conflict of interest.")
+    return membership.organisation
+
+
+@transaction.atomic
+def conflict_waive(*, actor: User, case: Case, expert: Expert, rationale: str) -> ConflictWaiver:
+    """Lets ``expert`` act on ``case`` despite their conflicts with its provider, as they stand now, for the
+    written reason given. The conflicts waived are recorded with the waiver."""
+    acting = _waiver_organisation(actor, case)
+    case = _lock_open(case)
+    conflicts = conflicts_for(expert=expert, provider=case.provider)
+    errors: dict[str, str] = {}
+    if not rationale.strip():
+        errors["rationale"] = "Explain why the conflict can be waived."
+    if not conflicts:
+        errors["expert"] = f"{expert} has no conflict with {case.provider} to waive."
+    if errors:
+        raise ValidationError(errors)
+    waiver = ConflictWaiver.objects.create(
+        case=case,
+        expert=expert,
+        reason="\n".join(c.reason for c in conflicts),
+        rationale=rationale.strip(),
+        waived_by=actor,
+        waived_by_organisation=acting,
+        waived_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=ReviewsVerb.CONFLICT_WAIVED,
+        target=waiver,
+        scope=case,
+        after={"expert": expert.pk, "conflicts": sorted({str(c.kind) for c in conflicts})},
+    )
+    return waiver
+
+
+def _investigation_lead_organisation(expert: Expert, case: Case) -> Organisation | None:
+    """The party to the case that ``expert``'s account is a member of, if any, for the investigation area."""
+    if expert.user is None or not expert.user.is_active:
+        return None
+    membership = (
+        expert.user.memberships.filter(organisation__case_parties__case=case)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+        .first()
+    )
+    return membership.organisation if membership else None
+
+
+@transaction.atomic
+def appointment_make(*, actor: User, case: Case, expert: Expert, role: str, declaration: str) -> Appointment:
+    """Appoints ``expert`` to ``case`` with their signed independence declaration, refusing anyone with a conflict
+    with the provider that is not waived on this case. A chair or investigation lead whose account belongs to a
+    party to the case also becomes the case's accountable investigation lead."""
+    acting = overseer_organisation(actor, case, "appoint reviewers")
+    case = _lock_open(case)
+    errors: dict[str, str] = {}
+    if role not in AppointmentRole.values:
+        errors["role"] = "Choose a role."
+    if not declaration.strip():
+        errors["declaration"] = "The expert's signed independence declaration is required."
+    unwaived = unwaived_conflicts_for(expert=expert, case=case)
+    if unwaived:
+        errors["expert"] = f"{expert} has a conflict of interest with {case.provider}: " + " ".join(
+            c.reason for c in unwaived
+        )
+    elif Appointment.objects.filter(case=case, expert=expert, role=role, ended_at__isnull=True).exists():
+        errors["expert"] = f"{expert} already holds this role on the case."
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    appointment = Appointment.objects.create(
+        case=case,
+        expert=expert,
+        role=role,
+        declaration=declaration.strip(),
+        signed_at=now,
+        signed_by=actor,
+        appointed_by=actor,
+        appointed_by_organisation=acting,
+        appointed_at=now,
+    )
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=ReviewsVerb.APPOINTMENT_MADE,
+        target=appointment,
+        scope=case,
+        after={"expert": expert.pk, "role": role},
+    )
+    party = _investigation_lead_organisation(expert, case) if role in LEADING_ROLES else None
+    if party is not None and expert.user is not None:
+        current = Responsibility.objects.get(case=case, area=Area.INVESTIGATION)
+        if (current.lead_id, current.lead_organisation_id) != (expert.user.pk, party.pk):
+            lead_hand_over(
+                actor=actor,
+                case=case,
+                area=Area.INVESTIGATION,
+                lead=expert.user,
+                organisation=party,
+                reason=f"Appointed {AppointmentRole(role).label.lower()}.",
+            )
+    return appointment
