@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user
 
-from accounts.models import PROVIDER_KINDS, Membership, Organisation, Role, User
+from accounts.models import PROVIDER_KINDS, Membership, Organisation, User
 
 
 def organisation_list_for_user(*, user: User) -> QuerySet[Organisation]:
@@ -37,13 +37,6 @@ def organisation_members_for_user(*, user: User, organisation: Organisation) -> 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
     """The signed-in user's own roles."""
     return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name", "role")
-
-
-def user_has_role(*, user: User, role: Role, organisation: Organisation | None = None) -> bool:
-    memberships = user.memberships.filter(role=role)
-    if organisation is not None:
-        memberships = memberships.filter(organisation=organisation)
-    return memberships.exists()
 
 
 def audit_events_visible(*, user: User, organisation: Organisation) -> bool:
