@@ -24,6 +24,7 @@ provider_pattern = re_path(r"^providers/(?P<ods_code>[A-Z0-9]{3,6})/$", public.p
 api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("failure_regime.api.urls")),
+    path("", include("reviews.api.urls")),
 ]
 
 urlpatterns = [

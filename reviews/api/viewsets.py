@@ -1,0 +1,173 @@
+"""API of reviews: the expert registry, lead candidates for a case, conflict waivers and appointments.
+
+Only the people who keep the registry (regulator decision-makers, oversight leads, national oversight and
+administrators) may read it: anyone else sees no experts. Every write is one service call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from failure_regime import selectors as case_selectors
+from reviews import selectors, services
+from reviews.api import serializers as s
+from reviews.models import Appointment, ConflictWaiver, Employment, Expert
+
+
+def _user(request: Request) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _valid(serializer_class: type, request: Request, data: Any = None) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data if data is None else data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def keeps_registry(*, user: User) -> bool:
+    """Whether ``user`` keeps the expert registry, and so may read it."""
+    return user.is_authenticated and user.memberships.filter(role__in=services.REGISTRY_ROLES).exists()
+
+
+def expert_list_for_user(*, user: User) -> QuerySet[Expert]:
+    """The experts ``user`` may read: the whole registry for those who keep it, none for anyone else."""
+    if not keeps_registry(user=user):
+        return Expert.objects.none()
+    return Expert.objects.prefetch_related("specialties")
+
+
+def _refuse_unless_keeps_registry(user: User) -> None:
+    # Refuse the role before reading the body, so that ids in it tell an outsider nothing.
+    if not keeps_registry(user=user):
+        raise PermissionDenied("Your role does not allow you to use the expert registry.")
+
+
+class ExpertViewSet(viewsets.ReadOnlyModelViewSet):
+    """The expert registry: who may chair, lead or review a case, with their posts, interests and training."""
+
+    queryset = Expert.objects.none()
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self) -> QuerySet[Expert]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        experts = expert_list_for_user(user=_user(self.request))
+        if self.action == "list":
+            return experts
+        return experts.prefetch_related(
+            Prefetch("employments", queryset=Employment.objects.select_related("organisation")),
+            "interests__organisation",
+            "training",
+        )
+
+    def get_serializer_class(self) -> type:
+        return s.ExpertSerializer if self.action == "list" else s.ExpertDetailSerializer
+
+    def _detail(self, expert: Expert, code: int = status.HTTP_200_OK) -> Response:
+        expert = self.get_queryset().get(pk=expert.pk)
+        return Response(s.ExpertDetailSerializer(expert).data, status=code)
+
+    @extend_schema(request=s.ExpertInSerializer, responses={201: s.ExpertDetailSerializer})
+    def create(self, request: Request) -> Response:
+        """Registers an expert, checking their registration number against their regulator's format."""
+        _refuse_unless_keeps_registry(_user(request))
+        data = _valid(s.ExpertInSerializer, request)
+        expert = services.expert_register(actor=_user(request), **data)
+        return self._detail(expert, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.EmploymentInSerializer, responses={201: s.EmploymentSerializer})
+    @action(detail=True, methods=["post"])
+    def employment(self, request: Request, pk: str) -> Response:
+        """Records a post the expert holds or held; naming the organisation lets conflicts be found."""
+        expert, data = self.get_object(), _valid(s.EmploymentInSerializer, request)
+        employment = services.employment_add(actor=_user(request), expert=expert, **data)
+        return Response(s.EmploymentSerializer(employment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.InterestInSerializer, responses={201: s.InterestSerializer})
+    @action(detail=True, methods=["post"])
+    def interests(self, request: Request, pk: str) -> Response:
+        """Records an interest the expert declares in an organisation."""
+        expert, data = self.get_object(), _valid(s.InterestInSerializer, request)
+        interest = services.interest_declare(actor=_user(request), expert=expert, **data)
+        return Response(s.InterestSerializer(interest).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TrainingInSerializer, responses={201: s.TrainingSerializer})
+    @action(detail=True, methods=["post"])
+    def training(self, request: Request, pk: str) -> Response:
+        """Records training the expert completed."""
+        expert, data = self.get_object(), _valid(s.TrainingInSerializer, request)
+        training = services.training_record(actor=_user(request), expert=expert, **data)
+        return Response(s.TrainingSerializer(training).data, status=status.HTTP_201_CREATED)
+
+
+class ReviewCandidateViewSet(viewsets.GenericViewSet):
+    """Experts who could chair or lead a case, best fit first, leaving out anyone with an unwaived conflict."""
+
+    queryset = Expert.objects.none()
+    serializer_class = s.CandidateSerializer
+    pagination_class = None
+    filter_backends: list[type] = []
+
+    @extend_schema(parameters=[s.CandidateQuerySerializer], responses={200: s.CandidateSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        query = _valid(s.CandidateQuerySerializer, request, data=request.query_params)
+        case = case_selectors.case_get_for_user(user=_user(request), pk=query["case"])
+        _refuse_unless_keeps_registry(_user(request))
+        experts = selectors.lead_candidates(
+            case=case, specialty=query.get("specialty"), min_seniority=query.get("min_seniority")
+        )
+        rows = [{"rank": rank, "expert": expert} for rank, expert in enumerate(experts, start=1)]
+        return Response(s.CandidateSerializer(rows, many=True).data)
+
+
+class ConflictWaiverViewSet(viewsets.GenericViewSet):
+    """Waivers of an expert's conflicts with a case's provider, given by the oversight lead."""
+
+    queryset = ConflictWaiver.objects.none()
+    serializer_class = s.ConflictWaiverSerializer
+
+    @extend_schema(request=s.ConflictWaiverInSerializer, responses={201: s.ConflictWaiverSerializer})
+    def create(self, request: Request) -> Response:
+        """Lets the expert act on the case despite their conflicts as they stand now, for the reason given."""
+        _refuse_unless_keeps_registry(_user(request))
+        data = _valid(s.ConflictWaiverInSerializer, request)
+        waiver = services.conflict_waive(actor=_user(request), **data)
+        return Response(s.ConflictWaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
+
+
+class AppointmentViewSet(viewsets.GenericViewSet):
+    """Experts appointed to a case, each with the independence declaration they signed."""
+
+    queryset = Appointment.objects.none()
+    serializer_class = s.AppointmentSerializer
+    filter_backends: list[type] = []
+
+    @extend_schema(parameters=[s.CaseQuerySerializer], responses={200: s.AppointmentSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        """The appointments on a case you may see, oldest first."""
+        query = _valid(s.CaseQuerySerializer, request, data=request.query_params)
+        case = case_selectors.case_get_for_user(user=_user(request), pk=query["case"])
+        appointments = (
+            Appointment.objects.filter(case=case)
+            .select_related("appointed_by", "appointed_by_organisation")
+            .prefetch_related("expert__specialties")
+            .order_by("appointed_at", "pk")
+        )
+        page = self.paginate_queryset(appointments)
+        return self.get_paginated_response(s.AppointmentSerializer(page, many=True).data)
+
+    @extend_schema(request=s.AppointmentInSerializer, responses={201: s.AppointmentSerializer})
+    def create(self, request: Request) -> Response:
+        """Appoints an expert to a case; refused (400, on `expert`) while they have an unwaived conflict."""
+        _refuse_unless_keeps_registry(_user(request))
+        data = _valid(s.AppointmentInSerializer, request)
+        appointment = services.appointment_make(actor=_user(request), **data)
+        return Response(s.AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
