@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("staff/", home.home, name="staff-home"),
     path("staff/", include("failure_regime.staff_urls")),
+    path("", include("reviews.urls")),
     path("healthz", health.healthz, name="healthz"),
     provider_pattern,
     path("api/v1/", include((api_patterns, "api"))),

@@ -10,3 +10,8 @@ class ReviewsConfig(AppConfig):
         from reviews.verbs import LABELS
 
         register_labels(LABELS)
+
+    def seed_demo(self) -> None:
+        from reviews.demo import seed_demo
+
+        seed_demo()

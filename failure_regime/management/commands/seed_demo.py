@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -15,6 +16,12 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates users with a published password, so it runs only with DEBUG=true.")
         users = seed_demo()
+        # The apps above the regime add their own demo data through their AppConfig, so that this command
+        # needs to know none of them.
+        for config in apps.get_app_configs():
+            seed_app = getattr(config, "seed_demo", None)
+            if callable(seed_app):
+                seed_app()
         self.stdout.write(self.style.SUCCESS("Demo data is ready. Sign in at http://127.0.0.1:8000/sign-in/ as:"))
         width = max(len(u.email) for u in users)
         for user in users:

@@ -33,7 +33,7 @@ from reviews.models import (
     Training,
     TrainingKind,
 )
-from reviews.selectors import conflicts_for, unwaived_conflicts_for
+from reviews.selectors.registry import conflicts_for, unwaived_conflicts_for
 from reviews.verbs import ReviewsVerb
 
 # Who keeps the registry: the people who run cases. An expert with an account may also add to their own record.

@@ -235,6 +235,10 @@ class Appointment(models.Model):
     appointed_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     appointed_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    end_reason = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "appointed_at", "pk"]
@@ -245,6 +249,9 @@ class Appointment(models.Model):
                 name="appointment_one_active_per_role",
             ),
             models.CheckConstraint(name="appointment_has_declaration", condition=~Q(declaration="")),
+            models.CheckConstraint(
+                name="appointment_end_has_reason", condition=Q(ended_at__isnull=True) | ~Q(end_reason="")
+            ),
         ]
 
     def __str__(self) -> str:

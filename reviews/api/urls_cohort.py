@@ -1,0 +1,5 @@
+"""API of reviews: cohort."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,84 @@
+"""Who is on a case's review team, and what each may see.
+
+- The **review managers** of a case run its review: the accountable investigation lead, the accountable
+  expert-recruitment lead, and the experts appointed to it as chair or investigation lead (through their
+  accounts). They see the whole review: the cohort, every assignment and judgement, and the findings.
+- The **recruitment lead** is the case's accountable expert-recruitment lead; they run campaigns and vet.
+- **Reviewers** see only the patients assigned to them, pseudonymised (see ``selectors/judgement.py``).
+
+Everyone else gets 404 for the review's objects, whether or not they can see the case.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from failure_regime.models import Area, Case, Responsibility
+from failure_regime.selectors import case_list_for_user
+from reviews.models import LEADING_ROLES, Appointment, Expert
+
+
+def _leads(case: Case, areas: list[str]) -> Q:
+    return Q(pk__in=Responsibility.objects.filter(case=case, area__in=areas, lead__isnull=False).values("lead"))
+
+
+def _appointed_leaders(case: Case) -> Q:
+    appointed = Appointment.objects.filter(
+        case=case, role__in=LEADING_ROLES, ended_at__isnull=True, expert__user__isnull=False
+    )
+    return Q(pk__in=appointed.values("expert__user"))
+
+
+def review_managers(*, case: Case) -> QuerySet[User]:
+    """The people who run the case's review (see the module docstring)."""
+    return User.objects.filter(
+        _leads(case, [Area.INVESTIGATION, Area.EXPERT_RECRUITMENT]) | _appointed_leaders(case), is_active=True
+    )
+
+
+def is_review_manager(*, user: User, case: Case) -> bool:
+    return user.is_authenticated and review_managers(case=case).filter(pk=user.pk).exists()
+
+
+def is_recruitment_lead(*, user: User, case: Case) -> bool:
+    return Responsibility.objects.filter(case=case, area=Area.EXPERT_RECRUITMENT, lead=user).exists()
+
+
+def investigation_lead(*, case: Case) -> User | None:
+    """The case's accountable investigation lead, who is alerted to safety concerns found in reviews."""
+    responsibility = Responsibility.objects.filter(case=case, area=Area.INVESTIGATION).select_related("lead").first()
+    return responsibility.lead if responsibility is not None else None
+
+
+def managed_case_list_for_user(*, user: User) -> QuerySet[Case]:
+    """Cases whose review the user manages."""
+    led = Responsibility.objects.filter(lead=user, area__in=[Area.INVESTIGATION, Area.EXPERT_RECRUITMENT])
+    appointed = Appointment.objects.filter(expert__user=user, role__in=LEADING_ROLES, ended_at__isnull=True)
+    return Case.objects.filter(Q(pk__in=led.values("case")) | Q(pk__in=appointed.values("case"))).select_related(
+        "provider"
+    )
+
+
+def managed_case_get_for_user(*, user: User, pk: int) -> Case:
+    """A case whose review the user manages; 404 otherwise, including for a case they can see but do not run."""
+    case = managed_case_list_for_user(user=user).filter(pk=pk).first()
+    if case is None:
+        raise Http404("No such case review.")
+    return case
+
+
+def review_case_list_for_user(*, user: User) -> QuerySet[Case]:
+    """Cases whose review the user may look at: those they can see as a case (their organisation is a party,
+    or national oversight) and those whose review they manage."""
+    visible = case_list_for_user(user=user).values("pk")
+    managed = managed_case_list_for_user(user=user).values("pk")
+    return Case.objects.filter(Q(pk__in=visible) | Q(pk__in=managed)).select_related("provider")
+
+
+def expert_for_user(*, user: User) -> Expert | None:
+    """The registry entry of the signed-in expert, if they have one."""
+    if not user.is_authenticated:
+        return None
+    return Expert.objects.filter(user=user).first()

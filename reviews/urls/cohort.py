@@ -1,0 +1,5 @@
+"""Pages of reviews: cohort."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Pages of reviews: recruitment."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
