@@ -1,0 +1,1 @@
+"""Forms of reviews, by sub-domain."""
