@@ -4,3 +4,27 @@ from django.apps import AppConfig
 class CommunicationsConfig(AppConfig):
     name = "communications"
     verbose_name = "Communications"
+
+    def ready(self) -> None:
+        from accounts.models import Role
+        from accounts.roles import register_role_permissions
+        from communications.verbs import LABELS
+        from failure_regime.verbs import register_labels
+
+        register_labels(LABELS)
+        # National oversight reads every plan and notice, whichever organisation wrote it. It gets no
+        # model-wide view of enquiries, their notes or referrals: those hold members of the public's
+        # personal data, which only the family liaison staff handling them need (granted per object).
+        # Support services are public information and need no permission to read.
+        register_role_permissions(
+            {
+                Role.NATIONAL_OVERSIGHT: {
+                    "communications.view_communicationsplan",
+                    "communications.view_planaudience",
+                    "communications.view_planitem",
+                    "communications.view_notice",
+                    "communications.view_noticeversion",
+                    "communications.view_noticeapproval",
+                },
+            }
+        )
