@@ -28,3 +28,8 @@ class CommunicationsConfig(AppConfig):
                 },
             }
         )
+
+    def seed_demo(self) -> None:
+        from communications.demo import seed_demo
+
+        seed_demo()

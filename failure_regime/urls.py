@@ -25,6 +25,7 @@ api_patterns = [
     path("", include("accounts.api.urls")),
     path("", include("failure_regime.api.urls")),
     path("", include("reviews.api.urls")),
+    path("", include("communications.api.urls")),
 ]
 
 urlpatterns = [
@@ -33,6 +34,7 @@ urlpatterns = [
     path("staff/", home.home, name="staff-home"),
     path("staff/", include("failure_regime.staff_urls")),
     path("", include("reviews.urls")),
+    path("", include("communications.urls")),
     path("healthz", health.healthz, name="healthz"),
     provider_pattern,
     path("api/v1/", include((api_patterns, "api"))),

@@ -1,0 +1,5 @@
+"""API of communications: enquiries."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

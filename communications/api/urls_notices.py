@@ -1,0 +1,5 @@
+"""API of communications: notices."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,1 @@
+"""Reads of communications that depend on who is asking, by sub-domain."""

@@ -1,0 +1,1 @@
+"""Writes of communications, by sub-domain: plans, notices, support services and enquiries."""

@@ -1,0 +1,5 @@
+"""Pages of communications: notices."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

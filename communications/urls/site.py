@@ -1,0 +1,5 @@
+"""Pages of communications: site."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

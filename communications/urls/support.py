@@ -1,0 +1,5 @@
+"""Pages of communications: support."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
