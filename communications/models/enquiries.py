@@ -99,9 +99,9 @@ class Enquiry(models.Model):
     its category and urgency, link it to a case, assign it) and respond before ``response_due_at``; the
     response clock escalates it once, stamping ``escalated_at``, if that passes unanswered.
 
-    The link to the case-note review cohort is left for later: the cohort is not built yet, so the family's
-    wish is kept in ``wants_case_note_review`` and a nullable foreign key to the cohort's patient will be
-    added by a later migration of this app once that model exists.
+    The sender's wish for a review of the patient's care is kept in ``wants_case_note_review``; when triage
+    files the enquiry as wanting a review and its case has a case-note review cohort, ``cohort`` records that
+    the family's request was passed to that cohort (which patient it concerns is for the review team to find).
     """
 
     # NEW → CLOSED closes an enquiry that needs nothing (a duplicate, say) without triage; CLOSED → TRIAGED
@@ -157,6 +157,15 @@ class Enquiry(models.Model):
         blank=True,
         related_name="+",
         help_text="The organisation whose family liaison staff handle it; its group holds the object permissions.",
+    )
+    cohort = models.ForeignKey(
+        "reviews.Cohort",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The case-note review cohort the family's request for a review was passed to.",
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
