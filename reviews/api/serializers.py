@@ -28,6 +28,7 @@ from reviews.models import (
     Training,
     TrainingKind,
 )
+from reviews.selectors.registry import expert_list_for_user
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -35,9 +36,6 @@ class VisibleExpertIdField(IdField):
     """An expert in the registry the caller may read; any other id reads as not found."""
 
     def get_queryset(self) -> QuerySet[Any]:
-        # The rule lives beside the viewsets, which import this module.
-        from reviews.api.viewsets import expert_list_for_user
-
         return expert_list_for_user(user=self.context["request"].user)
 
 
@@ -124,6 +122,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
     appointed_by = PersonSerializer()
     appointed_by_organisation = OrganisationSummarySerializer()
     active = serializers.BooleanField(read_only=True)
+    ended_by = PersonSerializer(allow_null=True)
 
     class Meta:
         model = Appointment
@@ -138,6 +137,8 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "appointed_by_organisation",
             "appointed_at",
             "ended_at",
+            "ended_by",
+            "end_reason",
             "active",
         ]
 
@@ -223,3 +224,21 @@ class AppointmentInSerializer(serializers.Serializer):
     expert = VisibleExpertIdField()
     role = serializers.ChoiceField(choices=AppointmentRole.choices)
     declaration = serializers.CharField(max_length=20000, help_text="The independence declaration, as signed.")
+
+
+@extend_schema_serializer(component_name="ExpertUpdate")
+class ExpertUpdateInSerializer(serializers.Serializer):
+    capacity_per_week = serializers.IntegerField(min_value=0, max_value=1000, required=False)
+    available = serializers.BooleanField(required=False)
+    profession = serializers.CharField(max_length=100, required=False)
+    seniority = serializers.ChoiceField(choices=Seniority.choices, required=False)
+    specialties = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        max_length=50,
+        required=False,
+        help_text="Replaces the expert's specialties; new names are added to the list.",
+    )
+
+
+class AppointmentEndInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=10000, help_text="Why the appointment ends.")

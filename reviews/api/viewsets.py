@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -19,7 +20,11 @@ from accounts.models import User
 from failure_regime import selectors as case_selectors
 from reviews import selectors, services
 from reviews.api import serializers as s
+from reviews.forms.registry import ExpertFilter
 from reviews.models import Appointment, ConflictWaiver, Employment, Expert
+from reviews.selectors.registry import appointment_list_for_user, expert_list_for_user, keeps_registry
+from reviews.selectors.team import review_case_list_for_user
+from reviews.services.registry import appointment_end, expert_update
 
 
 def _user(request: Request) -> User:
@@ -30,18 +35,6 @@ def _valid(serializer_class: type, request: Request, data: Any = None) -> dict[s
     serializer = serializer_class(data=request.data if data is None else data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-
-
-def keeps_registry(*, user: User) -> bool:
-    """Whether ``user`` keeps the expert registry, and so may read it."""
-    return user.is_authenticated and user.memberships.filter(role__in=services.REGISTRY_ROLES).exists()
-
-
-def expert_list_for_user(*, user: User) -> QuerySet[Expert]:
-    """The experts ``user`` may read: the whole registry for those who keep it, none for anyone else."""
-    if not keeps_registry(user=user):
-        return Expert.objects.none()
-    return Expert.objects.prefetch_related("specialties")
 
 
 def _refuse_unless_keeps_registry(user: User) -> None:
@@ -55,11 +48,12 @@ class ExpertViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = Expert.objects.none()
     lookup_value_regex = r"[0-9]{1,18}"
+    filterset_class = ExpertFilter
 
     def get_queryset(self) -> QuerySet[Expert]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        experts = expert_list_for_user(user=_user(self.request))
+        experts = expert_list_for_user(user=_user(self.request)).order_by("name", "pk")
         if self.action == "list":
             return experts
         return experts.prefetch_related(
@@ -82,6 +76,14 @@ class ExpertViewSet(viewsets.ReadOnlyModelViewSet):
         data = _valid(s.ExpertInSerializer, request)
         expert = services.expert_register(actor=_user(request), **data)
         return self._detail(expert, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ExpertUpdateInSerializer, responses={200: s.ExpertDetailSerializer})
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Changes the expert's capacity, availability, profession, seniority or specialties; fields left out stay
+        as they are. Every change is recorded in the audit trail."""
+        expert, data = self.get_object(), _valid(s.ExpertUpdateInSerializer, request)
+        expert = expert_update(actor=_user(request), expert=expert, **data)
+        return self._detail(expert)
 
     @extend_schema(request=s.EmploymentInSerializer, responses={201: s.EmploymentSerializer})
     @action(detail=True, methods=["post"])
@@ -149,20 +151,29 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     queryset = Appointment.objects.none()
     serializer_class = s.AppointmentSerializer
     filter_backends: list[type] = []
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def get_queryset(self) -> QuerySet[Appointment]:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return (
+            appointment_list_for_user(user=_user(self.request))
+            .select_related("case", "appointed_by", "appointed_by_organisation", "ended_by")
+            .prefetch_related("expert__specialties")
+        )
 
     @extend_schema(parameters=[s.CaseQuerySerializer], responses={200: s.AppointmentSerializer(many=True)})
     def list(self, request: Request) -> Response:
-        """The appointments on a case you may see, oldest first."""
+        """The appointments on a case whose review you may see, oldest first."""
         query = _valid(s.CaseQuerySerializer, request, data=request.query_params)
-        case = case_selectors.case_get_for_user(user=_user(request), pk=query["case"])
-        appointments = (
-            Appointment.objects.filter(case=case)
-            .select_related("appointed_by", "appointed_by_organisation")
-            .prefetch_related("expert__specialties")
-            .order_by("appointed_at", "pk")
-        )
+        case = get_object_or_404(review_case_list_for_user(user=_user(request)), pk=query["case"])
+        appointments = self.get_queryset().filter(case=case).order_by("appointed_at", "pk")
         page = self.paginate_queryset(appointments)
         return self.get_paginated_response(s.AppointmentSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """One appointment, with its declaration and, once ended, when, by whom and why."""
+        return Response(s.AppointmentSerializer(self.get_object()).data)
 
     @extend_schema(request=s.AppointmentInSerializer, responses={201: s.AppointmentSerializer})
     def create(self, request: Request) -> Response:
@@ -171,3 +182,12 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         data = _valid(s.AppointmentInSerializer, request)
         appointment = services.appointment_make(actor=_user(request), **data)
         return Response(s.AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AppointmentEndInSerializer, responses={200: s.AppointmentSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request: Request, pk: str) -> Response:
+        """Ends the appointment for the reason given: only the organisation that made it, or the case's oversight
+        lead, may (403 otherwise); an appointment that has already ended answers 409."""
+        appointment, data = self.get_object(), _valid(s.AppointmentEndInSerializer, request)
+        appointment = appointment_end(actor=_user(request), appointment=appointment, **data)
+        return Response(s.AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data)

@@ -33,11 +33,13 @@ from reviews.models import (
     Training,
     TrainingKind,
 )
-from reviews.selectors.registry import conflicts_for, unwaived_conflicts_for
+from reviews.selectors.registry import (
+    REGISTRY_ROLES,
+    conflict_lookback_years,
+    conflicts_for,
+    unwaived_conflicts_for,
+)
 from reviews.verbs import ReviewsVerb
-
-# Who keeps the registry: the people who run cases. An expert with an account may also add to their own record.
-REGISTRY_ROLES = frozenset({*OVERSEER_ROLES, Role.NATIONAL_OVERSIGHT, Role.ADMINISTRATOR})
 
 
 def registration_number_normalise(*, regulator: str, number: str) -> str:
@@ -133,6 +135,66 @@ def expert_register(
             "seniority": seniority,
         },
     )
+    return expert
+
+
+# What an expert may change on their own record; the rest is for those who keep the registry.
+SELF_EDITABLE_FIELDS = frozenset({"capacity_per_week", "available"})
+
+
+@transaction.atomic
+def expert_update(
+    *,
+    actor: User,
+    expert: Expert,
+    capacity_per_week: int | None = None,
+    available: bool | None = None,
+    profession: str | None = None,
+    seniority: int | None = None,
+    specialties: list[str] | None = None,
+) -> Expert:
+    """Changes the expert's capacity, availability, profession, seniority or specialties (``None`` leaves a field
+    as it is). An expert may change their own capacity and availability; the rest only those who keep the registry,
+    since it decides who is ranked first. A change is recorded with its before and after; no change records nothing."""
+    acting = _registry_organisation(actor, expert)
+    given = {
+        "capacity_per_week": capacity_per_week,
+        "available": available,
+        "profession": profession.strip() if profession is not None else None,
+        "seniority": seniority,
+    }
+    if acting is None and (
+        specialties is not None or any(given[f] is not None for f in given if f not in SELF_EDITABLE_FIELDS)
+    ):
+        raise PermissionDenied("You can change only your capacity and availability on your own record.")
+    errors: dict[str, str] = {}
+    if capacity_per_week is not None and capacity_per_week < 0:
+        errors["capacity_per_week"] = "Capacity cannot be negative."
+    if given["profession"] == "":
+        errors["profession"] = "Enter the expert's profession."
+    if seniority is not None and seniority not in Seniority.values:
+        errors["seniority"] = "Choose a seniority."
+    if errors:
+        raise ValidationError(errors)
+    expert = Expert.objects.select_for_update().get(pk=expert.pk)
+    before: dict[str, object] = {}
+    after: dict[str, object] = {}
+    for field, value in given.items():
+        if value is not None and getattr(expert, field) != value:
+            before[field], after[field] = getattr(expert, field), value
+            setattr(expert, field, value)
+    if after:
+        expert.save(update_fields=list(after))
+    if specialties is not None:
+        current = sorted(s.name for s in expert.specialties.all())
+        chosen = _specialties(specialties)
+        if sorted(s.name for s in chosen) != current:
+            expert.specialties.set(chosen)
+            before["specialties"], after["specialties"] = current, sorted(s.name for s in chosen)
+    if after:
+        audit_record(
+            actor=actor, organisation=acting, verb=ReviewsVerb.EXPERT_CHANGED, target=expert, before=before, after=after
+        )
     return expert
 
 
@@ -365,4 +427,94 @@ def appointment_make(*, actor: User, case: Case, expert: Expert, role: str, decl
                 organisation=party,
                 reason=f"Appointed {AppointmentRole(role).label.lower()}.",
             )
+    return appointment
+
+
+def independence_declaration(*, expert: Expert, case: Case) -> str:
+    """The independence declaration an expert signs before acting on a case, naming its provider and the
+    look-back window the registry checks employment against."""
+    years = conflict_lookback_years()
+    return (
+        f"I, {expert.name}, declare that I am independent of {case.provider.name} ({case.provider.ods_code}). "
+        f"I have not been employed by it in the last {years} years, I hold no financial interest in it, and I have "
+        "had no personal involvement in the care under review. I will tell the case's oversight lead at once if "
+        "this changes."
+    )
+
+
+def may_appoint(*, user: User, case: Case) -> bool:
+    """Whether ``user`` may appoint experts to ``case`` (see ``appointment_make``)."""
+    try:
+        overseer_organisation(user, case, "appoint reviewers")
+    except PermissionDenied:
+        return False
+    return case.status != CaseStatus.CLOSED
+
+
+def may_waive(*, user: User, case: Case) -> bool:
+    """Whether ``user`` may waive conflicts on ``case`` (see ``conflict_waive``)."""
+    try:
+        _waiver_organisation(user, case)
+    except PermissionDenied:
+        return False
+    return case.status != CaseStatus.CLOSED
+
+
+# Besides the case's oversight lead, these roles in the organisation that made an appointment may end it.
+APPOINTMENT_ENDER_ROLES = frozenset({*OVERSEER_ROLES, Role.NATIONAL_OVERSIGHT})
+
+
+def _ending_organisation(actor: User, appointment: Appointment) -> Organisation:
+    membership = (
+        actor.memberships.filter(
+            role__in=APPOINTMENT_ENDER_ROLES, organisation_id=appointment.appointed_by_organisation_id
+        )
+        .select_related("organisation")
+        .first()
+    )
+    if membership is not None:
+        return membership.organisation
+    try:
+        return _waiver_organisation(actor, appointment.case)
+    except PermissionDenied as exc:
+        raise PermissionDenied(
+            "Only the organisation that made the appointment, or the case's oversight lead, may end it."
+        ) from exc
+
+
+def endable_appointment_ids(*, user: User, case: Case) -> set[int]:
+    """The active appointments on ``case`` that ``user`` may end, in two queries at most (for the case's page)."""
+    if case.status == CaseStatus.CLOSED:
+        return set()
+    active = Appointment.objects.filter(case=case, ended_at__isnull=True)
+    if not may_waive(user=user, case=case):
+        organisations = user.memberships.filter(role__in=APPOINTMENT_ENDER_ROLES).values("organisation")
+        active = active.filter(appointed_by_organisation__in=organisations)
+    return set(active.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def appointment_end(*, actor: User, appointment: Appointment, reason: str) -> Appointment:
+    """Ends an appointment for the reason given. Only the organisation that made it, or the case's oversight lead,
+    may end it. A lead who leaves stays the case's accountable investigation lead until it is handed over."""
+    acting = _ending_organisation(actor, appointment)
+    _lock_open(appointment.case)
+    appointment = Appointment.objects.select_for_update().select_related("expert").get(pk=appointment.pk)
+    if appointment.ended_at is not None:
+        raise TransitionNotAllowed("This appointment has already ended.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the appointment ends."})
+    appointment.ended_at = timezone.now()
+    appointment.ended_by = actor
+    appointment.end_reason = reason.strip()
+    appointment.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    audit_record(
+        actor=actor,
+        organisation=acting,
+        verb=ReviewsVerb.APPOINTMENT_ENDED,
+        target=appointment,
+        scope=appointment.case,
+        before={"active": True},
+        after={"active": False, "expert": appointment.expert_id, "role": appointment.role, "reason": reason.strip()},
+    )
     return appointment

@@ -102,6 +102,9 @@ def errors(response: Any) -> dict[str, Any]:
         ("post", WAIVERS),
         ("get", f"{APPOINTMENTS}?case=1"),
         ("post", APPOINTMENTS),
+        ("patch", f"{EXPERTS}1/"),
+        ("get", f"{APPOINTMENTS}1/"),
+        ("post", f"{APPOINTMENTS}1/end/"),
     ],
 )
 def test_it_refuses_the_anonymous(method: str, url: str) -> None:
@@ -440,3 +443,101 @@ def test_appointments_on_a_case_you_cannot_see_are_not_found(
 
 def test_a_bad_case_for_appointments_is_a_field_error(api_client_for: ApiClientFor, regulator: User) -> None:
     assert "case" in errors(api_client_for(regulator).get(APPOINTMENTS, {"case": "1e400"}))
+
+
+# --- Changing an expert -------------------------------------------------------------------------
+
+
+def test_a_registry_keeper_changes_an_experts_availability(
+    api_client_for: ApiClientFor, regulator: User, expert: Expert
+) -> None:
+    response = api_client_for(regulator).patch(f"{EXPERTS}{expert.pk}/", {"available": False}, format="json")
+    assert (response.status_code, response.json()["available"]) == (200, False)
+
+
+def test_a_partial_change_leaves_the_other_fields(
+    api_client_for: ApiClientFor, regulator: User, expert: Expert
+) -> None:
+    body = api_client_for(regulator).patch(f"{EXPERTS}{expert.pk}/", {"seniority": 5}, format="json").json()
+    assert (body["seniority"], body["capacity_per_week"]) == (5, expert.capacity_per_week)
+
+
+def test_a_trust_manager_may_not_change_an_expert(
+    api_client_for: ApiClientFor, trust_manager: User, expert: Expert
+) -> None:
+    response = api_client_for(trust_manager).patch(f"{EXPERTS}{expert.pk}/", {"available": False}, format="json")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("capacity_per_week", -1), ("capacity_per_week", HUGE_FLOAT), ("seniority", 9), ("profession", "a\u0000b")],
+)
+def test_a_bad_change_is_a_field_error(
+    api_client_for: ApiClientFor, regulator: User, expert: Expert, field: str, value: Any
+) -> None:
+    body = json.dumps({field: value}).replace(f'"{HUGE_FLOAT}"', "1e400")
+    response = api_client_for(regulator).patch(f"{EXPERTS}{expert.pk}/", body, content_type="application/json")
+    assert field in errors(response)
+
+
+# --- Ending an appointment ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def made(case: Case, expert: Expert, regulator: User) -> Appointment:
+    return appointment_make(
+        actor=regulator, case=case, expert=expert, role=AppointmentRole.EXPERT_REVIEWER, declaration=DECLARATION
+    )
+
+
+def test_the_appointing_regulator_ends_an_appointment(
+    api_client_for: ApiClientFor, regulator: User, made: Appointment
+) -> None:
+    body = post(api_client_for(regulator), f"{APPOINTMENTS}{made.pk}/end/", {"reason": "Moved abroad."}).json()
+    assert (body["active"], body["end_reason"], body["ended_by"]["id"]) == (False, "Moved abroad.", regulator.pk)
+
+
+def test_a_provider_reads_an_appointment_on_its_case(
+    api_client_for: ApiClientFor, trust_manager: User, made: Appointment
+) -> None:
+    assert api_client_for(trust_manager).get(f"{APPOINTMENTS}{made.pk}/").json()["id"] == made.pk
+
+
+def test_an_appointment_on_a_case_you_cannot_see_is_not_found(
+    api_client_for: ApiClientFor, other_trust_manager: User, made: Appointment
+) -> None:
+    response = post(api_client_for(other_trust_manager), f"{APPOINTMENTS}{made.pk}/end/", {"reason": "No."})
+    assert response.status_code == 404
+
+
+def test_the_provider_may_not_end_an_appointment(
+    api_client_for: ApiClientFor, trust_manager: User, made: Appointment
+) -> None:
+    response = post(api_client_for(trust_manager), f"{APPOINTMENTS}{made.pk}/end/", {"reason": "We disagree."})
+    assert response.status_code == 403
+
+
+def test_ending_without_a_reason_is_a_field_error(
+    api_client_for: ApiClientFor, regulator: User, made: Appointment
+) -> None:
+    assert "reason" in errors(post(api_client_for(regulator), f"{APPOINTMENTS}{made.pk}/end/", {"reason": ""}))
+
+
+def test_ending_an_ended_appointment_is_a_conflict(
+    api_client_for: ApiClientFor, regulator: User, made: Appointment
+) -> None:
+    api = api_client_for(regulator)
+    post(api, f"{APPOINTMENTS}{made.pk}/end/", {"reason": "Moved abroad."})
+    assert post(api, f"{APPOINTMENTS}{made.pk}/end/", {"reason": "Again."}).status_code == 409
+
+
+def test_an_appointed_chair_lists_the_appointments_of_the_case_they_run(
+    api_client_for: ApiClientFor, make_expert: MakeExpert, reviewer: User, regulator: User, case: Case
+) -> None:
+    chair = make_expert(name="Dr Chair", user=reviewer)
+    appointment_make(
+        actor=regulator, case=case, expert=chair, role=AppointmentRole.REVIEW_CHAIR, declaration=DECLARATION
+    )
+    rows = api_client_for(reviewer).get(APPOINTMENTS, {"case": case.pk}).json()["results"]
+    assert [r["expert"]["id"] for r in rows] == [chair.pk]
