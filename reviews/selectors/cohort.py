@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -279,3 +279,53 @@ def eligible_reviewers(*, case: Case) -> list[Reviewer]:
         )
         for e in experts
     ]
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+def patients_waiting(patients: QuerySet[CohortPatient]) -> QuerySet[CohortPatient]:
+    """Those of ``patients`` still waiting for a first review, or for a second review they are marked for."""
+    active = Assignment.objects.filter(Assignment.ACTIVE, patient=OuterRef("pk"))
+    return patients.exclude(Exists(active.filter(kind=AssignmentKind.FIRST))) | patients.filter(
+        ~Q(second_review=""), ~Exists(active.filter(kind=AssignmentKind.SECOND))
+    )
+
+
+def patient_rows(patients: QuerySet[CohortPatient]) -> QuerySet[CohortPatient]:
+    """Patients with their current assignments and reviewers, for a list page: two queries a page."""
+    current = Assignment.objects.filter(Assignment.ACTIVE).select_related("reviewer").order_by("kind")
+    return patients.select_related("specialty", "wave").prefetch_related(
+        Prefetch("assignments", queryset=current, to_attr="current_assignments")
+    )
+
+
+def patient_assignments(*, patient: CohortPatient) -> QuerySet[Assignment]:
+    """Every assignment of the patient, current and ended, oldest first."""
+    return (
+        Assignment.objects.filter(patient=patient)
+        .select_related("reviewer", "assigned_by", "judgement")
+        .order_by("assigned_at", "pk")
+    )
+
+
+def cohort_imports(*, cohort: Cohort) -> QuerySet[CohortImport]:
+    return CohortImport.objects.filter(wave__cohort=cohort).select_related("wave", "uploaded_by")
+
+
+def patient_find(*, cohort: Cohort, nhs_number: str) -> CohortPatient | None:
+    """The cohort's patient with this NHS number, if any; the caller has already checked who is asking."""
+    return CohortPatient.objects.filter(cohort=cohort, nhs_number=nhs_number).first()
+
+
+def reassignment_choices(*, assignment: Assignment) -> QuerySet[Expert]:
+    """The reviewers an assignment may be given to: eligible on the case, with the patient's specialty, who have
+    never had the patient."""
+    patient = assignment.patient
+    taken = set(Assignment.objects.filter(patient=patient).values_list("reviewer_id", flat=True))
+    ids = [
+        r.expert_id
+        for r in eligible_reviewers(case=patient.cohort.case)
+        if patient.specialty_id in r.specialty_ids and r.expert_id not in taken and r.load < r.capacity
+    ]
+    return Expert.objects.filter(pk__in=ids).order_by("name", "pk")
