@@ -1,5 +1,11 @@
 """API of reviews: recruitment."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from reviews.api.recruitment import ApplicationViewSet, CampaignViewSet
+
+router = SimpleRouter()
+router.register("recruitment-campaigns", CampaignViewSet, basename="recruitment-campaign")
+router.register("recruitment-applications", ApplicationViewSet, basename="recruitment-application")
+
+urlpatterns = router.urls
