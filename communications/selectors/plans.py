@@ -1,0 +1,92 @@
+"""Reads of communications plans, and who works on a case's communications.
+
+A case's communications staff are the communications officers of the organisations that are parties to it, and
+the case's accountable lead for public communications (whatever their role). They write the plan and draft,
+publish and correct notices; approval is a separate question (see ``communications.selectors.notices``).
+
+A plan is visible exactly when its case is: to the members of the case's parties and to national oversight.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.models import Organisation, Role, User
+from communications.models import CommunicationsPlan, PlanItem
+from failure_regime import selectors as regime
+from failure_regime.models import Area, Case, Responsibility
+
+
+def public_communications_lead(*, case: Case) -> Responsibility | None:
+    """The case's public-communications area, with its accountable lead (who may be None before appointment)."""
+    return (
+        Responsibility.objects.filter(case=case, area=Area.PUBLIC_COMMUNICATIONS)
+        .select_related("lead", "lead_organisation")
+        .first()
+    )
+
+
+def is_public_communications_lead(*, user: User, case: Case) -> bool:
+    return Responsibility.objects.filter(case=case, area=Area.PUBLIC_COMMUNICATIONS, lead=user).exists()
+
+
+def communications_organisation_for(*, user: User, case: Case) -> Organisation | None:
+    """The organisation ``user`` works on the case's communications for: a party where they are a communications
+    officer, or else the lead organisation when they are the case's accountable public-communications lead.
+    None when they are neither."""
+    membership = (
+        user.memberships.filter(role=Role.COMMUNICATIONS_OFFICER, organisation__case_parties__case=case)
+        .select_related("organisation")
+        .order_by("organisation__name")
+        .first()
+    )
+    if membership is not None:
+        return membership.organisation
+    lead = Responsibility.objects.filter(case=case, area=Area.PUBLIC_COMMUNICATIONS, lead=user).first()
+    return lead.lead_organisation if lead is not None else None
+
+
+def communications_cases_for_user(*, user: User) -> QuerySet[Case]:
+    """The cases the user may see and works on as communications staff, newest first."""
+    as_officer = Case.objects.filter(
+        parties__organisation__memberships__user=user,
+        parties__organisation__memberships__role=Role.COMMUNICATIONS_OFFICER,
+    ).values("pk")
+    as_lead = Responsibility.objects.filter(area=Area.PUBLIC_COMMUNICATIONS, lead=user).values("case_id")
+    return regime.case_list_for_user(user=user).filter(pk__in=as_officer.union(as_lead)).order_by("-proposed_at", "-pk")
+
+
+def plan_for_case(*, case: Case) -> CommunicationsPlan | None:
+    """The case's plan with its audiences and items (owners and notices), or None if it has none yet. The caller
+    has already checked that the user may see the case."""
+    return (
+        CommunicationsPlan.objects.filter(case=case)
+        .select_related("created_by", "created_by_organisation", "updated_by")
+        .prefetch_related(
+            "audiences",
+            Prefetch(
+                "items",
+                queryset=PlanItem.objects.select_related("owner", "done_by", "notice").order_by("due_on", "pk"),
+            ),
+        )
+        .first()
+    )
+
+
+def plan_item_get_for_user(*, user: User, case: Case, pk: int) -> PlanItem:
+    """An item of the case's plan, or 404: the case must be visible to the user and the item part of its plan."""
+    regime.case_get_for_user(user=user, pk=case.pk)
+    item = PlanItem.objects.filter(plan__case=case, pk=pk).select_related("plan__case", "owner").first()
+    if item is None:
+        raise Http404("No such item.")
+    return item
+
+
+def plan_item_owner_candidates(*, case: Case) -> QuerySet[User]:
+    """Who may own an item: the active members of the case's parties."""
+    return (
+        User.objects.filter(is_active=True, memberships__organisation__case_parties__case=case)
+        .distinct()
+        .order_by("full_name", "email")
+    )
