@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.RequestIdMiddleware",
+    # Serves public pages from the shared cache before any session, user or database work (see the module).
+    "communications.public_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,6 +175,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_int("DEADLINE_SWEEP_SECONDS", 300)),
     },
     "flush-outbox": {"task": "failure_regime.tasks.flush_outbox", "schedule": timedelta(seconds=60)},
+    "communications-plan-reminders": {
+        "task": "communications.tasks.send_plan_item_reminders",
+        "schedule": timedelta(seconds=env_int("PLAN_REMINDER_SWEEP_SECONDS", 300)),
+    },
 }
 
 # --- E-mail and files --------------------------------------------------------------------------
@@ -201,6 +207,10 @@ DEADLINE_REMINDER_OFFSETS = {
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Employment at a provider within this many years is a conflict of interest for a review of it.
 REVIEWS_CONFLICT_LOOKBACK_YEARS = env_int("REVIEWS_CONFLICT_LOOKBACK_YEARS", 5)
+# Public pages: how long browsers, shared caches and the service's own page cache keep them (seconds).
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
+# A "families first" notice must be scheduled at least this far ahead, so that families hear before the public.
+NOTICE_FAMILIES_FIRST_MINUTES = env_int("NOTICE_FAMILIES_FIRST_MINUTES", 60)
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
