@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from communications.views import site
 from failure_regime.views import health, home, public
 
 admin.site.__class__ = OTPAdminSite
@@ -14,12 +15,12 @@ admin.site.login = RedirectView.as_view(pattern_name="accounts:sign-in", query_s
 
 public_patterns = (
     [
-        path("", public.home, name="home"),
+        path("", site.home, name="home"),
         path("accessibility/", public.accessibility, name="accessibility"),
     ],
     "public",
 )
-provider_pattern = re_path(r"^providers/(?P<ods_code>[A-Z0-9]{3,6})/$", public.provider, name="provider-public")
+provider_pattern = re_path(r"^providers/(?P<ods_code>[A-Z0-9]{3,6})/$", site.provider, name="provider-public")
 
 api_patterns = [
     path("", include("accounts.api.urls")),

@@ -1,0 +1,195 @@
+"""The public site: the home page, notices with search and filters, each notice's page, each provider's page, the
+Atom feed and open data. Everything here starts from ``Notice.objects.public()`` (through
+``communications.selectors.notices``), names organisations and roles but never people, and never touches the
+session or the user: pages are the same for everyone, so they are cached in the shared cache (see
+``communications.public_cache``) and by browsers (``Cache-Control: public`` with an ETag), and set no cookie.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from typing import Any
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import etag
+
+from accounts.access import public
+from accounts.models import Organisation
+from communications.forms.notices import PublicNoticeFilter
+from communications.models import Notice
+from communications.public_cache import cache_seconds, cached_public_page
+from communications.selectors import notices as selectors
+from failure_regime import selectors as regime
+from failure_regime.models import Episode
+
+NOTICES_PER_PAGE = 20
+FEED_SIZE = 50
+
+
+@public
+def ping(request: HttpRequest) -> HttpResponse:
+    """The simplest page the service serves: the yardstick the public site's benchmark measures against."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@public
+@cached_public_page
+def home(request: HttpRequest) -> HttpResponse:
+    context = {"notices": selectors.public_notice_summaries()[:5], "search": PublicNoticeFilter().form}
+    return render(request, "communications/public/site/home.html", context)
+
+
+@public
+@cached_public_page
+def notice_list(request: HttpRequest) -> HttpResponse:
+    filterset = PublicNoticeFilter(request.GET or None, queryset=selectors.public_notice_summaries())
+    page = Paginator(filterset.qs, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "filtered": any(request.GET.get(f) for f in filterset.filters)}
+    return render(request, "communications/public/notices/notice_list.html", context)
+
+
+@public
+@cached_public_page
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = selectors.public_notice_get(pk=pk)
+    context = {
+        "notice": notice,
+        "version": notice.published_version,
+        "withdrawn": not notice.is_public(),
+        "corrections": selectors.public_corrections(notice=notice),
+        "leads": selectors.public_leads(notice=notice),
+        "services": selectors.public_support_services(notice=notice),
+    }
+    return render(request, "communications/public/notices/notice_detail.html", context)
+
+
+class NoticeFeed(Feed):
+    """The newest published and corrected notices, as an Atom feed."""
+
+    feed_type = Atom1Feed
+    title = f"Notices – {settings.SERVICE_NAME}"
+    subtitle = "Notices, guidance and progress updates about failures of care and what is being done about them."
+
+    def link(self) -> str:
+        return reverse("communications:notice-list")
+
+    def items(self) -> QuerySet[Notice]:
+        return selectors.public_notice_summaries().order_by("-last_updated_at", "-pk")[:FEED_SIZE]
+
+    def item_title(self, item: Notice) -> str:
+        return item.published_version.title if item.published_version else ""
+
+    def item_description(self, item: Notice) -> str:
+        return item.published_version.summary if item.published_version else ""
+
+    def item_link(self, item: Notice) -> str:
+        return reverse("communications:notice-detail", args=[item.pk])
+
+    def item_pubdate(self, item: Notice) -> Any:
+        return item.publish_at
+
+    def item_updateddate(self, item: Notice) -> Any:
+        return item.last_updated_at
+
+    def item_categories(self, item: Notice) -> list[str]:
+        return [item.get_kind_display()]
+
+
+_feed = NoticeFeed()
+
+
+@public
+@cached_public_page
+def notice_feed(request: HttpRequest) -> HttpResponse:
+    return _feed(request)
+
+
+@public
+@cached_public_page
+def open_data_json(request: HttpRequest) -> HttpResponse:
+    body = {
+        "licence": "Open Government Licence v3.0",
+        "fields": list(selectors.OPEN_DATA_FIELDS),
+        "notices": list(selectors.open_data_rows()),
+    }
+    return HttpResponse(json.dumps(body, cls=DjangoJSONEncoder), content_type="application/json")
+
+
+def _csv_cell(value: Any) -> Any:
+    # A cell starting with =, +, - or @ is a formula to a spreadsheet: make it text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+@public
+@cached_public_page
+def open_data_csv(request: HttpRequest) -> HttpResponse:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=selectors.OPEN_DATA_FIELDS)
+    writer.writeheader()
+    for row in selectors.open_data_rows():
+        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="notices.csv"'
+    return response
+
+
+# --- Provider pages ---------------------------------------------------------------------------------
+
+
+def _provider_etag(request: HttpRequest, ods_code: str) -> str | None:
+    if not hasattr(request, "_provider_etag"):
+        request._provider_etag = _work_out_provider_etag(ods_code)  # type: ignore[attr-defined]
+    return request._provider_etag  # type: ignore[attr-defined]
+
+
+def _work_out_provider_etag(ods_code: str) -> str | None:
+    provider = Organisation.objects.filter(ods_code=ods_code).providers().values("pk", "name", "kind", "region").first()
+    if provider is None:
+        return None
+    reports = regime.public_provider_version(provider_id=provider["pk"])
+    notices = selectors.public_provider_notices_version(provider_id=provider["pk"])
+    # The page shows the provider's own details too, so a rename must change the tag.
+    shown = f"{provider['name']}|{provider['kind']}|{provider['region']}|{reports}|{notices}"
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
+
+
+def _provider_page(request: HttpRequest, ods_code: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation.objects.providers(), ods_code=ods_code)
+    context = {
+        "provider": organisation,
+        "episodes": Episode.objects.filter(provider=organisation).select_related("rule_set").order_by("-entered_on"),
+        "reports": regime.published_reports(provider=organisation),
+        "cases": selectors.public_cases_of(provider=organisation),
+    }
+    return render(request, "communications/public/site/provider.html", context)
+
+
+@public
+@cache_control(public=True, max_age=300)
+@etag(_provider_etag)
+def provider(request: HttpRequest, ods_code: str) -> HttpResponse:
+    """A provider's public page: its cases with their published notices, whether it is in special measures, and
+    its published monthly progress. The page is kept in the shared cache under its ETag, which is worked out from
+    a few small queries, so a busy page is rendered once per change."""
+    key = f"public-site:provider:{_provider_etag(request, ods_code)}"
+    content = cache.get(key)
+    if content is None:
+        response = _provider_page(request, ods_code)
+        cache.set(key, response.content, cache_seconds())
+        return response
+    return HttpResponse(content)
