@@ -165,3 +165,20 @@ def same_working_day_due(received_at: datetime) -> datetime:
 def working_days_due(received_at: datetime, days: int = 2) -> datetime:
     """The end of the ``days``-th working day after the day of ``received_at``."""
     return end_of_working_day(add_working_days(received_at.astimezone(LONDON).date(), days))
+
+
+def clock_words(moment: time) -> str:
+    """A time as people say it: 9am, 5:30pm, midday, midnight."""
+    if moment == time(0, 0):
+        return "midnight"
+    if moment == time(12, 0):
+        return "midday"
+    hour = moment.hour % 12 or 12
+    suffix = "am" if moment.hour < 12 else "pm"
+    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
+
+
+def deadline_words(moment: datetime) -> str:
+    """A deadline as people say it, in London time: 5pm on Wednesday 4 March 2026."""
+    local = moment.astimezone(LONDON)
+    return f"{clock_words(local.time())} on {local:%A} {local.day} {local:%B %Y}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import time
 from itertools import groupby
 
 from django.db import models
@@ -15,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import Region, User
 from communications.models import MIDNIGHT, OpeningTime, SupportKind, SupportService, Weekday
 from communications.services.support import support_organisations
+from communications.workdays import clock_words
 from failure_regime.models import Case, CaseStatus
 from failure_regime.selectors import case_list_for_user
 
@@ -159,23 +159,14 @@ def support_services_version_for_case(*, case: Case | int) -> str:
 # --- Opening hours in plain English ------------------------------------------------------------------------
 
 
-def _clock(moment: time) -> str:
-    """9am, 5:30pm, midday, midnight."""
-    if moment == MIDNIGHT:
-        return "midnight"
-    if moment == time(12, 0):
-        return "midday"
-    hour = moment.hour % 12 or 12
-    suffix = "am" if moment.hour < 12 else "pm"
-    return f"{hour}{suffix}" if moment.minute == 0 else f"{hour}:{moment.minute:02d}{suffix}"
-
-
 def _day_text(spans: list[OpeningTime]) -> str:
     if not spans:
         return "Closed"
     if len(spans) == 1 and spans[0].opens == MIDNIGHT and spans[0].closes == MIDNIGHT:
         return "Open all day"
-    return " and ".join(f"{_clock(s.opens)} to {_clock(s.closes)}" for s in sorted(spans, key=lambda s: s.opens))
+    return " and ".join(
+        f"{clock_words(s.opens)} to {clock_words(s.closes)}" for s in sorted(spans, key=lambda s: s.opens)
+    )
 
 
 def _days(first: int, last: int) -> str:

@@ -164,7 +164,7 @@ def _state(service: SupportService) -> dict[str, Any]:
 
 
 def _lock(service: SupportService) -> SupportService:
-    return SupportService.objects.select_for_update().select_related("maintained_by").get(pk=service.pk)
+    return SupportService.objects.select_for_update(of=("self",)).select_related("maintained_by").get(pk=service.pk)
 
 
 @transaction.atomic

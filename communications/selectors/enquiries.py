@@ -1,0 +1,135 @@
+"""Reads of public enquiries, which hold members of the public's personal data.
+
+Who sees an enquiry: family liaison officers only, and only for their cases.
+
+- The family liaison officers of the organisation handling it (``handled_by``: chosen on receipt from the
+  provider's case, see ``communications.services.enquiries.handling_organisation_for``).
+- Once it is linked to a case, also the family liaison officers of the organisations leading or responsible for
+  that case's family support (its accountable lead's organisation and the area's responsible organisations),
+  read from the case as it is now, so that a hand-over moves access at once.
+
+Nobody else: not other roles of the same organisation, not other parties to the case, and not national
+oversight, whose model-wide view stops short of enquiries. Anyone else gets 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import Organisation, Role, User
+from communications.models import (
+    AWAITING_RESPONSE,
+    Enquiry,
+    EnquiryNote,
+    Notice,
+    Referral,
+    SupportService,
+)
+from failure_regime.models import Area, Case, CaseStatus, Responsibility
+from failure_regime.selectors import case_list_for_user
+
+
+def family_liaison_organisations(*, user: User) -> QuerySet[Organisation]:
+    """The organisations where ``user`` is a family liaison officer."""
+    if not user.is_active:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user, memberships__role=Role.FAMILY_LIAISON_OFFICER).distinct()
+
+
+def family_support_organisation_ids(*, case: Case | None) -> set[int]:
+    """The organisations leading or responsible for ``case``'s family support."""
+    if case is None:
+        return set()
+    area = Responsibility.objects.filter(case=case, area=Area.FAMILY_SUPPORT)
+    lead = area.exclude(lead_organisation=None).values_list("lead_organisation_id", flat=True)
+    responsible = area.values_list("responsible__id", flat=True)
+    return {pk for pk in [*lead, *responsible] if pk is not None}
+
+
+def enquiry_list_for_user(*, user: User) -> QuerySet[Enquiry]:
+    """The enquiries ``user`` may see (see the module's docstring)."""
+    if not user.is_authenticated:
+        return Enquiry.objects.none()
+    organisations = family_liaison_organisations(user=user).values("pk")
+    family_support = (
+        Responsibility.objects.filter(area=Area.FAMILY_SUPPORT)
+        .filter(Q(lead_organisation__in=organisations) | Q(responsible__in=organisations))
+        .values("case_id")
+    )
+    return Enquiry.objects.filter(Q(handled_by__in=organisations) | Q(case__in=family_support))
+
+
+def enquiry_get_for_user(*, user: User, pk: int) -> Enquiry:
+    """One enquiry ``user`` may see, or 404."""
+    return get_object_or_404(enquiry_list_for_user(user=user), pk=pk)
+
+
+def enquiry_queue(*, user: User) -> QuerySet[Enquiry]:
+    """The triage queue: the enquiries ``user`` may see, soonest due first, without the sender's personal data
+    (the list shows none of it, so it is not even read)."""
+    return (
+        enquiry_list_for_user(user=user)
+        .defer(*Enquiry.PERSONAL_FIELDS)
+        .select_related("assigned_to", "case", "handled_by")
+        .annotate(
+            is_overdue=ExpressionWrapper(
+                Q(status__in=sorted(AWAITING_RESPONSE), response_due_at__lt=timezone.now()),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by("response_due_at", "pk")
+    )
+
+
+def enquiry_detail(*, enquiry: Enquiry) -> Enquiry:
+    """The enquiry with everything its page shows, in a fixed number of queries (access already checked)."""
+    return (
+        Enquiry.objects.filter(pk=enquiry.pk)
+        .select_related("provider", "case__provider", "handled_by", "assigned_to", "triaged_by", "closed_by", "cohort")
+        .prefetch_related(
+            Prefetch("notes", queryset=EnquiryNote.objects.select_related("written_by")),
+            Prefetch("referrals", queryset=Referral.objects.select_related("service", "offered_by", "recorded_by")),
+        )
+        .get()
+    )
+
+
+def enquiry_officers(*, enquiry: Enquiry, case: Case | None = None) -> QuerySet[User]:
+    """The family liaison officers who may handle ``enquiry`` (linked, or about to be linked, to ``case``): those
+    of its handling organisation and of the case's family-support organisations."""
+    organisation_ids = family_support_organisation_ids(case=case if case is not None else enquiry.case)
+    if enquiry.handled_by_id is not None:
+        organisation_ids.add(enquiry.handled_by_id)
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__role=Role.FAMILY_LIAISON_OFFICER,
+            memberships__organisation_id__in=organisation_ids,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
+    )
+
+
+def enquiry_case_choices(*, user: User) -> QuerySet[Case]:
+    """The cases ``user`` may link an enquiry to: open ones they can see."""
+    return case_list_for_user(user=user).exclude(status=CaseStatus.CLOSED).order_by("-proposed_at", "-pk")
+
+
+def referral_service_choices(*, enquiry: Enquiry) -> QuerySet[SupportService]:
+    """Services that can be offered to the sender: those still offered, the case's own listed first."""
+    services = SupportService.objects.active()
+    if enquiry.case_id is None:
+        return services.order_by("name", "pk")
+    linked = Q(pk__in=SupportService.objects.filter(cases=enquiry.case_id).values("pk"))
+    return services.annotate(for_case=ExpressionWrapper(linked, output_field=BooleanField())).order_by(
+        "-for_case", "name", "pk"
+    )
+
+
+def enquiry_providers() -> QuerySet[Organisation]:
+    """The providers the public form offers by name: those with a published notice. Anyone else is named in
+    the sender's own words."""
+    return Organisation.objects.providers().filter(pk__in=Notice.objects.public().values("provider")).order_by("name")

@@ -1,0 +1,293 @@
+"""Pages of public enquiries: the public form and its thank-you page, and the staff triage queue and enquiry page.
+
+The public form needs a CSRF token, so it sets the CSRF cookie and is never cached; it touches no session.
+Spam protection needs no third party: a hidden box that only robots fill in (its message is thanked and
+dropped, so the robot learns nothing), and a limit on how many messages one address may send
+(``ENQUIRY_RATE_LIMIT``, counted on accepted messages, so that someone correcting their answers is not
+locked out). The thank-you page carries the reference in a signed, short-lived token in its address: no
+session, no cookie, and nothing about the sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_ratelimit.core import get_usage  # type: ignore[import-untyped]
+
+from accounts.access import public, staff
+from accounts.interface import run_service
+from accounts.models import Organisation, User
+from communications.forms.enquiries import (
+    CloseForm,
+    DecisionForm,
+    EnquiryFilter,
+    EnquiryForm,
+    NoteForm,
+    ReferralForm,
+    RespondForm,
+    TriageForm,
+)
+from communications.models import AWAITING_RESPONSE, Enquiry, EnquiryStatus, enquiry_reference_new
+from communications.selectors import enquiries as selectors
+from communications.services import enquiries as services
+from failure_regime.models import Area
+
+# --- Public ------------------------------------------------------------------------------------------------
+
+RATE_GROUP = "communications.enquiry"
+SENT_SALT = "communications.enquiry-sent"
+
+
+def client_address(group: str, request: HttpRequest) -> str:
+    """The sender's address as the rate limit sees it: behind ``PROXY_COUNT`` trusted proxies, the address the
+    first of them saw (each appends the address it received the request from to X-Forwarded-For)."""
+    proxies = int(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0) or 0)
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def _usage(request: HttpRequest, *, increment: bool) -> dict[str, Any] | None:
+    usage: dict[str, Any] | None = get_usage(
+        request,
+        group=RATE_GROUP,
+        key=client_address,
+        rate=getattr(settings, "ENQUIRY_RATE_LIMIT", "5/h"),
+        method="POST",
+        increment=increment,
+    )
+    return usage
+
+
+def _over_limit(request: HttpRequest) -> bool:
+    usage = _usage(request, increment=False)
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+def sent_token(*, reference: str, emailed: bool) -> str:
+    """The thank-you page's token: the reference (which is not personal data) and whether we e-mailed it."""
+    return signing.dumps({"r": reference, "e": int(emailed)}, salt=SENT_SALT)
+
+
+def _sent(reference: str, emailed: bool) -> HttpResponse:
+    return redirect("communications:enquiry-sent", sent_token(reference=reference, emailed=emailed))
+
+
+def _initial(request: HttpRequest) -> dict[str, str]:
+    """A link from a provider's notice can name it (?provider=RDD) so that the sender need not."""
+    code = request.GET.get("provider", "")[:6].upper()
+    provider = Organisation.objects.providers().filter(ods_code=code).only("name").first() if code else None
+    return {"provider_name": provider.name} if provider else {}
+
+
+@public
+@never_cache
+def enquiry_new(request: HttpRequest) -> HttpResponse:
+    """The public form: who is writing, about whom and what, and how to reach them."""
+    if request.method != "POST":
+        return render(
+            request, "communications/public/enquiries/form.html", {"form": EnquiryForm(initial=_initial(request))}
+        )
+    if _over_limit(request):
+        response = render(request, "communications/public/enquiries/too_many.html", status=429)
+        response["Retry-After"] = "3600"
+        return response
+    form = EnquiryForm(request.POST)
+    if form.is_spam():
+        _usage(request, increment=True)
+        return _sent(enquiry_reference_new(), bool(request.POST.get("email")))
+    if form.is_valid():
+        enquiry = run_service(form, lambda: services.enquiry_receive(**form.service_fields()))
+        if enquiry is not None:
+            _usage(request, increment=True)
+            return _sent(enquiry.reference, bool(enquiry.email))
+    return render(request, "communications/public/enquiries/form.html", {"form": form}, status=400)
+
+
+@public
+@never_cache
+def enquiry_sent(request: HttpRequest, token: str) -> HttpResponse:
+    """Thank you, and the reference. The token expires after ``ENQUIRY_SENT_PAGE_SECONDS``."""
+    try:
+        data = signing.loads(token, salt=SENT_SALT, max_age=getattr(settings, "ENQUIRY_SENT_PAGE_SECONDS", 3600))
+    except signing.BadSignature as exc:
+        raise Http404("This page has expired.") from exc
+    return render(
+        request, "communications/public/enquiries/sent.html", {"reference": data["r"], "emailed": bool(data["e"])}
+    )
+
+
+# --- Staff -------------------------------------------------------------------------------------------------
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@staff
+def enquiry_queue(request: HttpRequest) -> HttpResponse:
+    """The triage queue: the enquiries the user handles, soonest due first. No personal data in the list."""
+    user = _user(request)
+    filterset = EnquiryFilter(request.GET or {"status": "open"}, queryset=selectors.enquiry_queue(user=user))
+    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    return render(request, "communications/staff/enquiries/queue.html", {"filter": filterset, "page": page})
+
+
+def _detail_context(request: HttpRequest, enquiry: Enquiry, **given: forms.Form) -> dict[str, Any]:
+    user = _user(request)
+    services.enquiry_view(actor=user, enquiry=enquiry)
+    enquiry = selectors.enquiry_detail(enquiry=enquiry)
+    cases = selectors.enquiry_case_choices(user=user)
+    triage_initial = {
+        "category": enquiry.category,
+        "urgency": enquiry.urgency,
+        "case": enquiry.case_id,
+        "assigned_to": enquiry.assigned_to_id,
+    }
+    closed = enquiry.status == EnquiryStatus.CLOSED
+    family_support = None
+    if enquiry.case is not None:
+        family_support = enquiry.case.responsibilities.filter(area=Area.FAMILY_SUPPORT).select_related("lead").first()
+    return {
+        "enquiry": enquiry,
+        "awaiting": enquiry.status in AWAITING_RESPONSE,
+        "overdue": enquiry.status in AWAITING_RESPONSE and enquiry.response_due_at < timezone.now(),
+        "family_support": family_support,
+        "triage_form": given.get("triage_form")
+        or TriageForm(cases=cases, officers=selectors.enquiry_officers(enquiry=enquiry), initial=triage_initial),
+        "can_triage": enquiry.status != EnquiryStatus.RESPONDED,
+        "note_form": given.get("note_form") or NoteForm(),
+        "respond_form": given.get("respond_form") or RespondForm(),
+        "can_respond": enquiry.can_become(EnquiryStatus.RESPONDED),
+        "close_form": given.get("close_form") or CloseForm(),
+        "can_close": enquiry.can_become(EnquiryStatus.CLOSED),
+        "referral_form": given.get("referral_form")
+        or ReferralForm(services=selectors.referral_service_choices(enquiry=enquiry)),
+        "can_refer": not closed,
+        "failed_form": next(iter(given.values()), None),
+    }
+
+
+@staff
+def enquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything the sender told us, and its handling. Each visit is recorded in the audit trail."""
+    enquiry = selectors.enquiry_get_for_user(user=_user(request), pk=pk)
+    response = render(request, "communications/staff/enquiries/detail.html", _detail_context(request, enquiry))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _act(
+    request: HttpRequest,
+    pk: int,
+    form_name: str,
+    make_form: Callable[[Enquiry], forms.Form],
+    call: Callable[[User, Enquiry, dict[str, Any]], object],
+) -> HttpResponse:
+    """Runs one action from the enquiry's page: back to the page, or the page again with the errors."""
+    user = _user(request)
+    enquiry = selectors.enquiry_get_for_user(user=user, pk=pk)
+    form = make_form(enquiry)
+    if form.is_valid() and run_service(form, lambda: call(user, enquiry, form.cleaned_data)) is not None:
+        return redirect("communications:enquiry-detail", enquiry.pk)
+    response = render(
+        request,
+        "communications/staff/enquiries/detail.html",
+        _detail_context(request, enquiry, **{form_name: form}),
+        status=400,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff
+@require_POST
+def enquiry_triage(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+
+    def make(enquiry: Enquiry) -> forms.Form:
+        # Any officer of the case chosen may be assigned: the service checks them against that case.
+        case_id = request.POST.get("case") or None
+        cases = selectors.enquiry_case_choices(user=user)
+        case = cases.filter(pk=case_id).first() if case_id and str(case_id).isdigit() else None
+        officers = selectors.enquiry_officers(enquiry=enquiry, case=case)
+        return TriageForm(request.POST, cases=cases, officers=officers)
+
+    return _act(
+        request,
+        pk,
+        "triage_form",
+        make,
+        lambda actor, enquiry, data: services.enquiry_triage(actor=actor, enquiry=enquiry, **data),
+    )
+
+
+@staff
+@require_POST
+def enquiry_note(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "note_form",
+        lambda enquiry: NoteForm(request.POST),
+        lambda actor, enquiry, data: services.enquiry_note_add(actor=actor, enquiry=enquiry, **data),
+    )
+
+
+@staff
+@require_POST
+def enquiry_respond(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "respond_form",
+        lambda enquiry: RespondForm(request.POST),
+        lambda actor, enquiry, data: services.enquiry_respond(actor=actor, enquiry=enquiry, text=data["text"]),
+    )
+
+
+@staff
+@require_POST
+def enquiry_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "close_form",
+        lambda enquiry: CloseForm(request.POST),
+        lambda actor, enquiry, data: services.enquiry_close(actor=actor, enquiry=enquiry, reason=data["reason"]),
+    )
+
+
+@staff
+@require_POST
+def referral_offer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        "referral_form",
+        lambda enquiry: ReferralForm(request.POST, services=selectors.referral_service_choices(enquiry=enquiry)),
+        lambda actor, enquiry, data: services.referral_offer(actor=actor, enquiry=enquiry, **data),
+    )
+
+
+@staff
+@require_POST
+def referral_decide(request: HttpRequest, pk: int, referral_pk: int) -> HttpResponse:
+    def decide(actor: User, enquiry: Enquiry, data: dict[str, Any]) -> object:
+        referral = enquiry.referrals.filter(pk=referral_pk).first()
+        if referral is None:
+            raise Http404("No such referral on this enquiry.")
+        return services.referral_decide(actor=actor, referral=referral, accepted=data["accepted"])
+
+    return _act(request, pk, "decision_form", lambda enquiry: DecisionForm(request.POST), decide)
