@@ -11,3 +11,11 @@ def send_plan_item_reminders() -> int:
     from communications.services.plans import plan_item_reminders_send
 
     return plan_item_reminders_send()
+
+
+@shared_task(name="communications.tasks.sweep_enquiries")
+def sweep_enquiries() -> int:
+    """Beat runs this every few minutes: escalates, once each, the enquiries whose first response is overdue."""
+    from communications.services.enquiries import enquiry_escalation_sweep
+
+    return enquiry_escalation_sweep()

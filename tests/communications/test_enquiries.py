@@ -41,6 +41,7 @@ from communications.services.enquiries import (
     referral_decide,
     referral_offer,
 )
+from communications.tasks import sweep_enquiries
 from communications.workdays import LONDON
 from failure_regime.models import Area, Case, OutboxMessage
 from failure_regime.services.accountability import lead_hand_over
@@ -501,3 +502,8 @@ def test_two_sweeps_at_once_escalate_each_enquiry_once(
         thread.join()
     assert escalation_mail().count() == 20
     assert AuditEvent.objects.filter(verb="enquiry.escalated").count() == 20
+
+
+def test_the_beat_task_runs_the_sweep(enquiry: Enquiry) -> None:
+    with time_machine.travel(WEDNESDAY_5PM + timedelta(minutes=5), tick=False):
+        assert sweep_enquiries.delay().get() == 1
