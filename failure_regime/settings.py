@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communications.tasks.send_plan_item_reminders",
         "schedule": timedelta(seconds=env_int("PLAN_REMINDER_SWEEP_SECONDS", 300)),
     },
+    "sweep-enquiries": {
+        "task": "communications.tasks.sweep_enquiries",
+        "schedule": timedelta(seconds=env_int("ENQUIRY_SWEEP_SECONDS", 300)),
+    },
 }
 
 # --- E-mail and files --------------------------------------------------------------------------
@@ -211,6 +215,15 @@ REVIEWS_CONFLICT_LOOKBACK_YEARS = env_int("REVIEWS_CONFLICT_LOOKBACK_YEARS", 5)
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
 # A "families first" notice must be scheduled at least this far ahead, so that families hear before the public.
 NOTICE_FAMILIES_FIRST_MINUTES = env_int("NOTICE_FAMILIES_FIRST_MINUTES", 60)
+# Public enquiries: how many messages one address may send (a django-ratelimit rate, counted on accepted
+# messages), how long the thank-you page showing the reference stays open (seconds), when the working day ends
+# and the cut-off after which an urgent enquiry is due the next working day (London time), and who handles an
+# enquiry that no case or oversight body takes (an ODS code; NHS England).
+ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h")
+ENQUIRY_SENT_PAGE_SECONDS = env_int("ENQUIRY_SENT_PAGE_SECONDS", 3600)
+ENQUIRY_WORKING_DAY_ENDS = os.environ.get("ENQUIRY_WORKING_DAY_ENDS", "17:00")
+ENQUIRY_URGENT_CUTOFF = os.environ.get("ENQUIRY_URGENT_CUTOFF", "15:00")
+ENQUIRY_DEFAULT_ORGANISATION = os.environ.get("ENQUIRY_DEFAULT_ORGANISATION", "X24")
 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
