@@ -9,7 +9,7 @@ A plan is visible exactly when its case is: to the members of the case's parties
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Organisation, Role, User
@@ -54,7 +54,11 @@ def communications_cases_for_user(*, user: User) -> QuerySet[Case]:
         parties__organisation__memberships__role=Role.COMMUNICATIONS_OFFICER,
     ).values("pk")
     as_lead = Responsibility.objects.filter(area=Area.PUBLIC_COMMUNICATIONS, lead=user).values("case_id")
-    return regime.case_list_for_user(user=user).filter(pk__in=as_officer.union(as_lead)).order_by("-proposed_at", "-pk")
+    return (
+        regime.case_list_for_user(user=user)
+        .filter(Q(pk__in=as_officer) | Q(pk__in=as_lead))
+        .order_by("-proposed_at", "-pk")
+    )
 
 
 def plan_for_case(*, case: Case) -> CommunicationsPlan | None:

@@ -1,0 +1,339 @@
+"""Communications plans: who may write them, their audiences and items, the reminders the day before and on the
+day (once each), and the plan page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.errors import ConflictError, TransitionNotAllowed
+from accounts.models import AuditEvent, Organisation, User
+from communications.models import Audience, Channel, CommunicationsPlan, PlanItem
+from communications.services.plans import (
+    plan_create,
+    plan_item_add,
+    plan_item_done,
+    plan_item_reminders_send,
+    plan_update,
+)
+from failure_regime.dates import LONDON
+from failure_regime.models import Case, OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+ClientFor = Callable[[User], Client]
+AUDIENCES: dict[str, str] = {Audience.AFFECTED_FAMILIES: "Told first, by letter and phone.", Audience.MEDIA: ""}
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=LONDON)
+
+
+@pytest.fixture
+def plan(triggered_case: Case, comms_officer: User) -> CommunicationsPlan:
+    return plan_create(
+        actor=comms_officer,
+        case=triggered_case,
+        objectives="Families hear first; the public understands what happens next.",
+        key_messages="We are sorry.\nAn independent review has begun.",
+        audiences=AUDIENCES,
+    )
+
+
+def add_item(plan: CommunicationsPlan, actor: User, owner: User, due_on: date, **fields: Any) -> PlanItem:
+    values: dict[str, Any] = {
+        "title": "Letter to every family",
+        "channel": Channel.LETTER,
+        "audience": Audience.AFFECTED_FAMILIES,
+        **fields,
+    }
+    return plan_item_add(actor=actor, plan=plan, owner=owner, due_on=due_on, **values)
+
+
+def reminders() -> Any:
+    return OutboxMessage.objects.filter(dedupe_key__startswith="plan-item:")
+
+
+# --- The plan ---------------------------------------------------------------------------------------
+
+
+def test_a_communications_officer_of_a_party_writes_the_plan(plan: CommunicationsPlan) -> None:
+    assert sorted(plan.audiences.values_list("audience", flat=True)) == sorted(AUDIENCES)
+
+
+def test_writing_the_plan_is_audited(plan: CommunicationsPlan) -> None:
+    assert AuditEvent.objects.filter(verb="communications_plan.created", target_id=str(plan.pk)).exists()
+
+
+def test_the_public_communications_lead_may_write_the_plan(
+    triggered_case: Case, comms_lead: User, cqc: Organisation
+) -> None:
+    plan = plan_create(
+        actor=comms_lead, case=triggered_case, objectives="Inform.", key_messages="", audiences=AUDIENCES
+    )
+    assert plan.created_by_organisation == cqc
+
+
+def test_a_communications_officer_of_another_organisation_cannot_write_the_plan(
+    triggered_case: Case, outsider_comms_officer: User
+) -> None:
+    with pytest.raises(PermissionDenied):
+        plan_create(
+            actor=outsider_comms_officer, case=triggered_case, objectives="x", key_messages="", audiences=AUDIENCES
+        )
+
+
+def test_a_trust_manager_cannot_write_the_plan(triggered_case: Case, trust_manager: User) -> None:
+    with pytest.raises(PermissionDenied):
+        plan_create(actor=trust_manager, case=triggered_case, objectives="x", key_messages="", audiences=AUDIENCES)
+
+
+def test_a_case_has_one_plan(plan: CommunicationsPlan, comms_officer: User, triggered_case: Case) -> None:
+    with pytest.raises(ConflictError):
+        plan_create(actor=comms_officer, case=triggered_case, objectives="x", key_messages="", audiences=AUDIENCES)
+
+
+def test_a_plan_needs_an_audience(triggered_case: Case, comms_officer: User) -> None:
+    with pytest.raises(ValidationError) as error:
+        plan_create(actor=comms_officer, case=triggered_case, objectives="Inform.", key_messages="", audiences={})
+    assert "audiences" in error.value.message_dict
+
+
+def test_changing_the_audiences_keeps_the_needs_of_those_that_stay(
+    plan: CommunicationsPlan, comms_officer: User
+) -> None:
+    plan_update(
+        actor=comms_officer,
+        plan=plan,
+        objectives=plan.objectives,
+        key_messages=plan.key_messages,
+        audiences={"affected_families": "Told first, by letter and phone.", "staff": "Briefed."},
+    )
+    assert dict(plan.audiences.values_list("audience", "needs")) == {
+        Audience.AFFECTED_FAMILIES: "Told first, by letter and phone.",
+        Audience.STAFF: "Briefed.",
+    }
+
+
+def test_changing_the_audiences_is_audited(plan: CommunicationsPlan, comms_officer: User) -> None:
+    plan_update(actor=comms_officer, plan=plan, objectives="New.", key_messages="", audiences=AUDIENCES)
+    verbs = set(AuditEvent.objects.filter(target_id=str(plan.pk)).values_list("verb", flat=True))
+    assert "communications_plan.changed" in verbs and "communications_plan.audiences_set" not in verbs
+
+
+# --- Items ------------------------------------------------------------------------------------------
+
+
+def test_an_item_is_scheduled_for_one_of_the_plans_audiences(
+    plan: CommunicationsPlan, comms_officer: User, trust_manager: User
+) -> None:
+    item = add_item(plan, comms_officer, trust_manager, timezone.localdate() + timedelta(days=3))
+    assert item.owner == trust_manager and item.done_at is None
+
+
+def test_an_item_for_an_audience_the_plan_does_not_reach_is_refused(
+    plan: CommunicationsPlan, comms_officer: User, trust_manager: User
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        add_item(plan, comms_officer, trust_manager, timezone.localdate(), audience=Audience.STAFF)
+    assert "audience" in error.value.message_dict
+
+
+def test_an_item_owner_must_work_for_a_party(
+    plan: CommunicationsPlan, comms_officer: User, other_trust_manager: User
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        add_item(plan, comms_officer, other_trust_manager, timezone.localdate())
+    assert "owner" in error.value.message_dict
+
+
+def test_an_item_cannot_be_due_in_the_past(plan: CommunicationsPlan, comms_officer: User, trust_manager: User) -> None:
+    with pytest.raises(ValidationError):
+        add_item(plan, comms_officer, trust_manager, timezone.localdate() - timedelta(days=1))
+
+
+def test_the_owner_marks_their_item_done(plan: CommunicationsPlan, comms_officer: User, trust_manager: User) -> None:
+    item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
+    plan_item_done(actor=trust_manager, item=item)
+    item.refresh_from_db()
+    assert item.done_by == trust_manager and item.is_done
+
+
+def test_someone_else_cannot_mark_an_item_done(
+    plan: CommunicationsPlan, comms_officer: User, trust_manager: User, sign_off_officer: User
+) -> None:
+    item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
+    with pytest.raises(PermissionDenied):
+        plan_item_done(actor=sign_off_officer, item=item)
+
+
+def test_an_item_is_done_once(plan: CommunicationsPlan, comms_officer: User, trust_manager: User) -> None:
+    item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
+    plan_item_done(actor=trust_manager, item=item)
+    with pytest.raises(TransitionNotAllowed):
+        plan_item_done(actor=comms_officer, item=item)
+
+
+# --- Reminders --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def due_thursday(plan: CommunicationsPlan, comms_officer: User, trust_manager: User) -> PlanItem:
+    thursday = timezone.localdate() + timedelta(days=10)
+    return add_item(plan, comms_officer, trust_manager, thursday)
+
+
+def test_the_owner_is_reminded_the_day_before(due_thursday: PlanItem, trust_manager: User) -> None:
+    plan_item_reminders_send(now=at(due_thursday.due_on - timedelta(days=1), 10))
+    assert list(reminders().values_list("to", flat=True)) == [trust_manager.email]
+
+
+def test_the_owner_is_reminded_on_the_day(due_thursday: PlanItem) -> None:
+    plan_item_reminders_send(now=at(due_thursday.due_on, 10))
+    assert reminders().get().subject.endswith("is due today")
+
+
+def test_each_reminder_goes_once_however_many_sweeps_run(due_thursday: PlanItem) -> None:
+    for hour in (9, 10, 15):
+        plan_item_reminders_send(now=at(due_thursday.due_on - timedelta(days=1), hour))
+    plan_item_reminders_send(now=at(due_thursday.due_on, 9))
+    plan_item_reminders_send(now=at(due_thursday.due_on, 16))
+    assert reminders().count() == 2
+
+
+def test_no_reminder_goes_before_nine_in_the_morning(due_thursday: PlanItem) -> None:
+    assert plan_item_reminders_send(now=at(due_thursday.due_on, 7)) == 0
+
+
+def test_a_done_item_is_not_reminded(due_thursday: PlanItem, trust_manager: User) -> None:
+    plan_item_done(actor=trust_manager, item=due_thursday)
+    plan_item_reminders_send(now=at(due_thursday.due_on, 10))
+    assert not reminders().exists()
+
+
+def test_the_reminder_subject_names_the_case_not_the_item(due_thursday: PlanItem, triggered_case: Case) -> None:
+    plan_item_reminders_send(now=at(due_thursday.due_on, 10))
+    subject = reminders().get().subject
+    assert triggered_case.reference in subject and due_thursday.title not in subject
+
+
+def test_the_beat_task_sends_the_reminders(due_thursday: PlanItem) -> None:
+    from communications.tasks import send_plan_item_reminders
+
+    with time_machine.travel(at(due_thursday.due_on, 10)):
+        assert send_plan_item_reminders.delay().get() == 1
+
+
+# --- The plan page ----------------------------------------------------------------------------------
+
+
+def plan_url(case: Case) -> str:
+    return reverse("communications:plan", args=[case.pk])
+
+
+def test_the_plan_page_shows_the_plan(client_for: ClientFor, plan: CommunicationsPlan, trust_manager: User) -> None:
+    assert "Families hear first" in client_for(trust_manager).get(plan_url(plan.case)).content.decode()
+
+
+def test_the_plan_page_of_another_providers_case_is_not_found(
+    client_for: ClientFor, plan: CommunicationsPlan, other_trust_manager: User
+) -> None:
+    assert client_for(other_trust_manager).get(plan_url(plan.case)).status_code == 404
+
+
+def test_the_plan_page_sends_the_public_to_sign_in(client: Client, plan: CommunicationsPlan) -> None:
+    assert client.get(plan_url(plan.case))["Location"].startswith("/sign-in/")
+
+
+def test_a_communications_officer_writes_the_plan_on_its_page(
+    client_for: ClientFor, triggered_case: Case, comms_officer: User
+) -> None:
+    response = client_for(comms_officer).post(
+        plan_url(triggered_case),
+        {"objectives": "Inform.", "key_messages": "Sorry.", "audiences": ["public"], "needs_public": "Plain words."},
+    )
+    assert (
+        response.status_code == 302
+        and CommunicationsPlan.objects.get(case=triggered_case).audiences.get().needs == "Plain words."
+    )
+
+
+def test_a_trust_manager_cannot_write_the_plan_on_its_page(
+    client_for: ClientFor, triggered_case: Case, trust_manager: User
+) -> None:
+    response = client_for(trust_manager).post(plan_url(triggered_case), {"objectives": "x", "audiences": ["public"]})
+    assert response.status_code == 403
+
+
+def test_the_plan_form_shows_what_is_missing(client_for: ClientFor, triggered_case: Case, comms_officer: User) -> None:
+    response = client_for(comms_officer).post(plan_url(triggered_case), {"objectives": ""})
+    assert response.status_code == 400 and "Choose at least one audience." in response.content.decode()
+
+
+def test_an_item_is_scheduled_on_the_plan_page(
+    client_for: ClientFor, plan: CommunicationsPlan, comms_officer: User, trust_manager: User
+) -> None:
+    response = client_for(comms_officer).post(
+        reverse("communications:plan-item-add", args=[plan.case.pk]),
+        {
+            "item-title": "Briefing for local MPs",
+            "item-channel": Channel.PARLIAMENTARY_BRIEFING,
+            "item-audience": Audience.MEDIA,
+            "item-owner": trust_manager.pk,
+            "item-due_on": (timezone.localdate() + timedelta(days=2)).isoformat(),
+        },
+    )
+    assert response.status_code == 302 and plan.items.get().title == "Briefing for local MPs"
+
+
+def test_the_owner_marks_an_item_done_on_the_plan_page(
+    client_for: ClientFor, plan: CommunicationsPlan, comms_officer: User, trust_manager: User
+) -> None:
+    item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
+    client_for(trust_manager).post(reverse("communications:plan-item-done", args=[plan.case.pk, item.pk]))
+    item.refresh_from_db()
+    assert item.is_done
+
+
+def test_an_item_of_another_case_is_not_found(
+    client_for: ClientFor, plan: CommunicationsPlan, comms_officer: User, trust_manager: User, regulator: User
+) -> None:
+    item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
+    url = reverse("communications:plan-item-done", args=[plan.case.pk + 1000, item.pk])
+    assert client_for(trust_manager).post(url).status_code == 404
+
+
+def test_the_plan_page_keeps_a_fixed_query_budget(
+    client_for: ClientFor,
+    plan: CommunicationsPlan,
+    comms_officer: User,
+    trust_manager: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    for days in range(5):
+        add_item(plan, comms_officer, trust_manager, timezone.localdate() + timedelta(days=days))
+    client = client_for(comms_officer)
+    with django_assert_max_num_queries(16):
+        client.get(plan_url(plan.case))
+
+
+def test_the_case_list_shows_the_cases_a_communications_officer_works_on(
+    client_for: ClientFor, triggered_case: Case, comms_officer: User
+) -> None:
+    response = client_for(comms_officer).get(reverse("communications:case-list"))
+    assert triggered_case.reference in response.content.decode()
+
+
+def test_the_case_list_shows_nothing_to_an_outsider(
+    client_for: ClientFor, triggered_case: Case, outsider_comms_officer: User
+) -> None:
+    response = client_for(outsider_comms_officer).get(reverse("communications:case-list"))
+    assert triggered_case.reference not in response.content.decode()
