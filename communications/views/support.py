@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag, require_POST
 
 from accounts.access import public, staff
@@ -26,6 +25,7 @@ from communications.forms.support import (
     SupportServiceForm,
 )
 from communications.models import SupportService
+from communications.public_cache import cached_public_page
 from communications.selectors import support as selectors
 from communications.services import support as services
 from failure_regime.selectors import case_get_for_user
@@ -47,11 +47,13 @@ def _support_etag(request: HttpRequest) -> str:
 
 
 @public
-@cache_control(public=True, max_age=300)
+@cached_public_page
 @etag(_support_etag)
 def support(request: HttpRequest) -> HttpResponse:
     """Where to find support: helplines, counselling, advocacy, patient advice and liaison services and
-    bereavement support, with their opening hours. The same for everyone, so shared caches may keep it."""
+    bereavement support, with their opening hours. The same for everyone, so shared caches may keep it for
+    ``PUBLIC_CACHE_SECONDS``; its ETag changes whenever a service is added, changed or taken out of use. No
+    "open now": it would make every cached copy wrong within the hour."""
     form, kind, region = _filters(request)
     services_shown = selectors.with_opening_hours(selectors.public_support_services(kind=kind, region=region))
     return render(
