@@ -209,7 +209,7 @@ def expert_list_for_user(*, user: User) -> QuerySet[Expert]:
 
 def expert_get_for_user(*, user: User, pk: int) -> Expert:
     """One expert of the registry, or 404 for anyone who does not keep it."""
-    expert = expert_list_for_user(user=user).filter(pk=pk).first()
+    expert = expert_list_for_user(user=user).prefetch_related(None).filter(pk=pk).first()
     if expert is None:
         raise Http404("No such expert.")
     return expert
