@@ -66,7 +66,6 @@ def judgement(request: HttpRequest, assignment_pk: int) -> HttpResponse:
         if saved is not None:
             messages.success(request, "Review submitted. Thank you." if submitting else "Draft saved.")
             return redirect("reviews:judgement", assignment_pk)
-        mine = selectors.assignment_get_for_reviewer(user=user, pk=assignment_pk)
     context = {
         "case": mine.case,
         "judgement": mine.judgement,
