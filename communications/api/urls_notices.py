@@ -1,5 +1,10 @@
-"""API of communications: notices."""
+"""API of communications: notices (the public, read-only endpoints)."""
 
-from django.urls import URLPattern
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern] = []
+from communications.api.notices import PublicNoticeViewSet
+
+router = SimpleRouter()
+router.register("public-notices", PublicNoticeViewSet, basename="public-notice")
+
+urlpatterns = router.urls
