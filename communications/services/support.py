@@ -69,7 +69,8 @@ def _acting_for_new_service(actor: User, organisation: Organisation | None) -> O
 def _phone(field: str, value: str, errors: dict[str, str]) -> str:
     value = " ".join(value.split())
     digits = value.replace(" ", "").removeprefix("+")
-    if value and (not _PHONE.match(value) or not 3 <= len(digits) <= 15):
+    # Up to 20 digits: a Relay UK number is the 18001 prefix and a full number.
+    if value and (not _PHONE.match(value) or not 3 <= len(digits) <= 20):
         errors[field] = _PHONE_MESSAGE
     return value
 
