@@ -81,7 +81,7 @@ class SupportServiceForm(forms.Form):
         return data
 
 
-_SLOTS = ((1, "Opens", "Closes"), (2, "Opens again (optional)", "Closes again"))
+_SLOTS = ((1, "Opens", "Closes"), (2, "Opens again", "Closes again"))
 
 
 class OpeningTimesForm(forms.Form):
