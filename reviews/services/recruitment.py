@@ -435,11 +435,6 @@ def application_approve(
     organisations to find conflicts, so the vetter gives the current post's start date and, where they apply, the
     employer's and the interest's organisations, as confirmed by the references."""
     organisation = _recruitment_lead_organisation(actor, application.campaign.case, "approve applications")
-    if not keeps_registry(actor):
-        raise PermissionDenied(
-            "Approving adds the expert to the registry, which your role does not allow. A regulator decision-maker, "
-            "an oversight lead or national oversight can keep the registry."
-        )
     application = _lock_undecided(application)
     if not application.vetted:
         raise TransitionNotAllowed("Complete all four vetting checks before approving the application.")
@@ -456,6 +451,7 @@ def application_approve(
     specialties = list(application.specialties.all())
     expert = registry.expert_register(
         actor=actor,
+        authority=organisation,
         name=application.name,
         profession=application.profession,
         regulator=application.regulator,
@@ -466,6 +462,7 @@ def application_approve(
     )
     registry.employment_add(
         actor=actor,
+        authority=organisation,
         expert=expert,
         employer_name=application.current_employer,
         organisation=employer_organisation,
@@ -474,6 +471,7 @@ def application_approve(
     if interest_organisation is not None:
         registry.interest_declare(
             actor=actor,
+            authority=organisation,
             expert=expert,
             organisation=interest_organisation,
             kind=interest_kind,
@@ -483,6 +481,7 @@ def application_approve(
     if application.sjr_trained_on is not None:
         registry.training_record(
             actor=actor,
+            authority=organisation,
             expert=expert,
             kind=TrainingKind.STRUCTURED_JUDGEMENT_REVIEW,
             completed_on=application.sjr_trained_on,

@@ -55,7 +55,10 @@ def registration_number_normalise(*, regulator: str, number: str) -> str:
 
 
 def _registry_organisation(actor: User, expert: Expert | None = None) -> Organisation | None:
-    """The organisation ``actor`` keeps the registry for; ``None`` when the expert adds to their own record."""
+    """The organisation ``actor`` keeps the registry for; ``None`` when the expert adds to their own record.
+
+    The writes below also take ``authority``: the organisation on whose behalf another service, having checked the
+    actor's right itself, adds to the registry (a case's expert-recruitment lead approving an application)."""
     membership = actor.memberships.filter(role__in=REGISTRY_ROLES).select_related("organisation").first()
     if membership is not None:
         return membership.organisation
@@ -85,10 +88,11 @@ def expert_register(
     capacity_per_week: int,
     available: bool = True,
     user: User | None = None,
+    authority: Organisation | None = None,
 ) -> Expert:
     """Adds an expert to the registry with their professional registration, checked against their regulator's
     format, and their specialties (new specialty names are added to the list)."""
-    acting = _registry_organisation(actor)
+    acting = authority or _registry_organisation(actor)
     errors: dict[str, str] = {}
     number = ""
     try:
@@ -207,9 +211,10 @@ def employment_add(
     organisation: Organisation | None = None,
     started_on: datetime.date,
     ended_on: datetime.date | None = None,
+    authority: Organisation | None = None,
 ) -> Employment:
     """Records a post the expert holds or held. Naming the registered organisation lets conflicts be found."""
-    acting = _registry_organisation(actor, expert)
+    acting = authority or _registry_organisation(actor, expert)
     employer = employer_name.strip() or (organisation.name if organisation else "")
     errors: dict[str, str] = {}
     if not employer:
@@ -251,9 +256,10 @@ def interest_declare(
     kind: str,
     description: str,
     declared_on: datetime.date | None = None,
+    authority: Organisation | None = None,
 ) -> DeclaredInterest:
     """Records an interest the expert declares in an organisation; any interest in a provider conflicts with it."""
-    acting = _registry_organisation(actor, expert)
+    acting = authority or _registry_organisation(actor, expert)
     errors: dict[str, str] = {}
     if kind not in InterestKind.values:
         errors["kind"] = "Choose the kind of interest."
@@ -284,9 +290,11 @@ def interest_declare(
 
 
 @transaction.atomic
-def training_record(*, actor: User, expert: Expert, kind: str, completed_on: datetime.date) -> Training:
+def training_record(
+    *, actor: User, expert: Expert, kind: str, completed_on: datetime.date, authority: Organisation | None = None
+) -> Training:
     """Records training the expert completed, such as structured judgement review training."""
-    acting = _registry_organisation(actor, expert)
+    acting = authority or _registry_organisation(actor, expert)
     errors: dict[str, str] = {}
     if kind not in TrainingKind.values:
         errors["kind"] = "Choose the kind of training."

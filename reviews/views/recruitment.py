@@ -155,7 +155,7 @@ def _application_context(request: HttpRequest, application: Application, **forms
         "check_rows": [(label, getattr(application, name)) for name, label in services.CHECKS.items()],
         "approve_form": (forms_given.get("approve_form") or ApproveForm()) if may_vet else None,
         "reject_form": (forms_given.get("reject_form") or RejectForm()) if may_vet else None,
-        "may_approve": services.keeps_registry(user),
+        "may_open_registry": services.keeps_registry(user),
         "can_renew": is_recruitment_lead(user=user, case=case)
         and application.status == ApplicationStatus.APPROVED
         and (invitation is None or invitation.accepted_at is None),
