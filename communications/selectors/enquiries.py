@@ -23,7 +23,6 @@ from communications.models import (
     AWAITING_RESPONSE,
     Enquiry,
     EnquiryNote,
-    Notice,
     Referral,
     SupportService,
 )
@@ -127,9 +126,3 @@ def referral_service_choices(*, enquiry: Enquiry) -> QuerySet[SupportService]:
     return services.annotate(for_case=ExpressionWrapper(linked, output_field=BooleanField())).order_by(
         "-for_case", "name", "pk"
     )
-
-
-def enquiry_providers() -> QuerySet[Organisation]:
-    """The providers the public form offers by name: those with a published notice. Anyone else is named in
-    the sender's own words."""
-    return Organisation.objects.providers().filter(pk__in=Notice.objects.public().values("provider")).order_by("name")
