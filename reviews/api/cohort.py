@@ -38,6 +38,7 @@ from reviews.models import (
 from reviews.selectors import cohort as selectors
 from reviews.selectors.team import managed_case_list_for_user
 from reviews.services import cohort as services
+from reviews.services import cohort_import as imports
 
 MAX_ID = 2**62
 
@@ -389,7 +390,7 @@ class CohortImportViewSet(_ManagedList):
         """Uploads a CSV file for a wave; it is checked and imported in the background (follow its progress at
         the import's address). Unless `valid_rows_only`, a file with any bad row imports nothing."""
         data = _valid(CohortImportInSerializer, request)
-        cohort_import = services.cohort_import_start(
+        cohort_import = imports.cohort_import_start(
             actor=_user(request), wave=data["wave"], upload=data["file"], valid_rows_only=data["valid_rows_only"]
         )
         return Response(CohortImportDetailSerializer(cohort_import).data, status=status.HTTP_202_ACCEPTED)

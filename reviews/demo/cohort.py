@@ -14,7 +14,8 @@ from django.db import transaction
 from failure_regime.models import Case, CaseStatus
 from reviews.models import Appointment, AppointmentRole, Cohort, Specialty
 from reviews.selectors.team import review_managers
-from reviews.services.cohort import cohort_assign, cohort_create, cohort_import_run, cohort_import_start, wave_add
+from reviews.services.cohort import cohort_assign, cohort_create, wave_add
+from reviews.services.cohort_import import cohort_import_run, cohort_import_start
 from reviews.services.cohort_rows import COLUMNS, nhs_number_check_digit
 
 PATIENTS = 40

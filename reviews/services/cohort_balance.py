@@ -10,12 +10,12 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from reviews.models import AssignmentKind
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
+class Need(NamedTuple):
     """A patient still waiting for a first review, a second review, or both; ``taken`` are the reviewers who
     have or had the patient, and so may not review them again."""
 
@@ -26,8 +26,7 @@ class Need:
     taken: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(NamedTuple):
     """A reviewer's standing before the plan: how many reviews they may hold and how many they hold now."""
 
     expert_id: int

@@ -22,6 +22,7 @@ from reviews.models import Cohort, ImportStatus, Specialty
 from reviews.selectors import cohort as selectors
 from reviews.selectors.team import managed_case_get_for_user
 from reviews.services import cohort as services
+from reviews.services import cohort_import as imports
 from reviews.services.cohort_rows import COLUMN_HELP, COLUMNS
 
 PAGE_SIZE = 50
@@ -138,7 +139,7 @@ def import_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         started = run_service(
             form,
-            lambda: services.cohort_import_start(
+            lambda: imports.cohort_import_start(
                 actor=_user(request),
                 wave=form.cleaned_data["wave"],
                 upload=form.cleaned_data["file"],
@@ -157,7 +158,7 @@ def import_new(request: HttpRequest, case_pk: int) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An import's progress, refreshing itself while it runs, and its errors a page at a time."""
     cohort_import = selectors.cohort_import_get_for_user(user=_user(request), pk=pk)
-    running = cohort_import.status in services.UNFINISHED_IMPORTS
+    running = cohort_import.status in imports.UNFINISHED_IMPORTS
     errors = Paginator(cohort_import.errors, ERRORS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "import": cohort_import,

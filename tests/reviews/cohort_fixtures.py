@@ -17,7 +17,8 @@ from failure_regime.models import Area, Case
 from failure_regime.services.accountability import lead_hand_over
 from reviews.models import AppointmentRole, Cohort, CohortImport, Expert, Specialty, Wave
 from reviews.services import appointment_make
-from reviews.services.cohort import cohort_create, cohort_import_run, cohort_import_start, wave_add
+from reviews.services.cohort import cohort_create, wave_add
+from reviews.services.cohort_import import cohort_import_run, cohort_import_start
 from reviews.services.cohort_rows import COLUMNS, nhs_number_check_digit
 from tests.factories import member
 from tests.reviews.conftest import MakeExpert

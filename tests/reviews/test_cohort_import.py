@@ -15,13 +15,8 @@ from django.utils import timezone
 from accounts.models import AuditEvent, User
 from failure_regime.models import Case
 from reviews.models import Cohort, CohortPatient, ImportStatus, SecondReviewReason, Wave
-from reviews.services.cohort import (
-    cohort_create,
-    cohort_import_run,
-    cohort_import_start,
-    cohort_imports_waiting,
-    wave_add,
-)
+from reviews.services.cohort import cohort_create, wave_add
+from reviews.services.cohort_import import cohort_import_run, cohort_import_start, cohort_imports_waiting
 from reviews.verbs import ReviewsVerb
 from tests.reviews.cohort_fixtures import *  # noqa: F403
 from tests.reviews.cohort_fixtures import HEADER, ImportFile, csv_text, nhs_numbers, row, upload
@@ -240,3 +235,8 @@ def test_imports_left_queued_are_found_for_resuming(manager: User, wave: Wave) -
     started = cohort_import_start(actor=manager, wave=wave, upload=upload(csv_text(1)))
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=10)):
         assert cohort_imports_waiting() == [started.pk]
+
+
+def test_commas_and_quotes_in_a_category_are_kept(import_file: ImportFile, cohort: Cohort) -> None:
+    import_file(csv_text(1, extra=[row("9434765919", category='"Sepsis, late ""red flag"""')]))
+    assert set(cohort.patients.values_list("category", flat=True)) == {"Maternal death", 'Sepsis, late "red flag"'}

@@ -172,7 +172,7 @@ def test_an_upload_that_is_not_csv_is_refused_on_the_form(
 def test_a_running_import_refreshes_itself_and_shows_its_progress(
     wave: object, manager: User, client_for: ClientFor
 ) -> None:
-    from reviews.services.cohort import cohort_import_start
+    from reviews.services.cohort_import import cohort_import_start
 
     started = cohort_import_start(actor=manager, wave=wave, upload=upload(csv_text(4)))  # type: ignore[arg-type]
     CohortImport.objects.filter(pk=started.pk).update(status=ImportStatus.CHECKING, total_rows=4, processed_rows=1)
