@@ -42,6 +42,7 @@ def test_a_manager_signs_in_with_the_second_factor(
     axe.check(page)
     page.get_by_role("link", name="See the record of changes to this organisation").click()
     axe.check(page)
+    page.get_by_role("link", name="Home").first.click()
     page.get_by_role("link", name="Organisations").first.click()
     axe.check(page)
     page.get_by_role("link", name="API access").click()
