@@ -156,7 +156,8 @@ def import_new(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @staff
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An import's progress, refreshing itself while it runs, and its errors a page at a time."""
+    """An import's progress, kept up to date while it runs (by a script, or by reloading when the reader asks for
+    it), and its errors a page at a time."""
     cohort_import = selectors.cohort_import_get_for_user(user=_user(request), pk=pk)
     running = cohort_import.status in imports.UNFINISHED_IMPORTS
     errors = Paginator(cohort_import.errors, ERRORS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -164,6 +165,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "import": cohort_import,
         "case": cohort_import.wave.cohort.case,
         "running": running,
+        # Reloading a page unasked is a barrier (WCAG 2.2.1): without JavaScript the reader chooses it.
+        "auto_refresh": request.GET.get("refresh") == "auto",
         "refresh_seconds": REFRESH_SECONDS,
         "page": errors,
         "unlisted_errors": max(0, cohort_import.error_count - len(cohort_import.errors)),

@@ -169,21 +169,39 @@ def test_an_upload_that_is_not_csv_is_refused_on_the_form(
     assert response.status_code == 400 and b"must be a CSV file" in response.content
 
 
-def test_a_running_import_refreshes_itself_and_shows_its_progress(
-    wave: object, manager: User, client_for: ClientFor
-) -> None:
+@pytest.fixture
+def running(wave: object, manager: User) -> CohortImport:
     from reviews.services.cohort_import import cohort_import_start
 
     started = cohort_import_start(actor=manager, wave=wave, upload=upload(csv_text(4)))  # type: ignore[arg-type]
     CohortImport.objects.filter(pk=started.pk).update(status=ImportStatus.CHECKING, total_rows=4, processed_rows=1)
-    content = client_for(manager).get(reverse("reviews:import-detail", args=[started.pk])).content.decode()
-    assert '<meta http-equiv="refresh"' in content and 'value="25"' in content and "25% checked" in content
+    return started
+
+
+def test_a_running_import_shows_its_progress(running: CohortImport, manager: User, client_for: ClientFor) -> None:
+    content = client_for(manager).get(reverse("reviews:import-detail", args=[running.pk])).content.decode()
+    assert 'value="25"' in content and "25% checked: 1 of 4 rows" in content
+
+
+def test_a_running_import_updates_itself_only_by_script_unless_asked(
+    running: CohortImport, manager: User, client_for: ClientFor
+) -> None:
+    content = client_for(manager).get(reverse("reviews:import-detail", args=[running.pk])).content.decode()
+    assert "cohort-progress.mjs" in content and "http-equiv" not in content
+
+
+def test_without_a_script_the_reader_may_ask_for_refreshes(
+    running: CohortImport, manager: User, client_for: ClientFor
+) -> None:
+    url = reverse("reviews:import-detail", args=[running.pk])
+    content = client_for(manager).get(url, {"refresh": "auto"}).content.decode()
+    assert '<meta http-equiv="refresh" content="3">' in content and "Stop refreshing it" in content
 
 
 def test_a_finished_import_does_not_refresh(imported: Cohort, manager: User, client_for: ClientFor) -> None:
     cohort_import = CohortImport.objects.get()
-    response = client_for(manager).get(reverse("reviews:import-detail", args=[cohort_import.pk]))
-    assert b"http-equiv" not in response.content
+    response = client_for(manager).get(reverse("reviews:import-detail", args=[cohort_import.pk]), {"refresh": "auto"})
+    assert b"http-equiv" not in response.content and b"cohort-progress.mjs" not in response.content
 
 
 def test_an_invalid_import_lists_each_problem_with_its_line(
