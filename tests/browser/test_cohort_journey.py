@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import FilePayload, expect
 
 from accounts.models import Organisation, Role, User
 from failure_regime.models import Area, Case
@@ -28,7 +28,8 @@ sign_in = journey.sign_in
 
 
 def numbers(count: int) -> list[str]:
-    found, n = [], 0
+    found: list[str] = []
+    n = 0
     while len(found) < count:
         base = f"999{n:06d}"
         n += 1
@@ -38,7 +39,7 @@ def numbers(count: int) -> list[str]:
     return found
 
 
-def cohort_file() -> dict[str, Any]:
+def cohort_file() -> FilePayload:
     rows = [",".join(COLUMNS)]
     for number in numbers(4):
         rows.append(f"{number},1980-04-01,2020-01-10,death,2020-01-12,Obstetrics,Maternal death,coroner")
