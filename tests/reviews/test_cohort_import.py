@@ -4,11 +4,13 @@ duplicates, waves, the random second-review sample, progress, and a task that is
 from __future__ import annotations
 
 import datetime
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -240,3 +242,28 @@ def test_imports_left_queued_are_found_for_resuming(manager: User, wave: Wave) -
 def test_commas_and_quotes_in_a_category_are_kept(import_file: ImportFile, cohort: Cohort) -> None:
     import_file(csv_text(1, extra=[row("9434765919", category='"Sepsis, late ""red flag"""')]))
     assert set(cohort.patients.values_list("category", flat=True)) == {"Maternal death", 'Sepsis, late "red flag"'}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_same_import_save_it_once(manager: User, wave: Wave, cohort: Cohort) -> None:
+    started = cohort_import_start(actor=manager, wave=wave, upload=upload(csv_text(50)))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            cohort_import_run(cohort_import_id=started.pk)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and cohort.patients.count() == 50
+    assert AuditEvent.objects.filter(verb=ReviewsVerb.COHORT_IMPORT_FINISHED).count() == 1
