@@ -66,7 +66,8 @@ def open_case_required(case: Case) -> None:
 
 def cohort_lock(cohort: Cohort) -> Cohort:
     # Every write that gives out reviews takes this lock first, so that two of them never give the same review.
-    return Cohort.objects.select_for_update().select_related("case").get(pk=cohort.pk)
+    # Only the cohort's row, and NO KEY: rows that refer to it (or to the case) can still be written meanwhile.
+    return Cohort.objects.select_for_update(no_key=True, of=("self",)).select_related("case").get(pk=cohort.pk)
 
 
 def csv_lines_insert(model: type[models.Model], fields: Sequence[str], lines: Iterable[str]) -> int:
@@ -124,7 +125,7 @@ def cohort_create(*, actor: User, case: Case, title: str, second_review_share: D
     """Starts the case's review cohort (one per case). ``second_review_share`` is the share of patients chosen
     at random for a second review; by default ``REVIEWS_SECOND_REVIEW_SHARE`` (20%)."""
     review_manager_required(actor, case)
-    case = Case.objects.select_for_update().get(pk=case.pk)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
     open_case_required(case)
     share = default_second_review_share() if second_review_share is None else second_review_share
     errors: dict[str, str] = {}
@@ -352,12 +353,15 @@ def second_review_require(
     keeps an earlier reason (a patient already in the random sample stays counted as sampled). When no reviewer
     has capacity, the patient stays marked and the next ``cohort_assign`` gives the review out.
 
+    It runs inside the caller's transaction (the judgement's submission) and takes the cohort's lock, as
+    assignment runs do, then the patient's: do not lock the patient's row yourself before calling it.
+
     Idempotent: returns the patient's current second-review assignment if there is one, else the new one, else
     None; an audit event is recorded only when something changed."""
     if reason not in SecondReviewReason.values:
         raise ValidationError({"reason": "Choose why the patient needs a second review."})
     cohort = cohort_lock(Cohort(pk=patient.cohort_id))
-    patient = CohortPatient.objects.select_for_update().get(pk=patient.pk)
+    patient = CohortPatient.objects.select_for_update(no_key=True).get(pk=patient.pk)
     current = Assignment.objects.filter(Assignment.ACTIVE, patient=patient, kind=AssignmentKind.SECOND).first()
     if current is not None:
         return current
@@ -402,7 +406,11 @@ def assignment_reassign(
     review_manager_required(actor, case)
     cohort = cohort_lock(assignment.patient.cohort)
     open_case_required(cohort.case)
-    assignment = Assignment.objects.select_for_update().select_related("patient", "reviewer").get(pk=assignment.pk)
+    assignment = (
+        Assignment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("patient", "reviewer")
+        .get(pk=assignment.pk)
+    )
     if assignment.ended_at is not None:
         raise TransitionNotAllowed("This assignment has already ended.")
     judgement = getattr(assignment, "judgement", None)
