@@ -23,6 +23,21 @@ from accounts.models import Organisation, OrganisationKind, Region, Role, User
 from tests.factories import OrganisationFactory, member
 
 
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    fixtures = getattr(item, "fixturenames", ())
+    return transactional or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Runs every test that flushes the database after all those that roll back. pytest-django sorts them so,
+    but pytest then regroups tests by parametrised session fixtures (Playwright's browser name), which can put a
+    browser test before ordinary ones; a flush there would delete the rule sets the migrations seeded."""
+    items.sort(key=_flushes_the_database)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(request: pytest.FixtureRequest) -> None:
     # Integration tests share the cache with real worker processes; clearing it under them loses results.

@@ -51,25 +51,25 @@ def case_pages(case: Case) -> list[str]:
 # --- Who may see what ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("page", range(4))
+@pytest.mark.parametrize("index", range(4))
 def test_a_review_manager_sees_the_cohort_pages(
-    page: int, wave: object, case: Case, manager: User, client_for: ClientFor
+    index: int, wave: object, case: Case, manager: User, client_for: ClientFor
 ) -> None:
-    assert client_for(manager).get(case_pages(case)[page]).status_code == 200
+    assert client_for(manager).get(case_pages(case)[index]).status_code == 200
 
 
-@pytest.mark.parametrize("page", range(4))
+@pytest.mark.parametrize("index", range(4))
 def test_someone_in_another_organisation_gets_404(
-    page: int, wave: object, case: Case, other_trust_manager: User, client_for: ClientFor
+    index: int, wave: object, case: Case, other_trust_manager: User, client_for: ClientFor
 ) -> None:
-    assert client_for(other_trust_manager).get(case_pages(case)[page]).status_code == 404
+    assert client_for(other_trust_manager).get(case_pages(case)[index]).status_code == 404
 
 
-@pytest.mark.parametrize("page", range(4))
+@pytest.mark.parametrize("index", range(4))
 def test_a_party_who_does_not_run_the_review_gets_404(
-    page: int, wave: object, case: Case, trust_manager: User, client_for: ClientFor
+    index: int, wave: object, case: Case, trust_manager: User, client_for: ClientFor
 ) -> None:
-    assert client_for(trust_manager).get(case_pages(case)[page]).status_code == 404
+    assert client_for(trust_manager).get(case_pages(case)[index]).status_code == 404
 
 
 def test_a_reviewer_gets_404_for_the_patient_list(
