@@ -175,6 +175,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_int("DEADLINE_SWEEP_SECONDS", 300)),
     },
     "flush-outbox": {"task": "failure_regime.tasks.flush_outbox", "schedule": timedelta(seconds=60)},
+    # Picks up cohort imports whose worker died or whose message was lost; each import runs once.
+    "resume-cohort-imports": {"task": "reviews.tasks.cohort_imports_resume", "schedule": timedelta(minutes=5)},
     "communications-plan-reminders": {
         "task": "communications.tasks.send_plan_item_reminders",
         "schedule": timedelta(seconds=env_int("PLAN_REMINDER_SWEEP_SECONDS", 300)),
@@ -211,8 +213,18 @@ DEADLINE_REMINDER_OFFSETS = {
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Employment at a provider within this many years is a conflict of interest for a review of it.
 REVIEWS_CONFLICT_LOOKBACK_YEARS = env_int("REVIEWS_CONFLICT_LOOKBACK_YEARS", 5)
+# Recruitment: applications one address may send (a django-ratelimit rate), and how long an invitation lasts.
+REVIEWS_APPLICATION_RATE = os.environ.get("REVIEWS_APPLICATION_RATE", "10/h")
+REVIEWS_INVITATION_VALID_DAYS = env_int("REVIEWS_INVITATION_VALID_DAYS", 14)
+# Case-note review cohorts: the share of patients sampled for a second review, how many weeks of each reviewer's
+# weekly capacity an assignment run may fill, and the largest CSV file accepted.
+REVIEWS_SECOND_REVIEW_SHARE = os.environ.get("REVIEWS_SECOND_REVIEW_SHARE", "0.20")
+REVIEWS_ASSIGNMENT_WEEKS = env_int("REVIEWS_ASSIGNMENT_WEEKS", 4)
+REVIEWS_COHORT_UPLOAD_MAX_BYTES = env_int("REVIEWS_COHORT_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
 # Public pages: how long browsers, shared caches and the service's own page cache keep them (seconds).
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
+# Serve public pages from the shared cache (turn off to see every change at once while debugging).
+PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
 # A "families first" notice must be scheduled at least this far ahead, so that families hear before the public.
 NOTICE_FAMILIES_FIRST_MINUTES = env_int("NOTICE_FAMILIES_FIRST_MINUTES", 60)
 # Public enquiries: how many messages one address may send (a django-ratelimit rate, counted on accepted
