@@ -15,6 +15,10 @@ to lift) and kept in the cache:
   support service's hours, a provider's name) take to appear: the same bound ``Cache-Control: max-age`` already
   gives browsers and shared caches.
 
+Only the parameters that change a page (``KEY_PARAMETERS``) are part of its key, so links carrying a social
+network's click id do not each miss the cache. ``PUBLIC_PAGE_CACHE=false`` turns the page cache off (pages are then
+rendered for every request, still with their ETag).
+
 Each stored page carries an ETag, a hash of its body, so a reader's browser revalidates for a 304 without a body.
 Only responses of views marked with ``cached_public_page`` are stored: public views that touch no session, set no
 cookie and do not vary by cookie.
@@ -26,16 +30,20 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max, Min, Q
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -53,39 +61,87 @@ def cache_seconds() -> int:
     return int(settings.PUBLIC_CACHE_SECONDS)
 
 
-def _compute_version() -> tuple[str, int]:
-    """The version token and how many seconds it holds: until the next embargo lifts, at most the cache time."""
-    from communications.models import LIVE_STATUSES, Notice, NoticeStatus
+_STATE_SQL = """
+    SELECT COUNT(*) FILTER (WHERE status IN ('published', 'corrected') AND publish_at <= %(now)s),
+           MAX(last_updated_at) FILTER (WHERE status IN ('published', 'corrected') AND publish_at <= %(now)s),
+           COUNT(*) FILTER (WHERE status = 'withdrawn'),
+           MAX(withdrawn_at) FILTER (WHERE status = 'withdrawn'),
+           MIN(publish_at) FILTER (WHERE status = 'published' AND publish_at > %(now)s)
+      FROM communications_notice
+     WHERE publish_at IS NOT NULL
+"""
 
+
+@dataclass(frozen=True)
+class SiteState:
+    """The public site version, and how many notices are public (the unfiltered list's length)."""
+
+    version: str
+    public: int
+    expires_at: float = 0.0
+
+
+def _as_datetime(value: object) -> datetime | None:
+    """A time as the database gave it: a datetime from PostgreSQL, a UTC string from SQLite."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if not isinstance(value, datetime):
+        return None
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
+
+
+def _compute_state() -> tuple[SiteState, int]:
+    """The state and how many seconds it holds: until the next embargo lifts, at most the cache time. One query,
+    written out because it runs on every request when nothing is cached."""
     now = timezone.now()
-    live = Q(status__in=LIVE_STATUSES, publish_at__lte=now)
-    withdrawn = Q(status=NoticeStatus.WITHDRAWN)
-    state = Notice.objects.filter(publish_at__isnull=False).aggregate(
-        public=Count("pk", filter=live),
-        updated=Max("last_updated_at", filter=live),
-        withdrawn=Count("pk", filter=withdrawn),
-        withdrawn_at=Max("withdrawn_at", filter=withdrawn),
-        next_embargo=Min("publish_at", filter=Q(status=NoticeStatus.PUBLISHED, publish_at__gt=now)),
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE_SQL, {"now": connection.ops.adapt_datetimefield_value(now)})
+        public, updated, withdrawn, withdrawn_at, next_embargo = cursor.fetchone()
     seconds = cache_seconds()
-    if state["next_embargo"] is not None:
-        seconds = max(1, min(seconds, math.ceil((state["next_embargo"] - now).total_seconds())))
+    lifts = _as_datetime(next_embargo)
+    if lifts is not None:
+        seconds = max(1, min(seconds, math.ceil((lifts - now).total_seconds())))
     generation = cache.get(GENERATION_KEY, 0)
-    shown = f"{generation}|{state['public']}|{state['updated']}|{state['withdrawn']}|{state['withdrawn_at']}"
-    return hashlib.sha256(shown.encode()).hexdigest()[:16], seconds
+    shown = f"{generation}|{public}|{updated}|{withdrawn}|{withdrawn_at}"
+    version = hashlib.sha256(shown.encode()).hexdigest()[:16]
+    return SiteState(version, int(public), time.time() + seconds), seconds
 
 
-def public_site_version() -> str:
-    """The current public site version: read from the cache, computed with one query when missing."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version, seconds = _compute_version()
-        cache.set(VERSION_KEY, version, seconds)
-    return str(version)
+# Each process keeps the state it last read for up to this long (and never past its expiry), so that a page served
+# from the cache costs one read of the shared cache rather than two. A change made in another process therefore
+# shows here within this time.
+LOCAL_SECONDS = 1.0
+_local: list[SiteState] = []
+
+
+def public_site_state(request: HttpRequest | None = None) -> SiteState:
+    """The current public site state: from this process's memory for up to ``LOCAL_SECONDS``, else from the cache,
+    else computed with one query. The middleware leaves it on the request, so a page reads it once."""
+    found = getattr(request, "public_site_state", None)
+    if found is not None:
+        return found
+    now = time.time()
+    if _local and _local[0].expires_at > now:
+        state = _local[0]
+    else:
+        state = cache.get(VERSION_KEY)
+        if not isinstance(state, SiteState) or state.expires_at <= now:
+            state, seconds = _compute_state()
+            cache.set(VERSION_KEY, state, seconds)
+        _local[:] = [SiteState(state.version, state.public, min(state.expires_at, now + LOCAL_SECONDS))]
+    if request is not None:
+        request.public_site_state = state  # type: ignore[attr-defined]
+    return state
+
+
+def forget_local_state() -> None:
+    """Drops this process's copy of the state (the next read goes to the shared cache)."""
+    _local.clear()
 
 
 def public_site_changed() -> None:
     """What the public sees has changed: pages are built afresh from the next request. Call it on commit."""
+    forget_local_state()
     cache.set(GENERATION_KEY, time.time_ns(), None)
     cache.delete(VERSION_KEY)
 
@@ -109,8 +165,20 @@ def etag_of(content: bytes) -> str:
     return '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
 
 
+# Only these parameters change a public page; others (a social network's click id, say) must not make every
+# visitor miss the cache, so they are left out of the key, and the pages never echo them back.
+KEY_PARAMETERS = ("q", "provider", "region", "kind", "page", "page_size")
+
+
+def known_parameters(request: HttpRequest) -> list[tuple[str, str]]:
+    """The query parameters that matter to public pages, in a fixed order."""
+    return [(name, value) for name in KEY_PARAMETERS for value in request.GET.getlist(name)]
+
+
 def _page_key(request: HttpRequest, version: str) -> str:
-    where = f"{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.get_full_path()}"
+    where = (
+        f"{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.path}?{urlencode(known_parameters(request))}"
+    )
     return f"{PAGE_KEY_PREFIX}:{version}:{hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()}"
 
 
@@ -143,8 +211,9 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not _cacheable(request):
             return self.get_response(request)
-        key = _page_key(request, public_site_version())
-        stored = cache.get(key)
+        keep = settings.PUBLIC_PAGE_CACHE
+        key = _page_key(request, public_site_state(request).version) if keep else ""
+        stored = cache.get(key) if keep else None
         if stored is not None:
             status, headers, content = stored
             hit = HttpResponse(content, status=status, headers=headers)
@@ -155,5 +224,6 @@ class PublicPageCacheMiddleware:
         content = response.content
         if not response.has_header("ETag"):
             response["ETag"] = etag_of(content)
-        cache.set(key, (response.status_code, dict(response.items()), content), cache_seconds())
+        if keep:
+            cache.set(key, (response.status_code, dict(response.items()), content), cache_seconds())
         return get_conditional_response(request, etag=response["ETag"], response=response) or response

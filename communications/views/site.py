@@ -11,6 +11,9 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Iterable
+from datetime import datetime
+from html import escape
 from typing import Any
 
 from django.conf import settings
@@ -18,21 +21,24 @@ from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag
 
 from accounts.access import public
 from accounts.models import Organisation
 from communications.forms.notices import PublicNoticeFilter
-from communications.models import Notice
-from communications.public_cache import cache_seconds, cached_public_page
+from communications.models import NoticeKind, NoticeStatus
+from communications.public_cache import cache_seconds, cached_public_page, known_parameters, public_site_state
 from communications.selectors import notices as selectors
 from failure_regime import selectors as regime
+from failure_regime.dates import long_date
 from failure_regime.models import Episode
 
 NOTICES_PER_PAGE = 20
@@ -45,33 +51,87 @@ def ping(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def _day(moment: datetime) -> str:
+    return long_date(timezone.localtime(moment).date())
+
+
+def summaries_html(rows: Iterable[dict[str, Any]], *, level: int = 3) -> SafeString:
+    """Notice summaries (rows of ``public_notice_summaries``) as list items. Written here rather than in a template:
+    the notice list is the busiest page of the service, and this is most of its work. Everything from the database
+    is escaped."""
+    kinds = dict(NoticeKind.choices)
+    prefix = reverse("communications:notice-list")
+    items = []
+    for row in rows:
+        about = f"{kinds.get(row['kind'], '')} · {row['provider_name']} · Published {_day(row['publish_at'])}"
+        if row["status"] == NoticeStatus.CORRECTED:
+            about += f" · Corrected {_day(row['last_updated_at'])}"
+        items.append(
+            '<li class="nhsuk-u-margin-bottom-5">'
+            f'<h{level} class="nhsuk-heading-s nhsuk-u-margin-bottom-1">'
+            f'<a href="{prefix}{int(row["pk"])}/">{escape(row["title"])}</a></h{level}>'
+            f'<p class="nhsuk-body-s nhsuk-u-secondary-text-colour nhsuk-u-margin-bottom-1">{escape(about)}</p>'
+            f'<p class="nhsuk-u-margin-bottom-0">{escape(row["summary"])}</p></li>'
+        )
+    return mark_safe("".join(items))  # noqa: S308 - every value from the database is escaped above
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told how many rows there are, so that it need not count them."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count
+
+
 @public
 @cached_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"notices": selectors.public_notice_summaries()[:5], "search": PublicNoticeFilter().form}
+    context = {"notices": summaries_html(selectors.public_notice_summaries()[:5])}
     return render(request, "communications/public/site/home.html", context)
+
+
+FILTERS = ("q", "provider", "region", "kind")
 
 
 @public
 @cached_public_page
 def notice_list(request: HttpRequest) -> HttpResponse:
-    filterset = PublicNoticeFilter(request.GET or None, queryset=selectors.public_notice_summaries())
-    page = Paginator(filterset.qs, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "filtered": any(request.GET.get(f) for f in filterset.filters)}
+    known = [(name, value) for name, value in known_parameters(request) if name in FILTERS]
+    filterset = None
+    if known:
+        filterset = PublicNoticeFilter(QueryDict(urlencode(known)), queryset=selectors.public_notices())
+        paginator = Paginator(filterset.qs, NOTICES_PER_PAGE)
+    else:
+        # Unfiltered, the list is every public notice, and the site state already knows how many.
+        count = public_site_state(request).public
+        paginator = _CountedPaginator(selectors.public_notices(), NOTICES_PER_PAGE, count)
+    page = paginator.get_page(request.GET.get("page"))
+    rows: Iterable[dict[str, Any]]
+    if filterset is None:
+        rows = selectors.public_summaries_page(offset=(page.number - 1) * NOTICES_PER_PAGE, limit=NOTICES_PER_PAGE)
+    else:
+        rows = selectors.summary_rows(page.object_list)  # type: ignore[arg-type]
+    context = {
+        "filter": filterset,
+        "values": dict(known),
+        "page": page,
+        "notices": summaries_html(rows),
+        "filtered": any(value.strip() for _, value in known),
+        "query": urlencode(known),
+        "regions": PublicNoticeFilter.base_filters["region"].extra["choices"],
+        "kinds": NoticeKind.choices,
+    }
     return render(request, "communications/public/notices/notice_list.html", context)
 
 
 @public
 @cached_public_page
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = selectors.public_notice_get(pk=pk)
+    notice = selectors.public_notice_page(pk=pk)
     context = {
         "notice": notice,
-        "version": notice.published_version,
-        "withdrawn": not notice.is_public(),
-        "corrections": selectors.public_corrections(notice=notice),
-        "leads": selectors.public_leads(notice=notice),
-        "services": selectors.public_support_services(notice=notice),
+        "services": [] if notice.withdrawn else selectors.public_support_for_case(case_id=notice.case_id),
     }
     return render(request, "communications/public/notices/notice_detail.html", context)
 
@@ -86,26 +146,26 @@ class NoticeFeed(Feed):
     def link(self) -> str:
         return reverse("communications:notice-list")
 
-    def items(self) -> QuerySet[Notice]:
+    def items(self) -> Any:
         return selectors.public_notice_summaries().order_by("-last_updated_at", "-pk")[:FEED_SIZE]
 
-    def item_title(self, item: Notice) -> str:
-        return item.published_version.title if item.published_version else ""
+    def item_title(self, item: dict[str, Any]) -> str:
+        return str(item["title"])
 
-    def item_description(self, item: Notice) -> str:
-        return item.published_version.summary if item.published_version else ""
+    def item_description(self, item: dict[str, Any]) -> str:
+        return str(item["summary"])
 
-    def item_link(self, item: Notice) -> str:
-        return reverse("communications:notice-detail", args=[item.pk])
+    def item_link(self, item: dict[str, Any]) -> str:
+        return reverse("communications:notice-detail", args=[item["pk"]])
 
-    def item_pubdate(self, item: Notice) -> Any:
-        return item.publish_at
+    def item_pubdate(self, item: dict[str, Any]) -> Any:
+        return item["publish_at"]
 
-    def item_updateddate(self, item: Notice) -> Any:
-        return item.last_updated_at
+    def item_updateddate(self, item: dict[str, Any]) -> Any:
+        return item["last_updated_at"]
 
-    def item_categories(self, item: Notice) -> list[str]:
-        return [item.get_kind_display()]
+    def item_categories(self, item: dict[str, Any]) -> list[str]:
+        return [NoticeKind(item["kind"]).label]
 
 
 _feed = NoticeFeed()
@@ -174,7 +234,10 @@ def _provider_page(request: HttpRequest, ods_code: str) -> HttpResponse:
         "provider": organisation,
         "episodes": Episode.objects.filter(provider=organisation).select_related("rule_set").order_by("-entered_on"),
         "reports": regime.published_reports(provider=organisation),
-        "cases": selectors.public_cases_of(provider=organisation),
+        "cases": [
+            {**case, "notices": summaries_html(case["notices"], level=4)}
+            for case in selectors.public_cases_of(provider=organisation)
+        ],
     }
     return render(request, "communications/public/site/provider.html", context)
 

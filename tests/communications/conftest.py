@@ -146,3 +146,12 @@ def draft(triggered_case: Case, comms_officer: User) -> Notice:
 def published(triggered_case: Case, comms_officer: User, comms_lead: User) -> Notice:
     """A failure notice about ``triggered_case``, approved by the lead and published now."""
     return published_notice(triggered_case, comms_officer, comms_lead)
+
+
+@pytest.fixture(autouse=True)
+def _forget_public_site_state() -> None:
+    """Each test starts with an empty cache (tests/conftest.py), so no process may remember the public site's state
+    from the one before."""
+    from communications.public_cache import forget_local_state
+
+    forget_local_state()

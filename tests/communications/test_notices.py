@@ -27,7 +27,7 @@ from communications.models import (
     Relation,
     VersionStatus,
 )
-from communications.public_cache import VERSION_KEY, public_site_version
+from communications.public_cache import VERSION_KEY, public_site_state
 from communications.services.notices import (
     notice_approve,
     notice_correct,
@@ -355,10 +355,10 @@ def test_publishing_refreshes_the_public_pages_once_it_commits(
     triggered_case: Case, comms_officer: User, comms_lead: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     notice = approved_notice(triggered_case, comms_officer, comms_lead)
-    before = public_site_version()
+    before = public_site_state().version
     with django_capture_on_commit_callbacks(execute=True):
         notice_publish(actor=comms_officer, notice=notice)
-    assert cache.get(VERSION_KEY) is None and public_site_version() != before
+    assert cache.get(VERSION_KEY) is None and public_site_state().version != before
 
 
 # --- Families first ---------------------------------------------------------------------------------
