@@ -121,10 +121,18 @@ def test_a_notice_is_drafted_approved_and_scheduled_and_appears_at_its_embargo_t
     comms_officer: User,
     comms_lead: User,
 ) -> None:
-    # 1. The communications officer drafts a notice from their cases, with a preview.
+    # 1. The communications officer writes the case's communications plan, then drafts a notice with a preview.
     drafting = sign_in(comms_officer)
     drafting.goto(live_server.url + "/staff/communications/cases/")
     axe.check(drafting)
+    drafting.get_by_role("link", name=f"Write the plan for {triggered_case.reference}").click()
+    drafting.get_by_label("Objectives").fill("Families hear first; the public understands what happens next.")
+    drafting.get_by_role("checkbox", name="Affected families").check()
+    drafting.get_by_label("What affected families need").fill("A phone call before anything is published.")
+    drafting.get_by_role("button", name="Save the plan").click()
+    expect(drafting.get_by_role("heading", name="Audiences")).to_be_visible()
+    axe.check(drafting)
+    drafting.goto(live_server.url + "/staff/communications/cases/")
     drafting.get_by_role("link", name=f"Draft a notice about {triggered_case.reference}").click()
     axe.check(drafting)
     drafting.get_by_label("Failure notice").check()
