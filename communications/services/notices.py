@@ -388,8 +388,8 @@ def _families_mail(notice: Notice, version: NoticeVersion, publish_at: datetime,
         "public, so we are writing to you first.\n\n"
         f"On {when} we will publish:\n\n{version.title}\n\n{version.summary}\n\n"
         f"From then you can read it in full here: {link}\n\n"
-        "If this news is hard to read, you do not have to face it alone. Support is listed on the notice, and you "
-        "can reply to the person handling your enquiry.\n"
+        "If this news is hard to read, you do not have to face it alone. Support is listed on the notice. To talk to "
+        "someone about it, contact us again and give the reference we sent you when you first wrote.\n"
     )
     # The subject names the provider, never the family or the patient.
     subject = f"Before it is published: news about care at {notice.provider.name}"
