@@ -27,7 +27,7 @@ def _nhs_numbers(start: int) -> list[str]:
     numbers: list[str] = []
     n = start
     while len(numbers) < PATIENTS:
-        base = f"999{n:06d}"
+        base = f"999{n % 1_000_000:06d}"  # nine digits whatever the case's id, the tenth is the check digit
         n += 1
         check = nhs_number_check_digit(base)
         if check is not None:

@@ -52,7 +52,7 @@ def manager(regulator: User, case: Case, cqc: Organisation, nhs_england: Organis
     lead_hand_over(
         actor=regulator, case=case, area=Area.INVESTIGATION, lead=regulator, organisation=cqc, reason="Leads it."
     )
-    for n, name in enumerate(["Dr Ada Obi", "Dr Ben Ode"]):
+    for n, name in enumerate(["Dr Ada Obi", "Dr Ben Ode", "Dr Cara Oke"]):
         expert = expert_register(
             actor=regulator,
             name=name,
