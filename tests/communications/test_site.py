@@ -199,6 +199,14 @@ def test_the_list_is_paginated(
     assert NOTICE_TEXT.title in page and "Guidance for families" not in page and "(page 2 of 2)" in page
 
 
+def test_the_next_page_link_keeps_the_filters_but_no_other_parameter(
+    client: Client, two_notices: tuple[Notice, Notice], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(site, "NOTICES_PER_PAGE", 1)
+    page = html(client, reverse("communications:notice-list"), region="", utm_source="news")
+    assert "page=2" in page and "utm_source" not in page
+
+
 def test_the_list_keeps_a_fixed_query_budget(
     client: Client,
     triggered_case: Case,
