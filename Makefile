@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
+# The suite runs in one process per core (pytest-xdist); TEST_PROCESSES=0 runs it in this process.
+TEST_PROCESSES ?= auto
 
 .PHONY: help venv run test lint chromium
 
@@ -42,7 +44,7 @@ chromium:
 
 test: venv chromium
 	@mkdir -p var
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -30,11 +30,23 @@ def _flushes_the_database(item: pytest.Item) -> bool:
     return transactional or "transactional_db" in fixtures or "live_server" in fixtures
 
 
+# Playwright's fixtures: a test that asks for one drives a real browser.
+BROWSER_FIXTURES = frozenset({"page", "browser", "context", "new_context"})
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Runs every test that flushes the database after all those that roll back. pytest-django sorts them so,
     but pytest then regroups tests by parametrised session fixtures (Playwright's browser name), which can put a
-    browser test before ordinary ones; a flush there would delete the rule sets the migrations seeded."""
+    browser test before ordinary ones; a flush there would delete the rule sets the migrations seeded.
+
+    Split across processes (pytest-xdist, ``--dist load`` or ``loadgroup``), each process has its own database and
+    receives tests in this order, so there too no test runs after a flush except another one that flushes.
+
+    Every test that drives a browser is marked ``browser``, so ``-m "not browser"`` leaves them all out."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
     items.sort(key=_flushes_the_database)
 
 

@@ -4,6 +4,7 @@ Without DATABASE_URL the suite runs on SQLite in memory; CI runs it again on Pos
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "tests-only-" + "x" * 40)
@@ -26,6 +27,12 @@ if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     CACHES["default"]["KEY_PREFIX"] = "tests"
+    # Tests empty the cache before each test (a Redis FLUSHDB), so parallel workers each get a database of their own.
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if _worker.startswith("gw"):
+        _url = urlsplit(REDIS_URL)
+        _db = (int(_url.path.strip("/") or 0) + 1 + int(_worker[2:])) % 16
+        CACHES["default"]["LOCATION"] = urlunsplit(_url._replace(path=f"/{_db}"))
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 WHITENOISE_AUTOREFRESH = True

@@ -21,6 +21,8 @@ from failure_regime.tasks import HEARTBEAT_CACHE_KEY
 
 pytestmark = [
     pytest.mark.integration,
+    # One worker and beat for the whole module, however the suite is split across processes.
+    pytest.mark.xdist_group("celery"),
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL.startswith("redis://"), reason="needs a Redis broker (set CELERY_BROKER_URL)"
     ),
