@@ -126,6 +126,24 @@ def _demo_case() -> None:
     )
 
 
+def _demo_open_concern() -> None:
+    """An open concern about Colchester that no case has taken up yet, so that a regulator decision-maker or
+    oversight lead can propose a case from it at once."""
+    from failure_regime.models import Concern, ConcernSource
+    from failure_regime.services.concerns import concern_raise
+
+    colchester = Organisation.objects.get(ods_code="RDE")
+    if Concern.objects.filter(provider=colchester).exists():
+        return
+    concern_raise(
+        actor=User.objects.get(email="inspector@cqc.example"),
+        provider=colchester,
+        source=ConcernSource.WHISTLEBLOWING,
+        summary="Staff report that patients waiting in the emergency department are not checked for hours and "
+        "that cancer appointments are being cancelled without review.",
+    )
+
+
 def _demo_special_measures() -> None:
     """Medway in special measures for three months, with a short action plan, so that its trust manager can
     send this month's report and Monitor's oversight lead can accept it."""
@@ -181,5 +199,6 @@ def seed_demo() -> list[DemoUser]:
         )
         _demo_second_factor(user)
     _demo_case()
+    _demo_open_concern()
     _demo_special_measures()
     return DEMO_USERS

@@ -6,6 +6,9 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Role, User
 from failure_regime.demo import DEMO_BACKUP_CODES, DEMO_PASSWORD, DEMO_USERS, seed_demo
+from failure_regime.models import ConcernStatus
+from failure_regime.selectors import concern_list_for_user
+from failure_regime.services.cases import case_propose
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +56,19 @@ def test_a_demo_user_signs_in_with_a_backup_code() -> None:
     client.post(reverse("accounts:sign-in"), {"username": DEMO_USERS[0].email, "password": DEMO_PASSWORD})
     client.post(reverse("accounts:two-factor"), {"token": DEMO_BACKUP_CODES[0]})
     assert client.get(reverse("staff-home")).status_code == 200
+
+
+def test_it_leaves_an_open_concern_that_a_decision_maker_can_propose_a_case_from() -> None:
+    seed_demo()
+    decision_maker = User.objects.get(email="decision.maker@cqc.example")
+    waiting = list(concern_list_for_user(user=decision_maker).filter(status=ConcernStatus.OPEN, cases__isnull=True))
+    case = case_propose(
+        actor=decision_maker,
+        provider=waiting[0].provider,
+        concerns=waiting[:1],
+        title="Emergency department safety",
+        summary="Patients waiting without checks.",
+        scope="The emergency department.",
+        terms_of_reference="Find out whether patients are safe while they wait.",
+    )
+    assert list(case.concerns.all()) == waiting[:1]
