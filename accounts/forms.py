@@ -9,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import User
+from accounts.models import Organisation, User
 
 
 class SignInForm(AuthenticationForm):
@@ -72,3 +72,34 @@ class SetUpForm(forms.Form):
         if not token.isdigit() or not self.device.verify_token(token):
             raise forms.ValidationError("The security code is not right. Check the time on your phone and try again.")
         return token
+
+
+class WebhookSubscriptionForm(forms.Form):
+    """A new webhook: where to send events, for which organisation, and optionally which verbs only."""
+
+    organisation = forms.ModelChoiceField(label="Organisation", queryset=Organisation.objects.none(), empty_label=None)
+    target_url = forms.URLField(
+        label="Address",
+        max_length=500,
+        assume_scheme="https",
+        help_text="The https address of your system that accepts the events, such as https://example.nhs.uk/sfr/events",
+        widget=forms.URLInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    verbs = forms.CharField(
+        label="Events to send (optional)",
+        required=False,
+        help_text="Leave empty to send every event you can see, or list the verbs, separated by commas, "
+        "such as case.triggered, monthly_report.submitted",
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        field.queryset = organisations  # type: ignore[attr-defined]
+        if len(organisations) == 1:
+            field.widget = forms.HiddenInput()
+            field.initial = organisations[0].pk
+
+    def verb_list(self) -> list[str]:
+        return [v.strip() for v in self.cleaned_data["verbs"].replace("\n", ",").split(",") if v.strip()]

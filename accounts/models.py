@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import Group, PermissionsMixin
@@ -286,3 +287,91 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at #{self.sequence}"
+
+
+class WebhookSubscription(models.Model):
+    """An organisation's system that is sent, signed, every audit event its creator may see.
+
+    Events are sent from the one after ``last_sequence`` onwards; a subscription starts at the event that
+    was latest when it was created. It is never deleted: it is disabled by a person or after repeated failure.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="webhook_subscriptions")
+    target_url = models.URLField("address", max_length=500)
+    verbs = models.JSONField(
+        default=list, blank=True, help_text="The verbs to send, such as case.triggered; empty sends every verb."
+    )
+    # Kept as written: the service needs it to sign every delivery. Shown once, when made or rotated.
+    secret = models.CharField(max_length=64, editable=False)
+    is_active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    last_sequence = models.PositiveBigIntegerField(
+        default=0, help_text="The last audit event considered for this subscription."
+    )
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="webhook_disabled_when_inactive",
+                condition=Q(is_active=True, disabled_at__isnull=True) | Q(is_active=False, disabled_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # The address may carry a key in its path or query, so only its host is ever shown or recorded.
+        return f"Webhook {self.pk} to {urlsplit(self.target_url).hostname or 'an address'}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Gave up"
+
+
+class WebhookDelivery(models.Model):
+    """One event to send to one subscription: made once (unique), claimed by one worker at a time, retried
+    with growing pauses until delivered or given up."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.PROTECT, related_name="deliveries")
+    event = models.ForeignKey(AuditEvent, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-event__sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_once_per_event"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Event #{self.event_id} to {self.subscription} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One try at sending a delivery: the delivery log its organisation reads."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="log")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+    succeeded = models.BooleanField(default=False)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-attempted_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery} at {self.attempted_at:%Y-%m-%d %H:%M:%S}"

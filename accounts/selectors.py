@@ -6,7 +6,17 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_objects_for_user
 
-from accounts.models import PROVIDER_KINDS, Membership, Organisation, User
+from accounts.models import (
+    PROVIDER_KINDS,
+    AuditEvent,
+    Membership,
+    Organisation,
+    User,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from accounts.visibility import visible_events_q
+from accounts.webhooks import WEBHOOK_MANAGER_ROLES
 
 
 def organisation_list_for_user(*, user: User) -> QuerySet[Organisation]:
@@ -39,6 +49,50 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("organisation").order_by("organisation__name", "role")
 
 
+def member_list_for_user(*, user: User) -> QuerySet[Membership]:
+    """Every membership of the user's own organisations, or every one for those who may see all memberships
+    (the same people ``organisation_members_for_user`` shows members to)."""
+    if user.has_perm("accounts.view_membership"):
+        return Membership.objects.all()
+    return Membership.objects.filter(organisation__in=Membership.objects.filter(user=user).values("organisation_id"))
+
+
 def audit_events_visible(*, user: User, organisation: Organisation) -> bool:
     """Whether the user may read an organisation's audit trail: its members and national oversight."""
     return user.has_perm("accounts.view_auditevent") or user.memberships.filter(organisation=organisation).exists()
+
+
+def audit_event_list_for_user(*, user: User) -> QuerySet[AuditEvent]:
+    """The audit events ``user`` may see (see ``accounts.visibility``), oldest first, ready to summarise."""
+    return (
+        AuditEvent.objects.filter(visible_events_q(user=user))
+        .select_related("target_type", "scope_type", "organisation")
+        .order_by("sequence")
+    )
+
+
+def webhook_organisations_for_user(*, user: User) -> QuerySet[Organisation]:
+    """The organisations where ``user`` holds a webhook manager role, and so may set up webhooks."""
+    managed = Membership.objects.filter(user=user, role__in=WEBHOOK_MANAGER_ROLES).values("organisation_id")
+    return Organisation.objects.filter(pk__in=managed).order_by("name")
+
+
+def webhook_subscription_list_for_user(*, user: User) -> QuerySet[WebhookSubscription]:
+    """The subscriptions of the organisations where ``user`` holds a webhook manager role."""
+    managed = Membership.objects.filter(user=user, role__in=WEBHOOK_MANAGER_ROLES).values("organisation_id")
+    return WebhookSubscription.objects.filter(organisation__in=managed).select_related("organisation", "created_by")
+
+
+def webhook_subscription_get_for_user(*, user: User, pk: int) -> WebhookSubscription:
+    """One subscription of an organisation ``user`` manages webhooks for, or 404."""
+    return get_object_or_404(webhook_subscription_list_for_user(user=user), pk=pk)
+
+
+def webhook_delivery_log(*, subscription: WebhookSubscription) -> QuerySet[WebhookDelivery]:
+    """The subscription's deliveries, newest event first, each with its attempts (access already checked)."""
+    return (
+        WebhookDelivery.objects.filter(subscription=subscription)
+        .select_related("event")
+        .prefetch_related("log")
+        .order_by("-event__sequence")
+    )

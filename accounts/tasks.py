@@ -1,0 +1,31 @@
+"""Celery tasks of the ground floor. Each is an adapter: it takes ids, calls a service, and is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="accounts.tasks.sweep_webhooks")
+def sweep_webhooks() -> int:
+    """Beat runs this every minute: makes the deliveries of new events and queues those due. Returns how many."""
+    from accounts.webhooks import webhook_sweep
+
+    due = webhook_sweep()
+    for delivery_id in due:
+        try:
+            deliver_webhook.delay(delivery_id)
+        except Exception:  # noqa: BLE001 - the next sweep queues it again
+            logger.warning("Could not queue webhook delivery %s; the next sweep will.", delivery_id)
+    return len(due)
+
+
+@shared_task(name="accounts.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> bool:
+    """Sends one delivery if no other worker has it; a second run for the same delivery sends nothing."""
+    from accounts.webhooks import webhook_deliver
+
+    return webhook_deliver(delivery_id=delivery_id)
