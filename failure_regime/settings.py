@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -111,6 +112,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "failure_regime.context_processors.service",
+                "failure_regime.context_processors.notifications",
+                "failure_regime.context_processors.staff_menu",
+                "failure_regime.context_processors.session_seconds_left",
             ],
             "builtins": ["accounts.templatetags.sfr"],
         },
@@ -175,6 +179,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(seconds=env_int("DEADLINE_SWEEP_SECONDS", 300)),
     },
     "flush-outbox": {"task": "failure_regime.tasks.flush_outbox", "schedule": timedelta(seconds=60)},
+    # The daily digest of notifications, each morning (London time); each person gets one a day at most.
+    "send-notification-digests": {
+        "task": "failure_regime.tasks.send_notification_digests",
+        "schedule": crontab(hour=env_int("NOTIFICATION_DIGEST_HOUR", 7), minute=0),
+    },
     # Picks up cohort imports whose worker died or whose message was lost; each import runs once.
     "resume-cohort-imports": {"task": "reviews.tasks.cohort_imports_resume", "schedule": timedelta(minutes=5)},
     "communications-plan-reminders": {
@@ -185,7 +194,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "communications.tasks.sweep_enquiries",
         "schedule": timedelta(seconds=env_int("ENQUIRY_SWEEP_SECONDS", 300)),
     },
+    # Makes webhook deliveries for new audit events and sends those due (retries included).
+    "sweep-webhooks": {
+        "task": "accounts.tasks.sweep_webhooks",
+        "schedule": timedelta(seconds=env_int("WEBHOOK_SWEEP_SECONDS", 60)),
+    },
 }
+
+# --- Webhooks ----------------------------------------------------------------------------------
+
+# Plain http to 127.0.0.1 or localhost (and addresses on private networks) only for local use and tests.
+WEBHOOK_ALLOW_LOCAL_HTTP = env_bool("WEBHOOK_ALLOW_LOCAL_HTTP", DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# A failed delivery is tried again after 1, 2, 4, ... minutes, up to 6 hours apart, 8 times in all.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+# A subscription whose receiver fails this many attempts in a row is disabled.
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 10)
 
 # --- E-mail and files --------------------------------------------------------------------------
 
@@ -202,12 +228,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@single-failu
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# The regime's clock: how long parties have to sign off a case raised from an immediate concern,
-# and when reminders fall due before each kind of deadline (an offset of zero means the morning of
-# the day). Overdue deadlines are escalated once.
+# The regime's clock: how long parties have to sign off a case raised from an immediate concern, and
+# how often the undecided parties are chased from the start (every 4 hours, and a last call 2 hours
+# before the end: 20, 16, 12, 8, 4 and 2 hours before a 24-hour deadline); and when reminders fall
+# due before each other kind of deadline (an offset of zero means the morning of the day). A kind
+# listed in DEADLINE_REMINDER_OFFSETS uses that list instead. Overdue deadlines are escalated once.
 IMMEDIATE_SIGN_OFF_HOURS = env_int("IMMEDIATE_SIGN_OFF_HOURS", 24)
+IMMEDIATE_SIGN_OFF_CHASE_HOURS = env_int("IMMEDIATE_SIGN_OFF_CHASE_HOURS", 4)
+IMMEDIATE_SIGN_OFF_LAST_CALL_HOURS = env_int("IMMEDIATE_SIGN_OFF_LAST_CALL_HOURS", 2)
 DEADLINE_REMINDER_OFFSETS = {
-    "sign_off": [timedelta(hours=12), timedelta(hours=2)],
     "default": [timedelta(days=90), timedelta(days=30), timedelta(days=7), timedelta(0)],
 }
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
@@ -378,6 +407,12 @@ SPECTACULAR_SETTINGS = {
         "RatingEnum": "failure_regime.models.Rating",
         "InspectionKindEnum": "failure_regime.models.InspectionKind",
         "ReportStatusEnum": "failure_regime.models.ReportStatus",
+        "RecommendationStatusEnum": "failure_regime.models.RecommendationStatus",
+        "RecommendationDecisionEnum": "failure_regime.api.inspections.DECISION_CHOICES",
+        "InterventionKindEnum": "failure_regime.models.InterventionKind",
+        "InterventionStatusEnum": "failure_regime.models.InterventionStatus",
+        "InterventionOpeningStatusEnum": "failure_regime.api.interventions.OPENING_STATUS_CHOICES",
+        "InterventionReviewStatusEnum": "failure_regime.api.interventions.REVIEW_STATUS_CHOICES",
         "SupportKindEnum": "communications.models.SupportKind",
         "WeekdayEnum": "communications.models.Weekday",
         "EnquiryStatusEnum": "communications.models.EnquiryStatus",
@@ -388,6 +423,7 @@ SPECTACULAR_SETTINGS = {
         "RelationEnum": "communications.models.Relation",
         "ContactMethodEnum": "communications.models.ContactMethod",
         "NoticeKindEnum": "communications.models.NoticeKind",
+        "ReviewRequestStatusEnum": "reviews.models.ReviewRequestStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

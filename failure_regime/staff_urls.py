@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from failure_regime.views import cases, concerns, enforcement, special_measures
+from failure_regime.views import (
+    cases,
+    concerns,
+    enforcement,
+    inspections,
+    interventions,
+    notifications,
+    special_measures,
+)
 
 app_name = "regime"
 
@@ -18,6 +26,7 @@ urlpatterns = [
     path("cases/<int:pk>/sign-off/<int:organisation_pk>/withdraw/", cases.case_withdraw, name="case-withdraw"),
     path("cases/<int:pk>/parties/", cases.case_party_add, name="case-party-add"),
     path("cases/<int:pk>/leads/", cases.case_lead, name="case-lead"),
+    path("cases/<int:pk>/responsibilities/<slug:area>/", cases.case_responsibility, name="case-responsibility"),
     path("cases/<int:pk>/terms/", cases.case_terms, name="case-terms"),
     path("cases/<int:pk>/activate/", cases.case_activate, name="case-activate"),
     path("cases/<int:pk>/close/", cases.case_close, name="case-close"),
@@ -37,7 +46,45 @@ urlpatterns = [
         name="inspection-record",
     ),
     path("special-measures/<int:pk>/outcome/", special_measures.episode_outcome, name="episode-outcome"),
+    path("special-measures/<int:pk>/interventions/new/", interventions.intervention_new, name="intervention-new"),
+    path(
+        "special-measures/<int:pk>/interventions/<int:intervention_pk>/",
+        interventions.intervention_detail,
+        name="intervention-detail",
+    ),
+    path(
+        "special-measures/<int:pk>/interventions/<int:intervention_pk>/review/",
+        interventions.intervention_review,
+        name="intervention-review",
+    ),
+    path(
+        "special-measures/<int:pk>/interventions/<int:intervention_pk>/hand-over/",
+        interventions.intervention_hand_over,
+        name="intervention-hand-over",
+    ),
+    path(
+        "special-measures/<int:pk>/interventions/<int:intervention_pk>/end/",
+        interventions.intervention_end,
+        name="intervention-end",
+    ),
     path("special-measures/<int:pk>/reports/<int:year>-<int:month>/", special_measures.report_form, name="report-form"),
     path("reports/<int:pk>/", special_measures.report_detail, name="report-detail"),
     path("reports/<int:pk>/evidence/<int:evidence_pk>/", special_measures.report_evidence, name="report-evidence"),
+    path("inspections/", inspections.inspection_list, name="inspection-list"),
+    path("inspections/new/", inspections.inspection_new, name="inspection-new"),
+    path("inspections/<int:pk>/", inspections.inspection_detail, name="inspection-detail"),
+    path("inspections/<int:pk>/publication/", inspections.inspection_publish, name="inspection-publish"),
+    path("providers/<int:pk>/ratings/", inspections.provider_ratings, name="provider-ratings"),
+    path("recommendations/", inspections.recommendation_list, name="recommendation-list"),
+    path("recommendations/new/", inspections.recommendation_new, name="recommendation-new"),
+    path("recommendations/<int:pk>/", inspections.recommendation_detail, name="recommendation-detail"),
+    path("recommendations/<int:pk>/decision/", inspections.recommendation_decide, name="recommendation-decide"),
+    path("recommendations/<int:pk>/withdrawal/", inspections.recommendation_withdraw, name="recommendation-withdraw"),
+    path("notifications/", notifications.notification_list, name="notification-list"),
+    path("notifications/read-all/", notifications.notification_read_all, name="notification-read-all"),
+    path("notifications/choices/", notifications.notification_preferences_edit, name="notification-preferences"),
+    path("notifications/calendar/new/", notifications.calendar_feed_new, name="calendar-feed-new"),
+    path("notifications/calendar/turn-off/", notifications.calendar_feed_turn_off, name="calendar-feed-turn-off"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),
+    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification-read"),
 ]

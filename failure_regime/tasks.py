@@ -43,3 +43,11 @@ def flush_outbox() -> int:
     from failure_regime.services.outbox import outbox_flush
 
     return outbox_flush()
+
+
+@shared_task(name="failure_regime.tasks.send_notification_digests")
+def send_notification_digests() -> int:
+    """Beat runs this each morning: one digest mail per person with "daily" notifications waiting."""
+    from failure_regime.services.notifications import notification_digests_send
+
+    return notification_digests_send()

@@ -7,7 +7,7 @@ from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from communications.views import site
-from failure_regime.views import health, home, public
+from failure_regime.views import health, home, notifications, public
 
 admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "Single failure regime administration"
@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("communications.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("calendar/<str:token>.ics", notifications.calendar_feed, name="calendar-feed"),
     provider_pattern,
     path("api/v1/", include((api_patterns, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -45,4 +46,5 @@ urlpatterns = [
 ]
 
 handler404 = "failure_regime.views.public.page_not_found"
+handler403 = "failure_regime.views.public.permission_denied"
 handler500 = "failure_regime.views.public.server_error"

@@ -47,6 +47,7 @@ class MeasuresVerb(StrEnum):
     EPISODE_REGISTRATION_CANCELLED = "special_measures.registration_cancelled"
     INSPECTION_SCHEDULED = "inspection.scheduled"
     INSPECTION_RECORDED = "inspection.recorded"
+    INSPECTION_PUBLISHED = "inspection.published"
     ACTION_ADDED = "action_plan.action_added"
     ACTION_CHANGED = "action_plan.action_changed"
     REPORT_SUBMITTED = "monthly_report.submitted"
@@ -62,11 +63,61 @@ LABELS.update(
         MeasuresVerb.EPISODE_REGISTRATION_CANCELLED: "Registration cancelled",
         MeasuresVerb.INSPECTION_SCHEDULED: "Inspection scheduled",
         MeasuresVerb.INSPECTION_RECORDED: "Inspection recorded",
+        MeasuresVerb.INSPECTION_PUBLISHED: "Inspection report published",
         MeasuresVerb.ACTION_ADDED: "Action added to the plan",
         MeasuresVerb.ACTION_CHANGED: "Action changed",
         MeasuresVerb.REPORT_SUBMITTED: "Monthly report submitted",
         MeasuresVerb.REPORT_ACCEPTED: "Monthly report accepted and published",
         MeasuresVerb.REPORT_RETURNED: "Monthly report returned",
+    }
+)
+
+
+class RecommendationVerb(StrEnum):
+    RECOMMENDED = "recommendation.made"
+    PLACED = "recommendation.placed"
+    NOT_PLACED = "recommendation.not_placed"
+    WITHDRAWN = "recommendation.withdrawn"
+
+
+LABELS.update(
+    {
+        RecommendationVerb.RECOMMENDED: "CQC recommended special measures",
+        RecommendationVerb.PLACED: "Placed in special measures on CQC's recommendation",
+        RecommendationVerb.NOT_PLACED: "Not placed in special measures",
+        RecommendationVerb.WITHDRAWN: "CQC withdrew its recommendation",
+    }
+)
+
+
+class InterventionVerb(StrEnum):
+    ADDED = "intervention.added"
+    STATUS_CHANGED = "intervention.status_changed"
+    DIRECTOR_HANDED_OVER = "intervention.director_handed_over"
+    ENDED = "intervention.ended"
+
+
+LABELS.update(
+    {
+        InterventionVerb.ADDED: "Intervention recorded",
+        InterventionVerb.STATUS_CHANGED: "Intervention reviewed",
+        InterventionVerb.DIRECTOR_HANDED_OVER: "Improvement director handed over",
+        InterventionVerb.ENDED: "Intervention ended",
+    }
+)
+
+
+class NotificationVerb(StrEnum):
+    PREFERENCES_CHANGED = "notifications.preferences_changed"
+    CALENDAR_FEED_CREATED = "calendar_feed.created"
+    CALENDAR_FEED_REVOKED = "calendar_feed.revoked"
+
+
+LABELS.update(
+    {
+        NotificationVerb.PREFERENCES_CHANGED: "Notification choices changed",
+        NotificationVerb.CALENDAR_FEED_CREATED: "Calendar address made",
+        NotificationVerb.CALENDAR_FEED_REVOKED: "Calendar address turned off",
     }
 )
 

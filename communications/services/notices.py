@@ -53,6 +53,11 @@ from communications.models import (
 from communications.public_cache import public_site_changed
 from communications.selectors.notices import approvals_open_to, approvals_required, is_approver, may_approve
 from communications.selectors.plans import communications_organisation_for, is_public_communications_lead
+from communications.services.notification_events import (
+    notice_approved_notify,
+    notice_awaiting_approval_notify,
+    notice_published_notify,
+)
 from communications.verbs import CommunicationsVerb
 from failure_regime.dates import long_date
 from failure_regime.models import Case, CaseStatus
@@ -263,6 +268,7 @@ def notice_submit(*, actor: User, notice: Notice) -> NoticeVersion:
         before=before,
         after={"status": notice.status, "version_status": version.status, "version": version.number},
     )
+    notice_awaiting_approval_notify(notice=notice, version=version, actor=actor)
     return version
 
 
@@ -368,6 +374,7 @@ def notice_approve(*, actor: User, notice: Notice, organisation: Organisation | 
             before=before,
             after={"status": notice.status, "version_status": version.status, "version": version.number},
         )
+        notice_approved_notify(notice=notice, version=version, actor=actor)
     return approval
 
 
@@ -495,6 +502,7 @@ def notice_publish(*, actor: User, notice: Notice, publish_at: datetime | None =
         _publish_correction(actor, organisation, notice, version, publish_at)
     else:
         raise TransitionNotAllowed("This notice cannot be published now.")
+    notice_published_notify(notice=notice, version=version, actor=actor)
     _public_changed()
     return notice
 

@@ -26,6 +26,21 @@ from failure_regime.models.enforcement import (
     EnforcementKind,
     EnforcementOutcome,
 )
+from failure_regime.models.interventions import (
+    LICENSING_KINDS,
+    Intervention,
+    InterventionKind,
+    InterventionStatus,
+)
+from failure_regime.models.notifications import (
+    STATUTORY_EVENTS,
+    CalendarFeed,
+    Delivery,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+)
+from failure_regime.models.recommendations import DECIDED_STATUSES, Recommendation, RecommendationStatus
 from failure_regime.models.special_measures import (
     Action,
     ActionStatus,
@@ -45,6 +60,16 @@ from failure_regime.models.special_measures import (
 )
 
 __all__ = [
+    "LICENSING_KINDS",
+    "Intervention",
+    "InterventionKind",
+    "InterventionStatus",
+    "STATUTORY_EVENTS",
+    "CalendarFeed",
+    "Delivery",
+    "Notification",
+    "NotificationEvent",
+    "NotificationPreference",
     "Action",
     "ActionStatus",
     "Basis",
@@ -56,6 +81,9 @@ __all__ = [
     "MonthlyReport",
     "Rag",
     "Rating",
+    "DECIDED_STATUSES",
+    "Recommendation",
+    "RecommendationStatus",
     "ReportActionStatus",
     "ReportEvidence",
     "ReportStatus",

@@ -11,6 +11,7 @@ from accounts.errors import TransitionNotAllowed
 from accounts.models import Organisation, User
 from failure_regime.models import Case, CaseStatus, Handover, Responsibility
 from failure_regime.services.cases import overseer_organisation
+from failure_regime.services.notification_events import lead_appointed_notify
 from failure_regime.verbs import RegimeVerb
 
 
@@ -68,6 +69,7 @@ def lead_hand_over(
         before=before,
         after={"area": area, "lead": lead.email, "organisation": organisation.ods_code, "reason": reason.strip()},
     )
+    lead_appointed_notify(handover=handover, case=case, actor=actor)
     return handover
 
 

@@ -13,7 +13,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.audit import audit_record
 from accounts.errors import TransitionNotAllowed
-from accounts.models import Organisation, OrganisationKind, Role, User
+from accounts.models import Organisation, OrganisationKind, User
 from failure_regime.models import (
     Area,
     Case,
@@ -28,8 +28,9 @@ from failure_regime.models import (
     Severity,
     TermsOfReference,
 )
-from failure_regime.permissions import OVERSEER_ROLES, PROPOSER_ROLES, acting_organisation
+from failure_regime.permissions import PROPOSER_ROLES, acting_organisation, case_overseer_membership
 from failure_regime.services.clock import deadline_meet, deadline_open
+from failure_regime.services.notification_events import case_activated_notify, case_proposed_notify
 from failure_regime.verbs import RegimeVerb
 
 # Cases are proposed by a regulator or an oversight body, which are always parties to them.
@@ -155,6 +156,7 @@ def case_propose(
             "parties": [p.organisation.ods_code for p in case.parties.select_related("organisation")],
         },
     )
+    case_proposed_notify(case=case, actor=actor)
     return case
 
 
@@ -180,17 +182,17 @@ def case_party_add(*, actor: User, case: Case, organisation: Organisation) -> Ca
         scope=case,
         after={"organisation": organisation.ods_code},
     )
+    case_proposed_notify(case=case, actor=actor)  # the new party's signatories; the others were told already
     return party
 
 
 def overseer_organisation(actor: User, case: Case, doing: str) -> Organisation:
     """The organisation ``actor`` runs the case for: as a regulator decision-maker or oversight lead of a
     party, or as national oversight. Anyone else is refused."""
-    membership = (
-        actor.memberships.filter(role__in=OVERSEER_ROLES, organisation__case_parties__case=case)
-        .select_related("organisation")
-        .first()
-    ) or actor.memberships.filter(role=Role.NATIONAL_OVERSIGHT).select_related("organisation").first()
+    membership = case_overseer_membership(
+        actor.memberships.select_related("organisation").order_by("organisation__name", "role"),
+        case.parties.values_list("organisation_id", flat=True),
+    )
     if membership is None:
         raise PermissionDenied(f"Your role does not allow you to {doing}.")
     return membership.organisation
@@ -244,6 +246,7 @@ def case_activate(*, actor: User, case: Case) -> Case:
         before={"status": CaseStatus.TRIGGERED},
         after={"status": CaseStatus.ACTIVE},
     )
+    case_activated_notify(case=case, actor=actor)
     return case
 
 

@@ -6,6 +6,10 @@ that concurrent sweeps share the work instead of repeating it, records each remi
 sweep dies before it commits, nothing is recorded and the next sweep does the work; if beat was
 down for hours, the next sweep sends the most recent reminder that fell due and marks the older
 ones as superseded, so nobody gets a pile of stale reminders.
+
+Each reminder and escalation is also listed among the person's notifications, in the same
+transaction and with one statement per batch. Deadlines are statutory, so the clock mails them
+itself, at once, and records the notifications as already mailed: one mail per person and step.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, User
 from failure_regime.dates import london_date, long_date, morning_of
+from failure_regime.links import deadline_subject_url
 from failure_regime.models import (
     Alert,
     Case,
@@ -31,9 +35,11 @@ from failure_regime.models import (
     Deadline,
     DeadlineKind,
     EnforcementAction,
+    NotificationEvent,
     SignOff,
 )
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
+from failure_regime.services.notifications import Told, notifications_record_mailed
 from failure_regime.services.outbox import Mail, outbox_enqueue
 
 OVERDUE = "overdue"
@@ -50,9 +56,26 @@ class Step:
         return self.key == OVERDUE
 
 
+def immediate_sign_off_offsets() -> list[timedelta]:
+    """When the parties to an immediate case are chased before its sign-off deadline: every
+    ``IMMEDIATE_SIGN_OFF_CHASE_HOURS`` from the start of the window, and a last call
+    ``IMMEDIATE_SIGN_OFF_LAST_CALL_HOURS`` before it (with the defaults, 20, 16, 12, 8, 4 and 2 hours before)."""
+    window = settings.IMMEDIATE_SIGN_OFF_HOURS
+    every = max(1, settings.IMMEDIATE_SIGN_OFF_CHASE_HOURS)
+    hours = set(range(window - every, 0, -every))
+    if 0 < settings.IMMEDIATE_SIGN_OFF_LAST_CALL_HOURS < window:
+        hours.add(settings.IMMEDIATE_SIGN_OFF_LAST_CALL_HOURS)
+    return [timedelta(hours=h) for h in sorted(hours, reverse=True)]
+
+
 def _offsets(kind: str) -> list[timedelta]:
     table = settings.DEADLINE_REMINDER_OFFSETS
-    return list(table.get(kind, table["default"]))
+    if kind in table:
+        return list(table[kind])
+    if kind == DeadlineKind.SIGN_OFF:
+        # Only immediate cases have a sign-off deadline.
+        return immediate_sign_off_offsets()
+    return list(table["default"])
 
 
 def deadline_steps(*, kind: str, due_at: datetime) -> list[Step]:
@@ -195,23 +218,41 @@ def register_resolver(kind: str, resolver: Resolver) -> None:
     RESOLVERS[kind] = resolver
 
 
-def _link(deadline: Deadline) -> str:
-    if deadline.case_id:
-        return settings.SITE_URL + reverse("regime:case-detail", args=[deadline.case_id])
-    return settings.SITE_URL + reverse("regime:deadline-list")
+def deadlines_of(*, user: User, deadlines: Iterable[Deadline]) -> list[Deadline]:
+    """Of ``deadlines``, those the clock would remind ``user`` of now: the one rule for whose deadline something
+    is, shared by reminders, the home page and the calendar feed. A constant number of queries per kind."""
+    now = timezone.now()
+    deadlines = list(deadlines)
+    batches: dict[tuple[str, bool], list[Deadline]] = defaultdict(list)
+    for deadline in deadlines:
+        batches[(deadline.kind, deadline.due_at < now)].append(deadline)
+    theirs: set[int] = set()
+    for (kind, overdue), batch in batches.items():
+        resolver = RESOLVERS.get(kind)
+        if resolver is None:
+            continue
+        recipients = resolver(batch, overdue)
+        theirs |= {pk for pk, people in recipients.items() if any(person.pk == user.pk for person in people)}
+    return [deadline for deadline in deadlines if deadline.pk in theirs]
+
+
+def _subject(deadline: Deadline, step: Step) -> str:
+    if step.is_overdue:
+        return f"Overdue: {deadline.title}"
+    return f"Reminder: {deadline.title} is due on {long_date(timezone.localtime(deadline.due_at).date())}"
 
 
 def _mail(deadline: Deadline, step: Step, user: User, link: str) -> Mail:
     local_due = timezone.localtime(deadline.due_at)
     due = f"{long_date(local_due.date())} at {local_due:%H:%M}"
-    if step.is_overdue:
-        subject = f"Overdue: {deadline.title}"
-        opening = f"This deadline passed on {due} and has not been met."
-    else:
-        subject = f"Reminder: {deadline.title} is due on {long_date(local_due.date())}"
-        opening = f"This is due by {due}."
+    opening = f"This deadline passed on {due} and has not been met." if step.is_overdue else f"This is due by {due}."
     body = f"Hello {user.get_short_name()},\n\n{deadline.title}\n\n{opening}\n\nSee it here: {link}\n"
-    return Mail(dedupe_key=f"deadline:{deadline.pk}:{step.key}:{user.pk}", to=user.email, subject=subject, body=body)
+    return Mail(
+        dedupe_key=f"deadline:{deadline.pk}:{step.key}:{user.pk}",
+        to=user.email,
+        subject=_subject(deadline, step),
+        body=body,
+    )
 
 
 @dataclass
@@ -273,12 +314,21 @@ def _sweep_batch(now: datetime, report: SweepReport) -> int:
     Alert.objects.bulk_create(alerts)
     _save_next_alerts(batch)
     mails: list[Mail] = []
+    told: list[Told] = []
     for (kind, overdue), items in to_send.items():
         recipients = RESOLVERS[kind]([d for d, _ in items], overdue)
+        event = NotificationEvent.DEADLINE_OVERDUE if overdue else NotificationEvent.DEADLINE_REMINDER
         for deadline, step in items:
-            link = _link(deadline)
-            mails.extend(_mail(deadline, step, user, link) for user in recipients.get(deadline.pk, []))
+            path = deadline_subject_url(deadline)
+            people = {user.pk: user for user in recipients.get(deadline.pk, []) if user.is_active}.values()
+            mails.extend(_mail(deadline, step, user, settings.SITE_URL + path) for user in people)
+            title = _subject(deadline, step)
+            key = f"deadline:{deadline.pk}:{step.key}"
+            told.extend(Told(user=u, event=event, title=title, link=path, key=key, about=deadline) for u in people)
         report.by_kind[kind] = report.by_kind.get(kind, 0) + len(items)
+    # Deadlines are statutory, so their mail always goes at once: the clock queues it and lists the
+    # notifications as already mailed, so nobody gets the same reminder twice.
+    notifications_record_mailed(told=told)
     report.emails += outbox_enqueue(messages=mails)
     report.deadlines += len(batch)
     report.batches += 1

@@ -6,19 +6,17 @@ the other: the case is triggered exactly once, by whichever decision completes t
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
 from accounts.models import Organisation, User
 from failure_regime.models import Case, CaseStatus, DeadlineKind, Decision, SignOff
-from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND, sign_off_role_for
-from failure_regime.services.clock import deadline_meet, members_by_role
-from failure_regime.services.outbox import Mail, outbox_enqueue
+from failure_regime.permissions import sign_off_role_for
+from failure_regime.services.clock import deadline_meet
+from failure_regime.services.notification_events import case_triggered_notify, sign_off_notify
 from failure_regime.verbs import RegimeVerb
 
 
@@ -70,6 +68,9 @@ def sign_off_record(*, actor: User, case: Case, organisation: Organisation, deci
     )
     if _every_party_agrees(case):
         _trigger(case=case, actor=actor, organisation=organisation)
+    else:
+        # A decision that triggers the case is told as the trigger.
+        sign_off_notify(sign_off=sign_off, case=case, actor=actor)
     return sign_off
 
 
@@ -117,26 +118,4 @@ def _trigger(*, case: Case, actor: User, organisation: Organisation) -> None:
         before={"status": CaseStatus.PROPOSED},
         after={"status": CaseStatus.TRIGGERED},
     )
-    _notify_triggered(case)
-
-
-def _notify_triggered(case: Case) -> None:
-    """Tells every signatory of every party that the case is triggered (once each: the outbox key is unique)."""
-    parties = list(case.parties.select_related("organisation"))
-    members = members_by_role((p.organisation_id, SIGN_OFF_ROLE_BY_KIND[p.organisation.kind]) for p in parties)
-    link = settings.SITE_URL + reverse("regime:case-detail", args=[case.pk])
-    outbox_enqueue(
-        messages=[
-            Mail(
-                dedupe_key=f"case-triggered:{case.pk}:{user.pk}",
-                to=user.email,
-                subject=f"Case {case.reference} has been triggered",
-                body=(
-                    f"Hello {user.get_short_name()},\n\nEvery party has agreed, so case {case.reference} is now "
-                    f"triggered. Each area of the response now needs an accountable lead.\n\nSee it here: {link}\n"
-                ),
-            )
-            for users in members.values()
-            for user in users
-        ]
-    )
+    case_triggered_notify(case=case)

@@ -37,6 +37,7 @@ from reviews.models import (
 from reviews.selectors.cohort import Reviewer, eligible_reviewers
 from reviews.selectors.team import is_review_manager
 from reviews.services.cohort_balance import Need, Place, Plan, plan_reviews
+from reviews.services.notification_events import review_assignment_notify, reviews_assigned_notify
 from reviews.verbs import ReviewsVerb
 
 DEFAULT_SECOND_REVIEW_SHARE = Decimal("0.20")
@@ -322,6 +323,12 @@ def cohort_assign(*, actor: User, cohort: Cohort) -> AssignmentReport:
             },
         },
     )
+    reviews_assigned_notify(
+        case=cohort.case,
+        reviewer_ids=[expert_id for _, _, expert_id in plan.given],
+        key=f"cohort:{cohort.pk}:assigned:{stamp}",
+        actor=actor,
+    )
     return report
 
 
@@ -392,6 +399,8 @@ def second_review_require(
                 "reviewer": assignment.reviewer_id if assignment else None,
             },
         )
+    if assignment is not None:
+        review_assignment_notify(assignment=assignment, case=cohort.case, actor=actor)
     return assignment
 
 
@@ -459,4 +468,5 @@ def assignment_reassign(
         before={"assignment": assignment.pk, "reviewer": assignment.reviewer_id},
         after={"reviewer": expert_id, "kind": assignment.kind, "reason": assignment.end_reason},
     )
+    review_assignment_notify(assignment=new, case=case, actor=actor)
     return new

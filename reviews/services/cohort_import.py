@@ -43,6 +43,7 @@ from reviews.services.cohort import (
     review_manager_required,
 )
 from reviews.services.cohort_rows import CsvProblem, RowChecker, RowError, delimiter_of, header_columns, records
+from reviews.services.notification_events import import_finished_notify
 from reviews.verbs import ReviewsVerb
 
 logger = logging.getLogger(__name__)
@@ -291,6 +292,7 @@ def _finish(cohort_import: CohortImport, checked: _Checked, *, status: str, impo
         scope=cohort_import.wave.cohort.case,
         after={"status": status, "rows": checked.total, "imported": imported, "errors": checked.error_count},
     )
+    import_finished_notify(cohort_import=cohort_import)
 
 
 @transaction.atomic

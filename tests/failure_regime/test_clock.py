@@ -77,17 +77,17 @@ def test_a_second_sweep_sends_nothing(immediate_case: Case) -> None:
 def test_each_reminder_goes_out_once_at_its_offset(immediate_case: Case, sign_off_officer: User) -> None:
     assert immediate_case.sign_off_deadline is not None
     due = immediate_case.sign_off_deadline
-    for hours_before in (13, 11, 10, 3, 1, 0.5):
+    for hours_before in (23, 21, 19.5, 17, 15, 13, 11, 10, 7, 5, 3, 1, 0.5):
         sweep_at(due - timedelta(hours=hours_before))
     steps = list(Alert.objects.filter(deadline__case=immediate_case).values_list("step", flat=True))
-    assert steps == [str(12 * 3600), str(2 * 3600)]
+    assert steps == [str(hours * 3600) for hours in (20, 16, 12, 8, 4, 2)]
 
 
 def test_a_missed_sweep_is_caught_up_with_the_latest_reminder(immediate_case: Case) -> None:
     assert immediate_case.sign_off_deadline is not None
-    sweep_at(immediate_case.sign_off_deadline - timedelta(hours=1))  # beat was down through the 12-hour reminder
+    sweep_at(immediate_case.sign_off_deadline - timedelta(hours=1))  # beat was down through the earlier chases
     alerts = {a.step: a.superseded for a in Alert.objects.filter(deadline__case=immediate_case)}
-    assert alerts == {str(12 * 3600): True, str(2 * 3600): False}
+    assert alerts == {str(h * 3600): True for h in (20, 16, 12, 8, 4)} | {str(2 * 3600): False}
 
 
 def test_the_reminder_names_no_person_in_its_subject(immediate_case: Case, sign_off_officer: User) -> None:
@@ -232,4 +232,4 @@ def test_a_sweep_that_dies_half_way_records_nothing_and_the_next_one_sends(immed
         sweep_at(moment)
     assert not Alert.objects.exists()
     sweep_at(moment)
-    assert Alert.objects.filter(deadline__case=immediate_case).count() == 1
+    assert Alert.objects.filter(deadline__case=immediate_case, superseded=False).count() == 1

@@ -11,7 +11,16 @@ from django.utils import timezone
 
 from accounts.errors import ConflictError, TransitionNotAllowed
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Role, User
-from failure_regime.models import Case, CaseStatus, Concern, Decision, OutboxMessage, SignOff
+from failure_regime.models import (
+    Case,
+    CaseStatus,
+    Concern,
+    Decision,
+    Notification,
+    NotificationEvent,
+    OutboxMessage,
+    SignOff,
+)
 from failure_regime.services.cases import case_party_add
 from failure_regime.services.sign_off import sign_off_record, sign_off_withdraw
 from tests.factories import OrganisationFactory, member
@@ -182,7 +191,8 @@ def test_the_trigger_notifies_each_signatory_once(
     case: Case, regulator: User, oversight_lead: User, sign_off_officer: User
 ) -> None:
     everyone_agrees(case, regulator, oversight_lead, sign_off_officer)
-    triggered = OutboxMessage.objects.filter(dedupe_key__startswith=f"case-triggered:{case.pk}:")
+    told = Notification.objects.filter(event=NotificationEvent.CASE_TRIGGERED, about_id=case.pk)
+    triggered = OutboxMessage.objects.filter(dedupe_key__in=[f"notification:{n.pk}" for n in told])
     assert sorted(triggered.values_list("to", flat=True)) == sorted(
         u.email for u in (regulator, oversight_lead, sign_off_officer)
     )
@@ -193,8 +203,10 @@ def test_the_trigger_mail_is_sent_and_names_no_person(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         everyone_agrees(case, regulator, oversight_lead, sign_off_officer)
-    subjects = {m.subject for m in mail.outbox}
-    assert subjects == {f"Case {case.reference} has been triggered"}
+    subjects = {m.subject for m in mail.outbox if m.subject.endswith("has been triggered")}
+    assert subjects == {f"Case {case.reference} at {case.provider.name} has been triggered"}
+    names = [u.full_name for u in (regulator, oversight_lead, sign_off_officer)]
+    assert not any(name in m.subject for m in mail.outbox for name in names)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
@@ -229,7 +241,7 @@ def test_simultaneous_last_decisions_trigger_exactly_once(
     assert not errors
     assert Case.objects.get(pk=case.pk).status == CaseStatus.TRIGGERED
     assert AuditEvent.objects.filter(verb="case.triggered", target_id=str(case.pk)).count() == 1
-    assert OutboxMessage.objects.filter(dedupe_key__startswith=f"case-triggered:{case.pk}:").count() == 3
+    assert Notification.objects.filter(event=NotificationEvent.CASE_TRIGGERED, about_id=case.pk).count() == 3
     assert SignOff.objects.filter(case=case).count() == 3
 
 

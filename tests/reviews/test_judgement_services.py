@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
+from django.db.models import QuerySet
 
 from accounts.errors import TransitionNotAllowed
 from accounts.models import AuditEvent, Organisation, Role, User
@@ -166,9 +167,14 @@ def test_a_submitted_review_cannot_be_submitted_again(reviewer: User, assignment
 # --- Safety concerns ----------------------------------------------------------------------------------------------
 
 
+def safety_mail() -> QuerySet[OutboxMessage]:
+    """The safety alerts queued (the case's other mail, its proposal say, is not what these tests are about)."""
+    return OutboxMessage.objects.filter(dedupe_key__startswith="safety-concern:")
+
+
 def test_a_safety_concern_alerts_the_investigation_lead(lead: User, assignment: Assignment) -> None:
     submit(assignment, **CONCERN)
-    assert list(OutboxMessage.objects.values_list("to", flat=True)) == [lead.email]
+    assert list(safety_mail().values_list("to", flat=True)) == [lead.email]
 
 
 def test_a_safety_concern_in_a_draft_alerts_at_once(lead: User, reviewer: User, assignment: Assignment) -> None:
@@ -182,7 +188,7 @@ def test_a_safety_concern_alerts_once_when_saved_and_then_submitted(
     save(reviewer, assignment, **CONCERN)
     save(reviewer, assignment, safety_concern_detail="Empty oxygen cylinders on two wards.")
     judgement_submit(actor=reviewer, assignment=assignment, changes=complete())
-    assert OutboxMessage.objects.count() == 1
+    assert safety_mail().count() == 1
 
 
 def test_the_alert_is_in_the_audit_trail(lead: User, assignment: Assignment) -> None:
@@ -195,7 +201,7 @@ def test_the_alert_names_the_review_but_never_the_patient(
     lead: User, assignment: Assignment, patient: CohortPatient, case: Case
 ) -> None:
     submit(assignment, **CONCERN)
-    message = OutboxMessage.objects.get()
+    message = safety_mail().get()
     text = message.subject + message.body
     assert patient.reference in message.body and case.reference in message.subject
     assert patient.nhs_number not in text and not any(shown in text for shown in DATE_OF_BIRTH_SHOWN)
@@ -217,12 +223,12 @@ def test_with_no_investigation_lead_the_review_managers_and_national_oversight_a
         reason="Runs recruitment.",
     )
     submit(assignment, **CONCERN)
-    assert set(OutboxMessage.objects.values_list("to", flat=True)) == {oversight_lead.email, national.email}
+    assert set(safety_mail().values_list("to", flat=True)) == {oversight_lead.email, national.email}
 
 
 def test_no_alert_without_a_concern(lead: User, assignment: Assignment) -> None:
     submit(assignment)
-    assert not OutboxMessage.objects.exists()
+    assert not safety_mail().exists()
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
@@ -248,7 +254,7 @@ def test_simultaneous_submissions_submit_and_alert_once(lead: User, reviewer: Us
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["refused", "submitted"]
-    assert OutboxMessage.objects.filter(dedupe_key__startswith="safety-concern:").count() == 1
+    assert safety_mail().count() == 1
     assert AuditEvent.objects.filter(verb="judgement.safety_concern_raised").count() == 1
 
 

@@ -294,9 +294,8 @@ def test_the_applicant_is_sent_their_reference_once(
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         application = submit(campaign)
-    assert [(m.to, m.subject) for m in mail.outbox] == [
-        (["alex.example@example.org"], f"Application {application.reference} received")
-    ]
+    to_applicant = [(m.to, m.subject) for m in mail.outbox if m.to == ["alex.example@example.org"]]
+    assert to_applicant == [(["alex.example@example.org"], f"Application {application.reference} received")]
 
 
 def test_receiving_an_application_is_audited_without_personal_data(application: Application) -> None:
