@@ -12,6 +12,13 @@ class CommunicationsConfig(AppConfig):
         from failure_regime.verbs import register_labels
 
         register_labels(LABELS)
+
+        from communications import visibility
+
+        visibility.register()
+        from communications import work
+
+        work.register()
         # National oversight reads every plan and notice, whichever organisation wrote it. It gets no
         # model-wide view of enquiries, their notes or referrals: those hold members of the public's
         # personal data, which only the family liaison staff handling them need (granted per object).

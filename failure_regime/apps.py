@@ -15,6 +15,7 @@ class FailureRegimeConfig(AppConfig):
             "failure_regime.view_enforcementaction",
             "failure_regime.view_episode",
             "failure_regime.view_inspection",
+            "failure_regime.view_recommendation",
         }
 
         # CQC sees every concern and enforcement action (it regulates every provider); national
@@ -27,6 +28,7 @@ class FailureRegimeConfig(AppConfig):
                     "failure_regime.view_enforcementaction",
                     "failure_regime.view_episode",
                     "failure_regime.view_inspection",
+                    "failure_regime.view_recommendation",
                 },
                 Role.INSPECTOR: CQC_SEES,
                 Role.REGULATOR_DECISION_MAKER: CQC_SEES,
@@ -38,4 +40,12 @@ class FailureRegimeConfig(AppConfig):
             }
         )
         # Who hears about special-measures deadlines is registered when the module loads.
+        import failure_regime.services.interventions
+        import failure_regime.services.recommendations
         import failure_regime.services.special_measures  # noqa: F401
+        from failure_regime import visibility
+
+        visibility.register()
+        from failure_regime import work_sources
+
+        work_sources.register()

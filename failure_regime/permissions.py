@@ -22,6 +22,9 @@ OVERSEER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 ENFORCEMENT_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
 INSPECTION_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
 PLAN_ROLES = frozenset({Role.TRUST_MANAGER})
+# CQC's decision-makers recommend special measures for a trust; its oversight body's oversight leads decide.
+RECOMMENDATION_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER})
+RECOMMENDATION_DECIDER_ROLES = frozenset({Role.OVERSIGHT_LEAD})
 
 
 def special_measures_decider(provider: Organisation) -> tuple[Organisation | None, Role]:
@@ -30,6 +33,56 @@ def special_measures_decider(provider: Organisation) -> tuple[Organisation | Non
     if provider.is_trust and provider.oversight_body is not None:
         return provider.oversight_body, Role.OVERSIGHT_LEAD
     return None, Role.REGULATOR_DECISION_MAKER
+
+
+def special_measures_decider_organisation(user: User, provider: Organisation) -> Organisation | None:
+    """The organisation through which ``user`` decides (and so manages) the provider's special measures, by the rule
+    of ``special_measures_decider``; None if they do not. Every check of who manages an episode comes here."""
+    organisation, role = special_measures_decider(provider)
+    memberships = user.memberships.filter(role=role)
+    memberships = (
+        memberships.filter(organisation=organisation)
+        if organisation is not None
+        else memberships.filter(organisation__kind=OrganisationKind.REGULATOR)
+    )
+    membership = memberships.select_related("organisation").first()
+    return membership.organisation if membership is not None else None
+
+
+def licensing_body_organisation(user: User, provider: Organisation) -> Organisation | None:
+    """Licence conditions and undertakings are the oversight body's own powers (Monitor, NHS England): only an
+    oversight lead of the provider's own oversight body records them. Returns that body, or None."""
+    body = provider.oversight_body
+    if body is None or body.kind != OrganisationKind.OVERSIGHT_BODY:
+        return None
+    if not user.memberships.filter(role=Role.OVERSIGHT_LEAD, organisation=body).exists():
+        return None
+    return body
+
+
+def special_measures_decider_membership(memberships: Iterable[Membership], provider: Organisation) -> Membership | None:
+    """Which of ``memberships`` (read beforehand, with their organisations) decides the provider's special measures,
+    if any: the rule of ``special_measures_decider``, applied without a query so that a list can use it."""
+    organisation, role = special_measures_decider(provider)
+    for membership in memberships:
+        if membership.role != role:
+            continue
+        if organisation is not None and membership.organisation_id == organisation.pk:
+            return membership
+        if organisation is None and membership.organisation.kind == OrganisationKind.REGULATOR:
+            return membership
+    return None
+
+
+def case_overseer_membership(memberships: Iterable[Membership], party_ids: Iterable[int]) -> Membership | None:
+    """Which of ``memberships`` runs a case whose parties are ``party_ids``: a regulator decision-maker or oversight
+    lead of a party, or else national oversight. None for anyone else."""
+    memberships = list(memberships)
+    parties = set(party_ids)
+    for membership in memberships:
+        if membership.role in OVERSEER_ROLES and membership.organisation_id in parties:
+            return membership
+    return next((m for m in memberships if m.role == Role.NATIONAL_OVERSIGHT), None)
 
 
 def memberships_with_roles(

@@ -4,6 +4,7 @@ the list would not show."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import (
@@ -25,9 +26,11 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.audit import audit_events_for
-from accounts.models import AuditEvent, Organisation, User
+from accounts.models import AuditEvent, Membership, Organisation, User
 from failure_regime.models import (
+    DECIDED_STATUSES,
     Action,
+    CalendarFeed,
     Case,
     CaseParty,
     CaseStatus,
@@ -35,14 +38,22 @@ from failure_regime.models import (
     Deadline,
     EnforcementAction,
     Episode,
+    EpisodeStatus,
     Extension,
     Inspection,
+    Intervention,
+    InterventionKind,
+    InterventionStatus,
     MonthlyReport,
+    Notification,
+    Recommendation,
+    RecommendationStatus,
     ReportStatus,
     Responsibility,
     SignOff,
 )
-from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
+from failure_regime.permissions import PLAN_ROLES, RECOMMENDATION_DECIDER_ROLES, SIGN_OFF_ROLE_BY_KIND
+from failure_regime.ratings import recommendable
 
 
 def _overseen_by(user: User) -> Q:
@@ -111,6 +122,24 @@ def case_detail(*, case: Case) -> Case:
     )
 
 
+def lead_candidates(*, case: Case) -> QuerySet[User]:
+    """The people who may be appointed a lead of ``case``: active members of its parties, by name, each with
+    their memberships of the parties (``party_memberships``) so a picker can say where they work. Two queries."""
+    parties = CaseParty.objects.filter(case=case).values("organisation")
+    return (
+        User.objects.filter(is_active=True, memberships__organisation__in=parties)
+        .distinct()
+        .order_by("full_name", "pk")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=Membership.objects.filter(organisation__in=parties).select_related("organisation"),
+                to_attr="party_memberships",
+            )
+        )
+    )
+
+
 def case_timeline(*, case: Case) -> QuerySet[AuditEvent]:
     """Every event of the case and its parts, oldest first, read from the audit trail."""
     return audit_events_for(obj=case).order_by("sequence")
@@ -168,6 +197,8 @@ def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
     actions = enforcement_list_for_user(user=user).values("pk")
     episodes = _granted_or_overseen(user, "failure_regime.view_episode", Episode).values("pk")
     reports = MonthlyReport.objects.filter(episode__in=episodes).values("pk")
+    recommendations = _granted_or_overseen(user, "failure_regime.view_recommendation", Recommendation).values("pk")
+    interventions = Intervention.objects.filter(episode__in=episodes).values("pk")
     return (
         Deadline.objects.filter(met_at__isnull=True)
         .filter(
@@ -175,8 +206,10 @@ def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
             | Q(subject_type__model="enforcementaction", subject_id__in=actions)
             | Q(subject_type__model="episode", subject_id__in=episodes)
             | Q(subject_type__model="monthlyreport", subject_id__in=reports)
+            | Q(subject_type__model="recommendation", subject_id__in=recommendations)
+            | Q(subject_type__model="intervention", subject_id__in=interventions)
         )
-        .select_related("provider", "case")
+        .select_related("provider", "case", "subject_type")
         .annotate(is_overdue=ExpressionWrapper(Q(due_at__lt=timezone.now()), output_field=BooleanField()))
         .order_by("due_at")
     )
@@ -269,3 +302,203 @@ def public_provider_version(*, provider_id: int) -> str:
         latest=Max("published_at"), n=Count("pk")
     )
     return "-".join(str(v) for v in (*episodes.values(), *published.values())).replace(" ", "T")
+
+
+# --- Work waiting for a person (see failure_regime.work) ---------------------------------------------
+
+
+def responsibilities_led_by(*, user: User) -> QuerySet[Responsibility]:
+    """The areas of open cases the user may see where they are the accountable lead."""
+    return (
+        Responsibility.objects.filter(lead=user, case__in=case_list_for_user(user=user).values("pk"))
+        .exclude(case__status=CaseStatus.CLOSED)
+        .select_related("case__provider", "lead_organisation")
+        .order_by("case__reference", "area")
+    )
+
+
+def reports_to_send(*, user: User) -> QuerySet[MonthlyReport]:
+    """Monthly reports due or returned for changes, of open episodes of providers where the user may send them
+    (one of ``PLAN_ROLES`` at the provider, the rule the report form and ``report_submit`` apply)."""
+    sender_providers = Organisation.objects.filter(
+        memberships__user=user, memberships__role__in=sorted(PLAN_ROLES)
+    ).values("pk")
+    return report_list_for_user(user=user).filter(
+        status__in=[ReportStatus.DUE, ReportStatus.RETURNED],
+        episode__status=EpisodeStatus.OPEN,
+        episode__provider__in=sender_providers,
+    )
+
+
+def reports_submitted(*, user: User) -> QuerySet[MonthlyReport]:
+    """Submitted monthly reports the user may see, with what deciding who accepts them needs
+    (``failure_regime.permissions.special_measures_decider``)."""
+    return (
+        report_list_for_user(user=user)
+        .filter(status=ReportStatus.SUBMITTED)
+        .select_related("episode__provider__oversight_body")
+    )
+
+
+# --- Notifications and the calendar feed ----------------------------------------------------------------
+
+
+def notification_list_for_user(*, user: User) -> QuerySet[Notification]:
+    """The user's own notifications, newest first. Nobody sees another person's."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
+
+
+def notification_get_for_user(*, user: User, pk: int) -> Notification:
+    return get_object_or_404(notification_list_for_user(user=user), pk=pk)
+
+
+def notifications_unread_count(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def calendar_feed_is_live(*, user: User) -> bool:
+    return CalendarFeed.objects.filter(user=user, revoked_at__isnull=True).exists()
+
+
+# --- Inspections, ratings and CQC's recommendations ----------------------------------------------------------
+
+
+def _published() -> Q:
+    return Q(published_on__isnull=False, published_on__lte=timezone.localdate())
+
+
+def inspection_list_for_user(*, user: User) -> QuerySet[Inspection]:
+    """Inspections the user may see: every published one (its ratings are public); before publication, CQC's and
+    national oversight's, the provider's own and its oversight body's."""
+    granted = get_objects_for_user(
+        user, "failure_regime.view_inspection", klass=Inspection, accept_global_perms=True
+    ).values("pk")
+    mine = Organisation.objects.filter(memberships__user=user).values("pk")
+    inspections: QuerySet[Inspection] = Inspection.objects.filter(
+        Q(pk__in=granted) | _overseen_by(user) | Q(provider__in=mine) | _published()
+    )
+    return inspections.select_related("provider", "recorded_by")
+
+
+def inspection_get_for_user(*, user: User, pk: int) -> Inspection:
+    return get_object_or_404(inspection_list_for_user(user=user), pk=pk)
+
+
+def provider_rating_history(*, user: User, provider: Organisation) -> QuerySet[Inspection]:
+    """The provider's rated inspections the user may see, newest first: its rating history."""
+    return (
+        inspection_list_for_user(user=user)
+        .filter(provider=provider)
+        .exclude(overall="")
+        .order_by("-carried_out_on", "-pk")
+    )
+
+
+def provider_current_ratings(*, providers: Iterable[Organisation | int]) -> dict[int, Inspection]:
+    """Public: each provider's current published ratings, from its most recently published inspection, by provider
+    id. Providers without a published inspection are left out. One query, whatever the number of providers."""
+    ids = [p if isinstance(p, int) else p.pk for p in providers]
+    latest = (
+        Inspection.objects.filter(provider_id=OuterRef("provider_id"))
+        .filter(_published())
+        .exclude(overall="")
+        .order_by("-published_on", "-carried_out_on", "-pk")
+        .values("pk")[:1]
+    )
+    current = (
+        Inspection.objects.filter(provider_id__in=ids, pk=Subquery(latest))
+        .only(
+            "pk",
+            "provider_id",
+            "carried_out_on",
+            "published_on",
+            "report_reference",
+            "report_url",
+            "safe",
+            "effective",
+            "caring",
+            "responsive",
+            "well_led",
+            "overall",
+        )
+        .order_by()
+    )
+    return {inspection.provider_id: inspection for inspection in current}
+
+
+def recommendation_list_for_user(*, user: User) -> QuerySet[Recommendation]:
+    """CQC's recommendations the user may see: all for CQC and national oversight, and those about providers the
+    user's organisation oversees. The provider itself sees one only once its oversight body has decided."""
+    granted = get_objects_for_user(
+        user, "failure_regime.view_recommendation", klass=Recommendation, accept_global_perms=True
+    ).values("pk")
+    mine = Organisation.objects.filter(memberships__user=user).values("pk")
+    recommendations = Recommendation.objects.filter(
+        Q(pk__in=granted) | _overseen_by(user) | Q(provider__in=mine, status__in=DECIDED_STATUSES)
+    )
+    return recommendations.select_related(
+        "provider__oversight_body",
+        "inspection",
+        "recommended_by",
+        "recommended_by_organisation",
+        "decided_by",
+        "decided_by_organisation",
+    )
+
+
+def recommendation_get_for_user(*, user: User, pk: int) -> Recommendation:
+    return get_object_or_404(recommendation_list_for_user(user=user), pk=pk)
+
+
+def recommendations_awaiting_decision(*, user: User) -> QuerySet[Recommendation]:
+    """Recommendations waiting for the user's decision, soonest deadline first: those about providers whose
+    oversight body the user is an oversight lead of (the rule ``recommendation_decide`` applies)."""
+    bodies = Organisation.objects.filter(
+        memberships__user=user, memberships__role__in=sorted(RECOMMENDATION_DECIDER_ROLES)
+    ).values("pk")
+    return (
+        recommendation_list_for_user(user=user)
+        .filter(status=RecommendationStatus.AWAITING_DECISION, provider__oversight_body__in=bodies)
+        .order_by("decision_due_on", "pk")
+    )
+
+
+def inspections_to_recommend_from(*, user: User) -> QuerySet[Inspection]:
+    """Inspections the user may see from which CQC may recommend special measures
+    (``failure_regime.ratings.recommendable``), of trusts not in special measures and with no recommendation
+    waiting."""
+    busy_providers = Organisation.objects.filter(
+        Q(episodes__status=EpisodeStatus.OPEN) | Q(recommendations__status=RecommendationStatus.AWAITING_DECISION)
+    ).values("pk")
+    return (
+        inspection_list_for_user(user=user)
+        .filter(recommendable())
+        .exclude(provider__in=busy_providers)
+        .order_by("-carried_out_on", "-pk")
+    )
+
+
+# --- The interventions register ------------------------------------------------------------------
+
+
+def intervention_list_for_user(*, user: User) -> QuerySet[Intervention]:
+    """Interventions of the episodes the user may see."""
+    episodes = _granted_or_overseen(user, "failure_regime.view_episode", Episode).values("pk")
+    return Intervention.objects.filter(episode__in=episodes).select_related(
+        "episode__provider", "partner", "owner", "owner_organisation", "replaces", "recorded_by_organisation"
+    )
+
+
+def intervention_register(*, episode: Episode) -> list[Intervention]:
+    """The episode's interventions in one query, grouped by kind in the order of the kinds, current before ended,
+    newest first within each (access already checked)."""
+    order = {kind: n for n, kind in enumerate(InterventionKind.values)}
+    interventions = list(
+        Intervention.objects.filter(episode=episode).select_related(
+            "partner", "owner", "owner_organisation", "replaces"
+        )
+    )
+    return sorted(
+        interventions,
+        key=lambda i: (order[i.kind], i.status == InterventionStatus.ENDED, -i.starts_on.toordinal(), -i.pk),
+    )

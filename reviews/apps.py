@@ -11,6 +11,13 @@ class ReviewsConfig(AppConfig):
 
         register_labels(LABELS)
 
+        from reviews import visibility
+
+        visibility.register()
+        from reviews import work
+
+        work.register()
+
     def seed_demo(self) -> None:
         from reviews.demo import seed_demo
 

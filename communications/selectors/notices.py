@@ -43,7 +43,7 @@ from communications.models import (
     SupportService,
     VersionStatus,
 )
-from communications.selectors.plans import public_communications_lead
+from communications.selectors.plans import communications_cases_for_user, public_communications_lead
 from communications.selectors.support import describe_opening_hours
 from communications.workdays import clock_words
 from failure_regime import selectors as regime
@@ -92,6 +92,16 @@ def notices_awaiting_approval_by(*, user: User) -> QuerySet[Notice]:
     as_party = Q(kind=NoticeKind.JOINT_STATEMENT) & Q(Exists(open_party))
     in_review = NoticeVersion.objects.filter(notice=OuterRef("pk"), status=VersionStatus.IN_REVIEW)
     return notice_list_for_user(user=user).filter(Exists(in_review)).filter(as_lead | as_party).distinct()
+
+
+def notices_to_finish_by(*, user: User) -> QuerySet[Notice]:
+    """Unpublished notices of the cases ``user`` works on as communications staff (see
+    ``communications.selectors.plans``) that wait for them: drafts to finish and send for approval, and approved
+    notices to publish."""
+    return notice_list_for_user(user=user).filter(
+        case__in=communications_cases_for_user(user=user).values("pk"),
+        status__in=[NoticeStatus.DRAFT, NoticeStatus.APPROVED],
+    )
 
 
 def notice_get_for_user(*, user: User, pk: int) -> Notice:
@@ -392,6 +402,7 @@ class PublicNoticePage:
     kind: str
     status: str
     case_id: int
+    case_reference: str
     provider_name: str
     provider_ods_code: str
     publish_at: datetime
@@ -433,9 +444,11 @@ class PublicNoticePage:
 # Written out: this is the page a national news story sends thousands of readers to, and each of these statements
 # costs a tenth of what the ORM spends building it. The public rule itself is the model's (see below).
 _PAGE_SQL = """
-    SELECT n.id, n.kind, n.status, n.case_id, o.name, o.ods_code, n.publish_at, n.last_updated_at, n.withdrawn_at,
-           n.withdrawal_reason, v.title, v.summary, v.body_html, v.what_is_being_done_html, v.who_leads_html
+    SELECT n.id, n.kind, n.status, n.case_id, c.reference, o.name, o.ods_code, n.publish_at, n.last_updated_at,
+           n.withdrawn_at, n.withdrawal_reason, v.title, v.summary, v.body_html, v.what_is_being_done_html,
+           v.who_leads_html
       FROM communications_notice n
+      JOIN failure_regime_case c ON c.id = n.case_id
       JOIN accounts_organisation o ON o.id = n.provider_id
       JOIN communications_noticeversion v ON v.id = n.published_version_id
      WHERE n.id = %s
@@ -477,7 +490,20 @@ def public_notice_page(*, pk: int, now: datetime | None = None) -> PublicNoticeP
         row = cursor.fetchone()
         if row is None:
             raise Http404("No such notice.")
-        pk, kind, status, case_id, name, ods_code, publish_at, updated_at, withdrawn_at, reason, *text = row
+        (
+            pk,
+            kind,
+            status,
+            case_id,
+            case_reference,
+            name,
+            ods_code,
+            publish_at,
+            updated_at,
+            withdrawn_at,
+            reason,
+            *text,
+        ) = row
         publish_at, updated_at, withdrawn_at = _aware(publish_at), _aware(updated_at), _aware(withdrawn_at)
         if not _was_public(status, publish_at, withdrawn_at, now):
             raise Http404("No such notice.")
@@ -493,6 +519,7 @@ def public_notice_page(*, pk: int, now: datetime | None = None) -> PublicNoticeP
         kind=kind,
         status=status,
         case_id=case_id,
+        case_reference=case_reference,
         provider_name=name,
         provider_ods_code=ods_code,
         publish_at=publish_at,

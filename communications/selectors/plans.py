@@ -94,3 +94,15 @@ def plan_item_owner_candidates(*, case: Case) -> QuerySet[User]:
         .distinct()
         .order_by("full_name", "email")
     )
+
+
+def plan_items_owned_by(*, user: User) -> QuerySet[PlanItem]:
+    """The items still to do that ``user`` owns, in plans of cases they may see, soonest due first."""
+    return (
+        PlanItem.objects.filter(
+            owner=user, done_at__isnull=True, plan__case__in=regime.case_list_for_user(user=user).values("pk")
+        )
+        .select_related("plan__case")
+        .prefetch_related("plan__case__parties")
+        .order_by("due_on", "pk")
+    )

@@ -1,4 +1,4 @@
-"""The staff home: the user's roles, and the cases that need them."""
+"""The staff home: what is waiting for the user, from every part of the service, and their roles."""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -6,15 +6,17 @@ from django.shortcuts import render
 from accounts.access import staff
 from accounts.models import User
 from accounts.selectors import membership_list_for_user
-from failure_regime import selectors
+from failure_regime.work import work_for_user, work_groups
 
 
 @staff
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    items = work_for_user(user=user)
     context = {
         "memberships": membership_list_for_user(user=user),
-        "awaiting_sign_off": selectors.cases_awaiting_sign_off(user=user)[:20],
-        "missing_lead": selectors.cases_missing_a_lead(user=user)[:20],
+        "groups": work_groups(items),
+        "total": len(items),
+        "overdue": sum(1 for item in items if item.overdue),
     }
     return render(request, "failure_regime/staff/home.html", context)

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from failure_regime.models import Case
+from failure_regime.models import Case, CaseStatus
 from reviews.models import (
     Appointment,
     AppointmentRole,
@@ -329,3 +329,27 @@ def reassignment_choices(*, assignment: Assignment) -> QuerySet[Expert]:
         if patient.specialty_id in r.specialty_ids and r.expert_id not in taken and r.load < r.capacity
     ]
     return Expert.objects.filter(pk__in=ids).order_by("name", "pk")
+
+
+@dataclass(frozen=True)
+class CohortWaiting:
+    """How many of a cohort's patients wait for a review."""
+
+    case_id: int
+    case_reference: str
+    case_title: str
+    waiting: int
+
+
+def patients_waiting_by_cohort(*, user: User) -> list[CohortWaiting]:
+    """For the review managers' home page: how many patients of each cohort they may assign (cases whose review the
+    user manages, still open) wait for a review, one row per cohort, one query."""
+    patients = patient_list_for_user(user=user).exclude(cohort__case__status=CaseStatus.CLOSED)
+    rows = (
+        patients_waiting(patients)
+        .order_by()
+        .values_list("cohort__case_id", "cohort__case__reference", "cohort__case__title")
+        .annotate(waiting=Count("pk", distinct=True))
+        .order_by("cohort__case__reference")
+    )
+    return [CohortWaiting(case_id, reference, title, waiting) for case_id, reference, title, waiting in rows]

@@ -4,8 +4,9 @@ apply to, and applications, which only the case's review managers may read (each
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,7 +24,7 @@ from reviews.models import (
     Invitation,
     Specialty,
 )
-from reviews.selectors.team import managed_case_list_for_user
+from reviews.selectors.team import managed_case_list_for_user, recruitment_led_case_ids
 from reviews.verbs import ReviewsVerb
 
 
@@ -185,6 +186,33 @@ def application_list_for_user(*, user: User) -> QuerySet[Application]:
         .prefetch_related("specialties")
         .order_by("submitted_at", "pk")
     )
+
+
+@dataclass(frozen=True)
+class CampaignToVet:
+    """How many applications to a campaign wait for vetting, and since when."""
+
+    campaign_id: int
+    title: str
+    organisation_id: int
+    case_reference: str
+    waiting: int
+    oldest: datetime
+
+
+def applications_to_vet_by_campaign(*, user: User) -> list[CampaignToVet]:
+    """Applications waiting for vetting on the cases where ``user`` is the recruitment lead (who vets them), counted
+    per campaign, oldest first: one row per campaign, one query."""
+    rows = (
+        application_list_for_user(user=user)
+        .prefetch_related(None)
+        .filter(status=ApplicationStatus.SUBMITTED, campaign__case__in=recruitment_led_case_ids(user=user))
+        .order_by()
+        .values_list("campaign_id", "campaign__title", "campaign__organisation_id", "campaign__case__reference")
+        .annotate(waiting=Count("pk"), oldest=Min("submitted_at"))
+        .order_by("oldest", "campaign_id")
+    )
+    return [CampaignToVet(*row) for row in rows]
 
 
 def application_find_for_user(*, user: User, pk: int) -> Application:

@@ -42,8 +42,13 @@ def is_review_manager(*, user: User, case: Case) -> bool:
     return user.is_authenticated and review_managers(case=case).filter(pk=user.pk).exists()
 
 
+def recruitment_led_case_ids(*, user: User) -> QuerySet[Responsibility, int]:
+    """The ids of the cases where ``user`` is the accountable expert-recruitment lead, who runs campaigns and vets."""
+    return Responsibility.objects.filter(area=Area.EXPERT_RECRUITMENT, lead=user).values_list("case_id", flat=True)
+
+
 def is_recruitment_lead(*, user: User, case: Case) -> bool:
-    return Responsibility.objects.filter(case=case, area=Area.EXPERT_RECRUITMENT, lead=user).exists()
+    return recruitment_led_case_ids(user=user).filter(case=case).exists()
 
 
 def investigation_lead(*, case: Case) -> User | None:

@@ -17,7 +17,7 @@ from accounts.models import Organisation, User
 from failure_regime.models import Area, Case, ConcernSource
 from failure_regime.services.cases import case_propose
 from failure_regime.services.concerns import concern_raise
-from tests.browser.conftest import Accessibility
+from tests.browser.conftest import Accessibility, watch
 from tests.browser.test_sign_in import code_for
 from tests.factories import PASSWORD
 
@@ -43,7 +43,7 @@ def sign_in(browser: Browser, live_server) -> Iterator[SignIn]:
     def open_signed_in(user: User, **context_options: object) -> Page:
         context = browser.new_context(**context_options)  # type: ignore[arg-type]
         contexts.append(context)
-        page = context.new_page()
+        page = watch(context.new_page())
         page.goto(live_server.url + "/sign-in/")
         page.get_by_label("E-mail address").fill(user.email)
         page.get_by_label("Password").fill(PASSWORD)
@@ -73,7 +73,11 @@ def appoint(page: Page, area: Area, lead: User) -> None:
     if not details.evaluate("element => element.open"):
         details.locator("summary").click()
     details.get_by_label("Area", exact=True).select_option(label=area.label)
-    details.get_by_label("Accountable lead", exact=True).select_option(label=lead.full_name)
+    membership = lead.memberships.select_related("organisation").get()
+    role = membership.get_role_display().lower()
+    details.get_by_label("Accountable lead", exact=True).select_option(
+        label=f"{lead.full_name} ({membership.organisation.name}, {role})"
+    )
     details.get_by_label("Why this person?").fill(f"{lead.full_name} already leads this work at their organisation.")
     details.get_by_role("button", name="Appoint the lead").click()
     accountability = page.get_by_role("table", name="Accountable lead, responsible and consulted organisations")
@@ -143,7 +147,7 @@ def test_a_case_goes_from_concern_to_active(
 
     # 4. The oversight lead finds the case waiting on the staff home and agrees.
     overseeing = sign_in(oversight_lead)
-    waiting = overseeing.locator('h2:text-is("Awaiting your organisation\'s sign-off") + ul')
+    waiting = overseeing.locator('h3:text-is("Decisions waiting for your organisation\'s sign-off") + table')
     link = waiting.get_by_role("link", name=f"{case.reference}: {TITLE}")
     expect(link).to_be_visible()
     axe.check(overseeing)
