@@ -48,6 +48,8 @@ class CommunicationsVerb(StrEnum):
     ENQUIRY_ESCALATED = "enquiry.escalated"
     ENQUIRY_CLOSED = "enquiry.closed"
     ENQUIRY_REOPENED = "enquiry.reopened"
+    ENQUIRY_PASSED_TO_REVIEW = "enquiry.passed_to_review"
+    PROVIDER_ALIAS_ADDED = "provider.alias_added"
     REFERRAL_OFFERED = "referral.offered"
     REFERRAL_ACCEPTED = "referral.accepted"
     REFERRAL_DECLINED = "referral.declined"
@@ -91,6 +93,8 @@ LABELS: dict[str, str] = {
     CommunicationsVerb.ENQUIRY_ESCALATED: "Enquiry escalated: response overdue",
     CommunicationsVerb.ENQUIRY_CLOSED: "Enquiry closed",
     CommunicationsVerb.ENQUIRY_REOPENED: "Enquiry reopened",
+    CommunicationsVerb.ENQUIRY_PASSED_TO_REVIEW: "Request for a review of care passed to the case's review",
+    CommunicationsVerb.PROVIDER_ALIAS_ADDED: "Another name of a provider recorded",
     CommunicationsVerb.REFERRAL_OFFERED: "Support service offered",
     CommunicationsVerb.REFERRAL_ACCEPTED: "Support service accepted",
     CommunicationsVerb.REFERRAL_DECLINED: "Support service declined",

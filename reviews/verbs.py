@@ -34,6 +34,10 @@ class ReviewsVerb(StrEnum):
     SAFETY_CONCERN_RAISED = "judgement.safety_concern_raised"
     FINDINGS_EXPORTED = "findings.exported"
     FINDINGS_PUBLISHED = "findings.published"
+    REVIEW_REQUEST_RECEIVED = "review_request.received"
+    REVIEW_REQUEST_ACCEPTED = "review_request.accepted"
+    REVIEW_REQUEST_DECLINED = "review_request.declined"
+    REVIEW_REQUEST_ANSWERED = "review_request.answered"
 
 
 LABELS: dict[str, str] = {
@@ -67,4 +71,8 @@ LABELS: dict[str, str] = {
     ReviewsVerb.SAFETY_CONCERN_RAISED: "Safety concern raised in a review",
     ReviewsVerb.FINDINGS_EXPORTED: "Findings exported",
     ReviewsVerb.FINDINGS_PUBLISHED: "Findings summary published",
+    ReviewsVerb.REVIEW_REQUEST_RECEIVED: "Review request received",
+    ReviewsVerb.REVIEW_REQUEST_ACCEPTED: "Review request accepted into the review",
+    ReviewsVerb.REVIEW_REQUEST_DECLINED: "Review request declined",
+    ReviewsVerb.REVIEW_REQUEST_ANSWERED: "Review request outcome recorded",
 }

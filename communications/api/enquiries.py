@@ -50,7 +50,7 @@ from communications.services.support import OpeningSpan
 from failure_regime.api.fields import IdField, VisibleCaseIdField, VisibleOrganisationIdField
 from failure_regime.api.serializers import PersonSerializer
 from failure_regime.models import Case
-from reviews.models import Cohort
+from reviews.models import AGE_BAND_CHOICES, Cohort, ReviewRequest
 
 
 def _user(request: Request) -> User:
@@ -242,10 +242,29 @@ class ReferralSerializer(ReferralSummarySerializer):
         fields = [*ReferralSummarySerializer.Meta.fields, "note"]
 
 
+class EnquiryReviewRequestSerializer(serializers.ModelSerializer):
+    """The family's request for a review of care as passed to the case's review, and the chair's answer."""
+
+    class Meta:
+        model = ReviewRequest
+        fields = [
+            "id",
+            "status",
+            "age_band",
+            "text",
+            "requested_at",
+            "decided_at",
+            "decline_reason",
+            "outcome",
+            "answered_at",
+        ]
+
+
 class EnquiryDetailSerializer(EnquirySerializer):
     """Everything the sender told us, and the handling. Reading it is recorded in the audit trail."""
 
     provider = OrganisationSummarySerializer(read_only=True, allow_null=True)
+    review_request = EnquiryReviewRequestSerializer(read_only=True, allow_null=True)
     notes = EnquiryNoteSerializer(many=True, read_only=True)
     referrals = ReferralSerializer(many=True, read_only=True)
 
@@ -268,6 +287,7 @@ class EnquiryDetailSerializer(EnquirySerializer):
             "closure_reason",
             "notes",
             "referrals",
+            "review_request",
         ]
 
 
@@ -299,6 +319,14 @@ class EnquiryCloseInSerializer(serializers.Serializer):
 class ReferralOfferInSerializer(serializers.Serializer):
     service = IdField(queryset=SupportService.objects.all())
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class EnquiryPassToReviewInSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=4000,
+        help_text="What the family would like reviewed, without names, NHS numbers, dates of birth or contact details.",
+    )
+    age_band = serializers.ChoiceField(choices=AGE_BAND_CHOICES, required=False, default="")
 
 
 class ReferralDecisionInSerializer(serializers.Serializer):
@@ -493,6 +521,16 @@ class EnquiryViewSet(viewsets.ReadOnlyModelViewSet):
         enquiry, data = self.get_object(), _valid(EnquiryCloseInSerializer, request)
         enquiry = enquiry_services.enquiry_close(actor=_user(request), enquiry=enquiry, reason=data["reason"])
         return self._summary(enquiry)
+
+    @extend_schema(request=EnquiryPassToReviewInSerializer, responses={201: EnquiryReviewRequestSerializer})
+    @action(detail=True, methods=["post"], url_path="review-request")
+    def review_request(self, request: Request, pk: str) -> Response:
+        """Passes the family's request for a review of care to the case's review chair (400 if the enquiry has no
+        case, the case no review cohort or chair, or the text could identify the patient; 409 while an earlier
+        request stands)."""
+        enquiry, data = self.get_object(), _valid(EnquiryPassToReviewInSerializer, request)
+        review_request = enquiry_services.enquiry_pass_to_review(actor=_user(request), enquiry=enquiry, **data)
+        return Response(EnquiryReviewRequestSerializer(review_request).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReferralOfferInSerializer, responses={201: ReferralSummarySerializer})
     @action(detail=True, methods=["post"])

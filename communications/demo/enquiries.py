@@ -1,9 +1,11 @@
-"""Demo enquiries: five fictional messages from the public about Basildon, in the states a family liaison officer
-meets: one waiting for triage, an urgent one, a request for a review of care passed to the case's review cohort
-(when the reviews demo has made one) with a counselling service offered, one answered with the help it accepted,
-and one closed as a repeat. The senders are invented (names marked "(demo)", example.org addresses and phone
-numbers in Ofcom's range for drama). They are handled by the trust's family liaison officer, the demo case's
-accountable lead for family support. Everything goes through the services, and nothing is added twice."""
+"""Demo enquiries: fictional messages from the public about Basildon, in the states a family liaison officer meets:
+one waiting for triage, an urgent one, a request for a review of care passed to the case's review chair (when the
+reviews demo has made a cohort) with a counselling service offered, one answered with the help it accepted, and one
+closed as a repeat; then one naming "Basildon Hospital" in the sender's words, which reaches the trust's officer,
+and one about a hospital nobody can identify, which waits in the national triage queue. The senders are invented
+(names marked "(demo)", example.org addresses and phone numbers in Ofcom's range for drama). They are handled by the
+trust's family liaison officer, the demo case's accountable lead for family support. Everything goes through the
+services, and nothing is added twice."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from communications.models import (
 from communications.services.enquiries import (
     enquiry_close,
     enquiry_note_add,
+    enquiry_pass_to_review,
     enquiry_receive,
     enquiry_respond,
     enquiry_triage,
@@ -31,6 +34,8 @@ from communications.services.enquiries import (
     referral_offer,
 )
 from failure_regime.models import Area, Case, CaseStatus
+from reviews.models import Cohort
+from reviews.selectors.requests import review_chairs
 
 LIAISON = "family.liaison@basildon.example"
 MARK = " (demo)"
@@ -113,6 +118,14 @@ def seed() -> None:
     counselling = _service("Talking Space counselling (demo)")
     if counselling is not None:
         referral_offer(actor=officer, enquiry=review, service=counselling, note="Offered by email.")
+    if Cohort.objects.filter(case=case).exists() and review_chairs(case=case).exists():
+        enquiry_pass_to_review(
+            actor=officer,
+            enquiry=review,
+            text="The family asks for a review of the care of their mother, who died on a medical ward in the "
+            "winter of 2012 after an emergency admission. They were never told why she died.",
+            age_band="80 to 89",
+        )
 
     answered = _receive(
         name=f"Sam Placeholder{MARK}",
@@ -149,3 +162,24 @@ def seed() -> None:
         email="pat.example@example.org",
     )
     enquiry_close(actor=officer, enquiry=repeat, reason="It repeats another enquiry")
+
+    # Named in the sender's own words: "Basildon Hospital" reaches Basildon's family liaison officer.
+    enquiry_receive(
+        name=f"Robin Sample{MARK}",
+        relation=Relation.FAMILY,
+        consent=True,
+        provider_name="Basildon Hospital",
+        worry="My brother has been on the acute medical unit for a week and we cannot get any news of him.",
+        contact_method=ContactMethod.EMAIL,
+        email="robin.sample@example.org",
+    )
+    # A provider nobody can identify from what was written: the national triage queue at NHS England.
+    enquiry_receive(
+        name=f"Alex Placeholder{MARK}",
+        relation=Relation.FRIEND_OR_CARER,
+        consent=True,
+        provider_name="The hospital near my aunt's flat",
+        worry="My aunt was discharged at night without her medicines and nobody at the hospital will call me back.",
+        contact_method=ContactMethod.PHONE,
+        phone="01632 960 203",
+    )

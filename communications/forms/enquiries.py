@@ -24,6 +24,7 @@ from communications.models import (
     enquiry_reference_normalise,
 )
 from failure_regime.models import Case
+from reviews.models import AGE_BAND_CHOICES
 
 # --- The public form ----------------------------------------------------------------------------------------
 
@@ -50,9 +51,15 @@ class EnquiryForm(forms.Form):
     provider_name = forms.CharField(
         label="Which hospital, GP practice or care service is it about?",
         required=False,
-        help_text="For example, the name of the hospital, GP surgery or care home, and the town it is in. "
-        "If you are not sure, tell us what you know.",
+        help_text="Type its name or the town it is in, then select Find to choose it from the list. If it is not "
+        "listed, or you are not sure, tell us what you know.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
+    # Chosen from the register (an ODS code), and the case whose notice the sender wrote from (its reference):
+    # public identifiers only. The view checks both and ignores a value that is not one (so these are plain fields,
+    # which refuse nothing: a stray byte in a hidden field must not stop the message).
+    provider = forms.Field(required=False, widget=forms.HiddenInput)
+    case = forms.Field(required=False, widget=forms.HiddenInput)
     worry = forms.CharField(
         label="What worries you?",
         required=False,
@@ -120,8 +127,10 @@ class EnquiryForm(forms.Form):
         return bool(str(self.data.get(HONEYPOT, "")).strip())
 
     def service_fields(self) -> dict[str, Any]:
+        """What the service takes, without the identifiers the view resolves to a provider and a case."""
         data = dict(self.cleaned_data)
-        data.pop(HONEYPOT, None)
+        for name in (HONEYPOT, "provider", "case"):
+            data.pop(name, None)
         return data
 
 
@@ -252,6 +261,24 @@ class CloseForm(forms.Form):
         choices=[(r, r) for r in CLOSE_REASONS],
         widget=forms.RadioSelect,
         error_messages={"required": "Select why the enquiry is closed"},
+    )
+
+
+class PassToReviewForm(forms.Form):
+    prefix = "review"
+    text = forms.CharField(
+        label="What would the family like the review to look at?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="The review team must not know who the patient is. Do not include names, NHS numbers, dates of "
+        "birth or contact details: give the month and year of the care, the ward or service, and what worries "
+        "the family.",
+    )
+    age_band = forms.ChoiceField(
+        label="The patient's age at the time (optional)",
+        choices=AGE_BAND_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": "Select the patient's age band, or not known"},
     )
 
 

@@ -30,6 +30,7 @@ from communications.models.notices import (
     VersionStatus,
 )
 from communications.models.plans import Audience, Channel, CommunicationsPlan, PlanAudience, PlanItem
+from communications.models.providers import ProviderAlias
 from communications.models.support import MIDNIGHT, OpeningTime, SupportKind, SupportService, Weekday
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "OpeningTime",
     "PlanAudience",
     "PlanItem",
+    "ProviderAlias",
     "Referral",
     "ReferralStatus",
     "Relation",

@@ -99,9 +99,10 @@ class Enquiry(models.Model):
     its category and urgency, link it to a case, assign it) and respond before ``response_due_at``; the
     response clock escalates it once, stamping ``escalated_at``, if that passes unanswered.
 
-    The sender's wish for a review of the patient's care is kept in ``wants_case_note_review``; when triage
-    files the enquiry as wanting a review and its case has a case-note review cohort, ``cohort`` records that
-    the family's request was passed to that cohort (which patient it concerns is for the review team to find).
+    The sender's wish for a review of the patient's care is kept in ``wants_case_note_review``. The officer passes
+    it to the case's review as a ``reviews.ReviewRequest`` (written without anything that identifies the patient)
+    for the review chair to accept or decline; ``review_request`` points at it, and ``cohort`` records the
+    case-note review cohort it went to. Reviews never reads enquiries: the link is kept on this side.
     """
 
     # NEW → CLOSED closes an enquiry that needs nothing (a duplicate, say) without triage; CLOSED → TRIAGED
@@ -166,6 +167,16 @@ class Enquiry(models.Model):
         related_name="+",
         editable=False,
         help_text="The case-note review cohort the family's request for a review was passed to.",
+    )
+    review_request = models.OneToOneField(
+        "reviews.ReviewRequest",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The family's request for a review of care, as passed to the case's review (the latest, if one "
+        "was declined and passed again).",
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -21,7 +21,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
-from accounts.models import Organisation, OrganisationKind, Role, User
+from accounts.models import Organisation, Role, User
 from communications.models import (
     AWAITING_RESPONSE,
     ContactMethod,
@@ -38,16 +38,20 @@ from communications.models import (
     enquiry_reference_new,
 )
 from communications.selectors.enquiries import (
+    enquiry_acting_organisation,
     enquiry_officers,
-    family_liaison_organisations,
-    family_support_organisation_ids,
+    national_triage_organisation,
+    organisations_with_officers,
 )
+from communications.selectors.providers import provider_match
+from communications.services.notification_events import enquiry_assigned_notify, enquiry_escalated_notify
 from communications.verbs import CommunicationsVerb
 from communications.workdays import LONDON, deadline_words, same_working_day_due, working_days_due
 from failure_regime.models import Area, Case, CaseStatus, Responsibility
 from failure_regime.selectors import case_list_for_user
 from failure_regime.services.outbox import Mail, outbox_enqueue
-from reviews.models import Cohort
+from reviews.models import ReviewRequest, ReviewRequestStatus
+from reviews.services.requests import review_request_receive
 
 # Longest accepted answers on the public form (the database allows more for some; these keep it readable).
 LIMITS = {
@@ -67,49 +71,54 @@ REFERENCE_ATTEMPTS = 5
 # --- Who handles an enquiry ---------------------------------------------------------------------------------
 
 
-def handling_organisation_for(*, provider: Organisation | None) -> Organisation | None:
-    """Whose family liaison staff handle an enquiry about ``provider``:
-
-    1. the organisation leading family support on the provider's most recent case that is not closed, when it
-       has a lead (the regime's response is running, and families are its first concern);
-    2. otherwise the provider's oversight body (Monitor, NHS TDA or NHS England for a trust);
-    3. otherwise, for providers that CQC alone regulates, or a provider the sender named in their own words, the
-       national default organisation (``ENQUIRY_DEFAULT_ORGANISATION``, an ODS code: NHS England, X24), or failing
-       that the first oversight body, or the regulator.
-    """
-    if provider is not None:
-        lead = (
-            Responsibility.objects.filter(
-                case__provider=provider, area=Area.FAMILY_SUPPORT, lead_organisation__isnull=False
-            )
-            .exclude(case__status=CaseStatus.CLOSED)
-            .select_related("lead_organisation")
-            .order_by("-case__proposed_at", "-case__pk")
-            .first()
-        )
-        if lead is not None:
-            return lead.lead_organisation
-        if provider.oversight_body_id is not None:
-            return provider.oversight_body
-    default = getattr(settings, "ENQUIRY_DEFAULT_ORGANISATION", "X24")
-    return (
-        Organisation.objects.filter(ods_code=default).first()
-        or Organisation.objects.filter(kind=OrganisationKind.OVERSIGHT_BODY).order_by("pk").first()
-        or Organisation.objects.filter(kind=OrganisationKind.REGULATOR).order_by("pk").first()
+def _family_support_lead_organisation(*, case: Case | None = None, provider: Organisation | None = None) -> int | None:
+    """The organisation leading family support on ``case``, or on ``provider``'s most recent case that is not
+    closed."""
+    leads = Responsibility.objects.filter(area=Area.FAMILY_SUPPORT, lead_organisation__isnull=False).exclude(
+        case__status=CaseStatus.CLOSED
     )
+    if case is not None:
+        leads = leads.filter(case=case)
+    elif provider is not None:
+        leads = leads.filter(case__provider=provider)
+    else:
+        return None
+    return leads.order_by("-case__proposed_at", "-case__pk").values_list("lead_organisation_id", flat=True).first()
+
+
+def handling_organisation_for(*, provider: Organisation | None, case: Case | None = None) -> Organisation | None:
+    """Whose family liaison officers handle an enquiry about ``provider`` (and ``case``, when the sender wrote
+    from its notice): the first of these that has an active family liaison officer, so that an enquiry is never
+    filed where nobody can read it:
+
+    1. the organisation leading family support on ``case``, or else on the provider's most recent case that is not
+       closed (the regime's response is running, and families are its first concern);
+    2. the provider's oversight body (Monitor, NHS TDA or NHS England for a trust);
+    3. otherwise, and for a provider nobody could identify, the national triage organisation
+       (``ENQUIRY_DEFAULT_ORGANISATION``: NHS England), whose family liaison officers keep the national queue.
+    """
+    candidates: list[int] = []
+    if provider is not None or case is not None:
+        lead = _family_support_lead_organisation(case=case) if case is not None else None
+        lead = lead or _family_support_lead_organisation(provider=provider)
+        if lead is not None:
+            candidates.append(lead)
+        if provider is not None and provider.oversight_body_id is not None:
+            candidates.append(provider.oversight_body_id)
+    staffed = organisations_with_officers(organisation_ids=candidates) if candidates else set()
+    for candidate in candidates:
+        if candidate in staffed:
+            return Organisation.objects.get(pk=candidate)
+    return national_triage_organisation()
 
 
 def _handler_organisation(actor: User, enquiry: Enquiry) -> Organisation:
-    """The organisation for which ``actor`` handles ``enquiry``; anyone who may not see it is refused."""
-    organisations = list(family_liaison_organisations(user=actor))
-    for organisation in organisations:
-        if organisation.pk == enquiry.handled_by_id:
-            return organisation
-    family_support = family_support_organisation_ids(case=enquiry.case)
-    for organisation in organisations:
-        if organisation.pk in family_support:
-            return organisation
-    raise PermissionDenied("Only the family liaison officers handling this enquiry can do this.")
+    """The organisation for which ``actor`` handles ``enquiry`` (``enquiry_acting_organisation``, the one rule);
+    anyone else is refused."""
+    organisation = enquiry_acting_organisation(user=actor, enquiry=enquiry)
+    if organisation is None:
+        raise PermissionDenied("Only the family liaison officers handling this enquiry can do this.")
+    return organisation
 
 
 def _lock(enquiry: Enquiry) -> Enquiry:
@@ -225,16 +234,6 @@ def _validated(
     return data
 
 
-def _matching_provider(provider_name: str) -> Organisation | None:
-    """The provider the sender named in their own words, when the name or ODS code matches exactly."""
-    if not provider_name:
-        return None
-    providers = Organisation.objects.providers()
-    return (
-        providers.filter(ods_code=provider_name.upper()).first() or providers.filter(name__iexact=provider_name).first()
-    )
-
-
 def _acknowledgement(enquiry: Enquiry) -> Mail:
     body = (
         f"Thank you for contacting the {settings.SERVICE_NAME} team.\n\n"
@@ -283,10 +282,17 @@ def enquiry_receive(
     contact_times: str = "",
     communication_needs: str = "",
     wants_case_note_review: bool = False,
+    case: Case | None = None,
 ) -> Enquiry:
     """Receives an enquiry from a member of the public (no account): checks every answer, files it under a
     random reference with the organisation that handles it, starts the routine response clock (2 working days;
-    triage shortens it if urgent) and sends the sender an acknowledgement with the reference."""
+    triage shortens it if urgent) and sends the sender an acknowledgement with the reference.
+
+    The provider is the one the sender chose from the register, or else the one that the name they wrote clearly
+    matches (``provider_match``); ``case`` is the case whose public notice they wrote from (kept only while open,
+    and only if it is about that provider). An enquiry about nobody identifiable goes to the national queue."""
+    if case is not None and provider is None:
+        provider = case.provider
     data = _validated(
         name=name,
         relation=relation,
@@ -301,13 +307,16 @@ def enquiry_receive(
         communication_needs=communication_needs,
         consent=consent,
     )
-    provider = provider or _matching_provider(data["provider_name"])
-    handled_by = handling_organisation_for(provider=provider)
+    provider = provider or provider_match(text=data["provider_name"])
+    if case is not None and (case.status == CaseStatus.CLOSED or provider is None or case.provider_id != provider.pk):
+        case = None
+    handled_by = handling_organisation_for(provider=provider, case=case)
     now = timezone.now()
     enquiry = _create_with_reference(
         {
             **data,
             "provider": provider,
+            "case": case,
             "wants_case_note_review": wants_case_note_review,
             "consent": True,
             "consented_at": now,
@@ -343,13 +352,6 @@ def enquiry_view(*, actor: User, enquiry: Enquiry) -> Enquiry:
     return enquiry
 
 
-def _cohort_for(category: str, case: Case | None) -> Cohort | None:
-    """The case-note review cohort a request for a review of care is passed to, when the case has one."""
-    if category != EnquiryCategory.CARE_REVIEW or case is None:
-        return None
-    return Cohort.objects.filter(case=case).first()
-
-
 @transaction.atomic
 def enquiry_triage(
     *,
@@ -362,8 +364,8 @@ def enquiry_triage(
 ) -> Enquiry:
     """Files the enquiry: what it is about, how urgent it is, the case it belongs to and the officer who handles
     it. Urgent enquiries are due the same working day they were received (triage may find one already overdue,
-    and the clock then escalates it at once). A request for a review of care on a case with a case-note review
-    cohort is passed to that cohort. Triage again to change any of it; triage of a closed enquiry reopens it,
+    and the clock then escalates it at once). A request for a review of care is passed to the case's review
+    separately (``enquiry_pass_to_review``). Triage again to change any of it; triage of a closed enquiry reopens it,
     with a new clock from now."""
     enquiry = _lock(enquiry)
     organisation = _handler_organisation(actor, enquiry)
@@ -395,7 +397,6 @@ def enquiry_triage(
     assignee_changed = (assigned_to.pk if assigned_to else None) != enquiry.assigned_to_id
     enquiry.status = EnquiryStatus.TRIAGED
     enquiry.category, enquiry.urgency, enquiry.case, enquiry.assigned_to = category, urgency, case, assigned_to
-    enquiry.cohort = _cohort_for(category, case)
     enquiry.triaged_by, enquiry.triaged_at = actor, now
     enquiry.save()
     if reopening:
@@ -422,7 +423,7 @@ def enquiry_triage(
             target=enquiry,
             scope=case,
             before={"case": before["case"]},
-            after={"case": case.reference, "cohort": enquiry.cohort_id},
+            after={"case": case.reference},
         )
     if assignee_changed and assigned_to is not None:
         audit_record(
@@ -433,6 +434,7 @@ def enquiry_triage(
             before={"assigned_to": before["assigned_to"]},
             after={"assigned_to": assigned_to.pk},
         )
+        enquiry_assigned_notify(enquiry=enquiry, actor=actor)
     return enquiry
 
 
@@ -513,6 +515,46 @@ def enquiry_close(*, actor: User, enquiry: Enquiry, reason: str) -> Enquiry:
         after=_state(enquiry),
     )
     return enquiry
+
+
+@transaction.atomic
+def enquiry_pass_to_review(*, actor: User, enquiry: Enquiry, text: str, age_band: str = "") -> ReviewRequest:
+    """Passes the family's request for a review of the patient's care to the case's review, where its chair
+    accepts it into the case-note review cohort or declines it. ``text`` is what the family asks, written so that
+    it does not identify the patient or the family (the review team works on pseudonymised cases): it is refused
+    if it holds the sender's name or contact details, an NHS number or a full date. Needs the enquiry to be linked
+    to a case, and not closed; a request declined before may be passed again."""
+    enquiry = _lock(enquiry)
+    organisation = _handler_organisation(actor, enquiry)
+    if enquiry.status == EnquiryStatus.CLOSED:
+        raise TransitionNotAllowed("A closed enquiry cannot be passed to a review. Reopen it first.")
+    if enquiry.case is None:
+        raise ValidationError({"text": "Link the enquiry to its case first: the request goes to that case's review"})
+    standing = enquiry.review_request
+    if standing is not None and standing.status != ReviewRequestStatus.DECLINED:
+        raise ConflictError("The request is already with the case's review.")
+    before = _state(enquiry)
+    review_request = review_request_receive(
+        actor=actor,
+        organisation=organisation,
+        case=enquiry.case,
+        source_reference=enquiry.reference,
+        text=text,
+        age_band=age_band,
+        withheld=tuple(v for v in (enquiry.name, enquiry.email, enquiry.phone) if len(v.strip()) >= 3),
+    )
+    enquiry.review_request, enquiry.cohort = review_request, review_request.cohort
+    enquiry.save(update_fields=["review_request", "cohort"])
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        verb=CommunicationsVerb.ENQUIRY_PASSED_TO_REVIEW,
+        target=enquiry,
+        scope=enquiry.case,
+        before=before,
+        after={**_state(enquiry), "review_request": review_request.pk},
+    )
+    return review_request
 
 
 # --- Referrals to support services --------------------------------------------------------------------------
@@ -596,25 +638,17 @@ def _escalation_recipients(enquiry: Enquiry) -> list[User]:
     return list({person.email: person for person in people}.values())
 
 
-def _escalation_mail(enquiry: Enquiry, person: User) -> Mail:
+def _escalation_body(enquiry: Enquiry) -> str:
+    """What the people handling an overdue enquiry are told of it: never the sender's details or words."""
     due = enquiry.response_due_at.astimezone(LONDON)
     received = enquiry.received_at.astimezone(LONDON)
-    link = settings.SITE_URL + reverse("communications:enquiry-detail", args=[enquiry.pk])
     category = enquiry.get_category_display() if enquiry.category else "Not triaged yet"
-    body = (
+    return (
         f"Enquiry {enquiry.reference} has not been answered and its response is overdue.\n\n"
         f"What it is about: {category}\n"
         f"How urgent: {enquiry.get_urgency_display()}\n"
         f"Received: {received:%d %B %Y, %H:%M}\n"
-        f"Response was due: {due:%d %B %Y, %H:%M}\n\n"
-        f"Open it: {link}\n"
-    )
-    stamp = enquiry.escalated_at.isoformat() if enquiry.escalated_at else ""
-    return Mail(
-        dedupe_key=f"enquiry-escalated:{enquiry.pk}:{stamp}:{person.pk}",
-        to=person.email,
-        subject=f"Enquiry {enquiry.reference}: response overdue",
-        body=body,
+        f"Response was due: {due:%d %B %Y, %H:%M}"
     )
 
 
@@ -628,13 +662,15 @@ def _escalate(pk: int, now: datetime) -> bool:
     if not claimed:
         return False
     enquiry = Enquiry.objects.select_related("assigned_to", "handled_by").get(pk=pk)
-    outbox_enqueue(messages=[_escalation_mail(enquiry, person) for person in _escalation_recipients(enquiry)])
     audit_record(
         actor=None,
         organisation=enquiry.handled_by,
         verb=CommunicationsVerb.ENQUIRY_ESCALATED,
         target=enquiry,
         after={"status": enquiry.status, "response_due_at": enquiry.response_due_at, "escalated_at": now},
+    )
+    enquiry_escalated_notify(
+        enquiry=enquiry, recipients=_escalation_recipients(enquiry), body=_escalation_body(enquiry)
     )
     return True
 

@@ -7,6 +7,8 @@ from communications.views import enquiries
 urlpatterns = [
     path("contact-us/", enquiries.enquiry_new, name="enquiry-new"),
     path("contact-us/sent/<str:token>/", enquiries.enquiry_sent, name="enquiry-sent"),
+    path("contact-us/providers/", enquiries.provider_suggestions, name="enquiry-providers"),
+    path("staff/enquiries/<int:pk>/review-request/", enquiries.enquiry_pass_to_review, name="enquiry-pass-to-review"),
     path("staff/enquiries/", enquiries.enquiry_queue, name="enquiry-queue"),
     path("staff/enquiries/<int:pk>/", enquiries.enquiry_detail, name="enquiry-detail"),
     path("staff/enquiries/<int:pk>/triage/", enquiries.enquiry_triage, name="enquiry-triage"),

@@ -15,12 +15,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage  # type: ignore[import-untyped]
 
@@ -28,19 +29,23 @@ from accounts.access import public, staff
 from accounts.interface import run_service
 from accounts.models import Organisation, User
 from communications.forms.enquiries import (
+    HONEYPOT,
     CloseForm,
     DecisionForm,
     EnquiryFilter,
     EnquiryForm,
     NoteForm,
+    PassToReviewForm,
     ReferralForm,
     RespondForm,
     TriageForm,
 )
 from communications.models import AWAITING_RESPONSE, Enquiry, EnquiryStatus, enquiry_reference_new
 from communications.selectors import enquiries as selectors
+from communications.selectors import providers as provider_selectors
 from communications.services import enquiries as services
-from failure_regime.models import Area
+from failure_regime.models import Area, Case
+from reviews.models import ReviewRequestStatus
 
 # --- Public ------------------------------------------------------------------------------------------------
 
@@ -84,21 +89,53 @@ def _sent(reference: str, emailed: bool) -> HttpResponse:
     return redirect("communications:enquiry-sent", sent_token(reference=reference, emailed=emailed))
 
 
-def _initial(request: HttpRequest) -> dict[str, str]:
-    """A link from a provider's notice can name it (?provider=RDD) so that the sender need not."""
-    code = request.GET.get("provider", "")[:6].upper()
-    provider = Organisation.objects.providers().filter(ods_code=code).only("name").first() if code else None
-    return {"provider_name": provider.name} if provider else {}
+# The form's other buttons: look the provider up in the register, or change the one chosen.
+FIND = "find"
+CHANGE_PROVIDER = "change-provider"
+
+
+def _linked(data: Any) -> tuple[Organisation | None, Case | None]:
+    """The provider (an ODS code) and the case (a reference) that a link or the form names, each only if it is
+    one the public may name; anything else is ignored. A case about another provider than the one named is
+    dropped; a case alone names its provider."""
+    provider = provider_selectors.provider_by_ods_code(code=str(data.get("provider", "")))
+    case = provider_selectors.public_case_by_reference(reference=str(data.get("case", "")))
+    if case is not None and provider is not None and case.provider_id != provider.pk:
+        case = None
+    if case is not None and provider is None:
+        provider = case.provider
+    return provider, case
+
+
+def _form_page(
+    request: HttpRequest,
+    form: EnquiryForm,
+    *,
+    provider: Organisation | None,
+    case: Case | None,
+    matches: list[Organisation] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "chosen_provider": provider,
+        "case": case,
+        "matches": matches,
+        "searched": matches is not None,
+    }
+    return render(request, "communications/public/enquiries/form.html", context, status=status)
 
 
 @public
 @never_cache
 def enquiry_new(request: HttpRequest) -> HttpResponse:
-    """The public form: who is writing, about whom and what, and how to reach them."""
+    """The public form: who is writing, about whom and what, and how to reach them. The sender chooses the provider
+    from the register (Find lists those that fit what they typed, without JavaScript) or describes it in their own
+    words. A link from a notice or a provider's page names the provider and the case (?provider=RDD&case=SFR-00001)."""
     if request.method != "POST":
-        return render(
-            request, "communications/public/enquiries/form.html", {"form": EnquiryForm(initial=_initial(request))}
-        )
+        provider, case = _linked(request.GET)
+        initial = {"provider": provider.ods_code if provider else "", "case": case.reference if case else ""}
+        return _form_page(request, EnquiryForm(initial=initial), provider=provider, case=case)
     if _over_limit(request):
         response = render(request, "communications/public/enquiries/too_many.html", status=429)
         response["Retry-After"] = "3600"
@@ -107,12 +144,35 @@ def enquiry_new(request: HttpRequest) -> HttpResponse:
     if form.is_spam():
         _usage(request, increment=True)
         return _sent(enquiry_reference_new(), bool(request.POST.get("email")))
+    provider, case = _linked(request.POST)
+    action = request.POST.get("action", "")
+    if action in {FIND, CHANGE_PROVIDER}:
+        # Not sending yet: the sender looks for the provider, or changes the one chosen. What they typed stays.
+        typed = {name: request.POST.get(name, "") for name in EnquiryForm.base_fields if name != HONEYPOT}
+        typed["provider"] = ""
+        matches = provider_selectors.provider_search(text=typed["provider_name"]) if action == FIND else None
+        kept_case = case if action == FIND else None
+        return _form_page(request, EnquiryForm(initial=typed), provider=None, case=kept_case, matches=matches)
     if form.is_valid():
-        enquiry = run_service(form, lambda: services.enquiry_receive(**form.service_fields()))
+        enquiry = run_service(
+            form, lambda: services.enquiry_receive(**form.service_fields(), provider=provider, case=case)
+        )
         if enquiry is not None:
             _usage(request, increment=True)
             return _sent(enquiry.reference, bool(enquiry.email))
-    return render(request, "communications/public/enquiries/form.html", {"form": form}, status=400)
+    return _form_page(request, form, provider=provider, case=case, status=400)
+
+
+@public
+@cache_control(public=True, max_age=300)
+def provider_suggestions(request: HttpRequest) -> JsonResponse:
+    """Providers whose names fit what the sender is typing, for the form's suggestions as they type (the form
+    works without them). Public register data only; the same for everyone, so it may be cached."""
+    text = request.GET.get("q", "")[:200]
+    providers = provider_selectors.provider_search(text=text) if len(text.strip()) >= 2 else []
+    return JsonResponse(
+        {"results": [{"ods_code": p.ods_code, "name": p.name} for p in providers]}, json_dumps_params={"indent": None}
+    )
 
 
 @public
@@ -156,6 +216,10 @@ def _detail_context(request: HttpRequest, enquiry: Enquiry, **given: forms.Form)
         "assigned_to": enquiry.assigned_to_id,
     }
     closed = enquiry.status == EnquiryStatus.CLOSED
+    # Everyone who can open this page may act on the enquiry (the selector and the rule agree); asking the rule
+    # keeps the page honest if they ever differ.
+    may_act = selectors.enquiry_may_act(user=user, enquiry=enquiry)
+    review_request = enquiry.review_request
     family_support = None
     if enquiry.case is not None:
         family_support = enquiry.case.responsibilities.filter(area=Area.FAMILY_SUPPORT).select_related("lead").first()
@@ -166,15 +230,22 @@ def _detail_context(request: HttpRequest, enquiry: Enquiry, **given: forms.Form)
         "family_support": family_support,
         "triage_form": given.get("triage_form")
         or TriageForm(cases=cases, officers=selectors.enquiry_officers(enquiry=enquiry), initial=triage_initial),
-        "can_triage": enquiry.status != EnquiryStatus.RESPONDED,
+        "may_act": may_act,
+        "review_request": review_request,
+        "review_form": given.get("review_form") or PassToReviewForm(),
+        "can_pass_to_review": may_act
+        and not closed
+        and enquiry.case is not None
+        and (review_request is None or review_request.status == ReviewRequestStatus.DECLINED),
+        "can_triage": may_act and enquiry.status != EnquiryStatus.RESPONDED,
         "note_form": given.get("note_form") or NoteForm(),
         "respond_form": given.get("respond_form") or RespondForm(),
-        "can_respond": enquiry.can_become(EnquiryStatus.RESPONDED),
+        "can_respond": may_act and enquiry.can_become(EnquiryStatus.RESPONDED),
         "close_form": given.get("close_form") or CloseForm(),
-        "can_close": enquiry.can_become(EnquiryStatus.CLOSED),
+        "can_close": may_act and enquiry.can_become(EnquiryStatus.CLOSED),
         "referral_form": given.get("referral_form")
         or ReferralForm(services=selectors.referral_service_choices(enquiry=enquiry)),
-        "can_refer": not closed,
+        "can_refer": may_act and not closed,
         "failed_form": next(iter(given.values()), None),
     }
 
@@ -186,6 +257,18 @@ def enquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "communications/staff/enquiries/detail.html", _detail_context(request, enquiry))
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# The confirmation shown after each action of the enquiry's page, by the action's form.
+_DONE = {
+    "triage_form": "The enquiry has been triaged.",
+    "note_form": "Your note has been added.",
+    "respond_form": "Your response has been recorded.",
+    "close_form": "The enquiry has been closed.",
+    "referral_form": "The referral has been recorded.",
+    "decision_form": "The answer about the referral has been recorded.",
+    "review_form": "The enquiry has been passed to the case's review. Its chair will see it.",
+}
 
 
 def _act(
@@ -200,6 +283,7 @@ def _act(
     enquiry = selectors.enquiry_get_for_user(user=user, pk=pk)
     form = make_form(enquiry)
     if form.is_valid() and run_service(form, lambda: call(user, enquiry, form.cleaned_data)) is not None:
+        messages.success(request, _DONE.get(form_name, "Your changes have been saved."))
         return redirect("communications:enquiry-detail", enquiry.pk)
     response = render(
         request,
@@ -291,3 +375,16 @@ def referral_decide(request: HttpRequest, pk: int, referral_pk: int) -> HttpResp
         return services.referral_decide(actor=actor, referral=referral, accepted=data["accepted"])
 
     return _act(request, pk, "decision_form", lambda enquiry: DecisionForm(request.POST), decide)
+
+
+@staff
+@require_POST
+def enquiry_pass_to_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Passes the family's request for a review of care to the case's review chair."""
+    return _act(
+        request,
+        pk,
+        "review_form",
+        lambda enquiry: PassToReviewForm(request.POST),
+        lambda actor, enquiry, data: services.enquiry_pass_to_review(actor=actor, enquiry=enquiry, **data),
+    )

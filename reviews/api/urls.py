@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("reviews.api.urls_recruitment")),
     path("", include("reviews.api.urls_cohort")),
     path("", include("reviews.api.urls_judgement")),
+    path("", include("reviews.api.urls_requests")),
 ]

@@ -50,8 +50,12 @@ from reviews.models.registry import (
     Training,
     TrainingKind,
 )
+from reviews.models.requests import AGE_BAND_CHOICES, ReviewRequest, ReviewRequestStatus
 
 __all__ = [
+    "AGE_BAND_CHOICES",
+    "ReviewRequest",
+    "ReviewRequestStatus",
     "AVOIDABILITY_DIRECTION",
     "AVOIDABILITY_SCALE",
     "AVOIDABLE_SCORES",

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("reviews.urls.recruitment")),
     path("", include("reviews.urls.cohort")),
     path("", include("reviews.urls.judgement")),
+    path("", include("reviews.urls.requests")),
 ]

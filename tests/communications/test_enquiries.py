@@ -310,21 +310,15 @@ def test_linking_to_a_case_is_recorded_on_the_case(
     assert event.scope_id == str(family_support_case.pk)
 
 
-def test_a_request_for_a_review_is_passed_to_the_case_cohort(
+def test_triage_alone_does_not_pass_a_request_for_a_review_on(
     enquiry: Enquiry, liaison_officer: User, family_support_case: Case, regulator: User
 ) -> None:
-    cohort = Cohort.objects.create(
+    # Passing it on is its own step, with text the review team may read (tests/communications/test_handoffs.py).
+    Cohort.objects.create(
         case=family_support_case, title="Maternity deaths 2019 to 2024", created_by=regulator, created_at=timezone.now()
     )
     enquiry = triage(enquiry, liaison_officer, category=EnquiryCategory.CARE_REVIEW, case=family_support_case)
-    assert enquiry.cohort == cohort
-
-
-def test_a_request_for_a_review_without_a_cohort_links_none(
-    enquiry: Enquiry, liaison_officer: User, family_support_case: Case
-) -> None:
-    enquiry = triage(enquiry, liaison_officer, category=EnquiryCategory.CARE_REVIEW, case=family_support_case)
-    assert enquiry.cohort is None
+    assert enquiry.cohort is None and enquiry.review_request is None
 
 
 # --- Notes, the response and closing ---------------------------------------------------------------------------

@@ -59,4 +59,4 @@ def test_seeding_twice_adds_nothing(demo: Case) -> None:
     for _ in range(2):
         demo_support.seed()
         demo_enquiries.seed()
-    assert (SupportService.objects.count(), Enquiry.objects.count()) == (8, 5)
+    assert (SupportService.objects.count(), Enquiry.objects.count()) == (8, 7)

@@ -1,0 +1,25 @@
+"""Forms of the review chair's decisions on review requests. The services check the rules and give the messages."""
+
+from __future__ import annotations
+
+from django import forms
+
+
+class DeclineForm(forms.Form):
+    prefix = "decline"
+    reason = forms.CharField(
+        label="Why is the request declined?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="The family liaison officer tells the family this, in these words or their own.",
+    )
+
+
+class OutcomeForm(forms.Form):
+    prefix = "outcome"
+    outcome = forms.CharField(
+        label="What was the outcome of the review?",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="The family liaison officer tells the family. Do not include names, NHS numbers or dates of birth.",
+    )

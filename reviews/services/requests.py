@@ -1,0 +1,190 @@
+"""Writes of review requests: receiving one passed to a case's review, and the chair accepting it into the cohort,
+declining it with the reason, and recording its outcome. Each records its audit event in the same transaction.
+
+The request's text must not identify the patient (see ``reviews.models.requests``): it is refused if it holds
+what looks like an NHS number or a full date (a date of birth, say).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record
+from accounts.errors import ConflictError, TransitionNotAllowed
+from accounts.models import Organisation, User
+from failure_regime.models import Case, CaseStatus
+from reviews.models import AGE_BAND_CHOICES, Cohort, ReviewRequest, ReviewRequestStatus
+from reviews.selectors.requests import review_chairs, review_request_may_decide
+from reviews.verbs import ReviewsVerb
+
+TEXT_LIMIT = 4000
+# Ten digits, maybe spaced or dashed 3-3-4: an NHS number.
+_NHS_NUMBER = re.compile(r"(?<![0-9])[0-9]{3}[\s-]?[0-9]{3}[\s-]?[0-9]{4}(?![0-9])")
+# A full date, as 12/03/1941, 12-3-41 or 1941-03-12.
+_FULL_DATE = re.compile(r"(?<![0-9])([0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})(?![0-9])")
+
+
+def pseudonymity_errors(*, text: str, field: str = "text", withheld: tuple[str, ...] = ()) -> dict[str, str]:
+    """Messages for a review request's text that could identify the patient or the family: an NHS number, a full
+    date, or any of ``withheld`` (the family's own details, which the caller knows)."""
+    if _NHS_NUMBER.search(text):
+        return {field: "Remove the NHS number: the review team must not see who the patient is"}
+    if _FULL_DATE.search(text):
+        return {field: "Remove the full date (a date of birth, say): give the month and year, or the age band"}
+    lowered = text.lower()
+    if any(value.strip() and value.strip().lower() in lowered for value in withheld):
+        return {field: "Remove the family's name and contact details: the review team must not see them"}
+    return {}
+
+
+def _state(review_request: ReviewRequest) -> dict[str, object]:
+    """What the audit trail keeps: never the text, which is the family's account."""
+    return {
+        "status": review_request.status,
+        "case": review_request.case.reference,
+        "cohort": review_request.cohort_id,
+        "source_reference": review_request.source_reference,
+    }
+
+
+@transaction.atomic
+def review_request_receive(
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    source_reference: str,
+    text: str,
+    age_band: str = "",
+    withheld: tuple[str, ...] = (),
+) -> ReviewRequest:
+    """Files a family's request for a review of care with ``case``'s review, for its chair to decide. The caller
+    (the family liaison service) has checked that ``actor`` handles the family's enquiry for ``organisation``.
+    Refused unless the case is open, has a case-note review cohort and a chair who can act on it, so that the
+    request never waits on nobody; and refused if the text could identify the patient."""
+    text = text.strip()
+    errors: dict[str, str] = {}
+    if not text:
+        errors["text"] = "Say what the family would like the review to look at"
+    elif len(text) > TEXT_LIMIT:
+        errors["text"] = f"The request must be {TEXT_LIMIT:,} characters or fewer"
+    else:
+        errors.update(pseudonymity_errors(text=text, withheld=withheld))
+    if age_band not in dict(AGE_BAND_CHOICES):
+        errors["age_band"] = "Select the patient's age band, or not known"
+    if errors:
+        raise ValidationError(errors)
+    case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise TransitionNotAllowed("The case is closed; its review takes no new requests.")
+    cohort = Cohort.objects.filter(case=case).first()
+    if cohort is None:
+        raise ValidationError({"case": "This case has no case-note review yet, so there is nobody to pass it to"})
+    if not review_chairs(case=case).exists():
+        raise ValidationError({"case": "This case's review has no chair yet, so there is nobody to decide on it"})
+    try:
+        with transaction.atomic():
+            review_request = ReviewRequest.objects.create(
+                case=case,
+                cohort=cohort,
+                source_reference=source_reference,
+                age_band=age_band,
+                text=text,
+                requested_by=actor,
+                requested_by_organisation=organisation,
+                requested_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise ConflictError("This request is already with the case's review.") from exc
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        verb=ReviewsVerb.REVIEW_REQUEST_RECEIVED,
+        target=review_request,
+        scope=case,
+        after=_state(review_request),
+    )
+    return review_request
+
+
+def _lock_for_chair(actor: User, review_request: ReviewRequest) -> ReviewRequest:
+    review_request = (
+        ReviewRequest.objects.select_for_update(of=("self",)).select_related("case").get(pk=review_request.pk)
+    )
+    if not review_request_may_decide(user=actor, review_request=review_request):
+        raise PermissionDenied("Only the chair of this case's review can decide on its review requests.")
+    return review_request
+
+
+def _move(review_request: ReviewRequest, status: str, doing: str) -> dict[str, object]:
+    if not review_request.can_become(status):
+        current = review_request.get_status_display().lower()
+        raise TransitionNotAllowed(f"This request cannot be {doing}: it is {current}.")
+    before = _state(review_request)
+    review_request.status = status
+    return before
+
+
+def _record(actor: User, review_request: ReviewRequest, verb: str, before: dict[str, object]) -> None:
+    audit_record(
+        actor=actor,
+        verb=verb,
+        target=review_request,
+        scope=review_request.case,
+        before=before,
+        after=_state(review_request),
+    )
+
+
+@transaction.atomic
+def review_request_accept(*, actor: User, review_request: ReviewRequest) -> ReviewRequest:
+    """The chair accepts the request into the case-note review: the patient's care will be reviewed."""
+    review_request = _lock_for_chair(actor, review_request)
+    before = _move(review_request, ReviewRequestStatus.ACCEPTED, "accepted")
+    review_request.decided_by, review_request.decided_at = actor, timezone.now()
+    review_request.save(update_fields=["status", "decided_by", "decided_at"])
+    _record(actor, review_request, ReviewsVerb.REVIEW_REQUEST_ACCEPTED, before)
+    return review_request
+
+
+@transaction.atomic
+def review_request_decline(*, actor: User, review_request: ReviewRequest, reason: str) -> ReviewRequest:
+    """The chair declines the request, with the reason the family will be told."""
+    review_request = _lock_for_chair(actor, review_request)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the request is declined: the family will be told"})
+    if len(reason) > TEXT_LIMIT:
+        raise ValidationError({"reason": f"The reason must be {TEXT_LIMIT:,} characters or fewer"})
+    before = _move(review_request, ReviewRequestStatus.DECLINED, "declined")
+    review_request.decided_by, review_request.decided_at = actor, timezone.now()
+    review_request.decline_reason = reason
+    review_request.save(update_fields=["status", "decided_by", "decided_at", "decline_reason"])
+    _record(actor, review_request, ReviewsVerb.REVIEW_REQUEST_DECLINED, before)
+    return review_request
+
+
+@transaction.atomic
+def review_request_answer(*, actor: User, review_request: ReviewRequest, outcome: str) -> ReviewRequest:
+    """The chair records the outcome of an accepted request's review, for the family liaison officer to tell the
+    family. It must not identify the patient either."""
+    review_request = _lock_for_chair(actor, review_request)
+    outcome = outcome.strip()
+    errors: dict[str, str] = {}
+    if not outcome:
+        errors["outcome"] = "Write the outcome of the review"
+    elif len(outcome) > TEXT_LIMIT:
+        errors["outcome"] = f"The outcome must be {TEXT_LIMIT:,} characters or fewer"
+    else:
+        errors.update(pseudonymity_errors(text=outcome, field="outcome"))
+    if errors:
+        raise ValidationError(errors)
+    before = _move(review_request, ReviewRequestStatus.ANSWERED, "answered before it is accepted")
+    review_request.outcome, review_request.answered_by, review_request.answered_at = outcome, actor, timezone.now()
+    review_request.save(update_fields=["status", "outcome", "answered_by", "answered_at"])
+    _record(actor, review_request, ReviewsVerb.REVIEW_REQUEST_ANSWERED, before)
+    return review_request
