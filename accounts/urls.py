@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts.views import auth, staff
+from accounts.views import auth, session, staff, webhooks
 
 app_name = "accounts"
 
@@ -17,4 +17,11 @@ urlpatterns = [
     path("staff/organisations/<int:pk>/", staff.organisation_detail, name="organisation-detail"),
     path("staff/organisations/<int:pk>/audit/", staff.organisation_audit, name="organisation-audit"),
     path("staff/api-access/", staff.api_token, name="api-token"),
+    path("staff/stay-signed-in/", session.stay_signed_in, name="stay-signed-in"),
+    path("staff/unsent-work/", session.unsent_work, name="unsent-work"),
+    path("staff/webhooks/", webhooks.webhook_list, name="webhook-list"),
+    path("staff/webhooks/new/", webhooks.webhook_create, name="webhook-create"),
+    path("staff/webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("staff/webhooks/<int:pk>/rotate-secret/", webhooks.webhook_rotate, name="webhook-rotate"),
+    path("staff/webhooks/<int:pk>/disable/", webhooks.webhook_disable, name="webhook-disable"),
 ]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -160,6 +161,18 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "communications/staff/notices/notice_detail.html", _detail_context(request, notice))
 
 
+# The confirmation shown after each action of the notice page, by the action's form.
+_DONE = {
+    "submit_form": "The notice has been sent for approval.",
+    "return_form": "The notice has been returned to its author with your reason.",
+    "approve_form": "Your approval has been recorded.",
+    "publish_form": "Done. The notice page shows when the public can see it.",
+    "unschedule_form": "The notice is no longer scheduled. The public will not see it.",
+    "discard_form": "The correction has been discarded. The published notice is unchanged.",
+    "withdraw_form": "The notice has been withdrawn from the public site.",
+}
+
+
 def _act(
     request: HttpRequest,
     pk: int,
@@ -171,6 +184,7 @@ def _act(
     user = _user(request)
     notice = selectors.notice_get_for_user(user=user, pk=pk)
     if form.is_valid() and run_service(form, lambda: call(user, notice, form.cleaned_data)) is not None:
+        messages.success(request, _DONE.get(form_name, "Your changes have been saved."))
         return redirect("communications:staff-notice-detail", notice.pk)
     context = _detail_context(request, notice, **{form_name: form})
     return render(request, "communications/staff/notices/notice_detail.html", context, status=400)
@@ -294,6 +308,7 @@ def _write(
         if preview is None and "preview" not in form.data and form.is_valid():
             notice = run_service(form, lambda: save(form.cleaned_data))
             if notice is not None:
+                messages.success(request, "The draft has been saved.")
                 return redirect("communications:staff-notice-detail", notice.pk)
         context["preview"] = preview
     context["form"] = form

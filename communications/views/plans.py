@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -87,6 +88,7 @@ def plan(request: HttpRequest, case_pk: int) -> HttpResponse:
         else:
             saved = run_service(form, lambda: services.plan_update(actor=user, plan=existing, **fields))
         if saved is not None:
+            messages.success(request, "The communications plan has been saved.")
             return redirect("communications:plan", case.pk)
     context = _plan_context(request, case, plan_form=form)
     return render(request, "communications/staff/plans/plan.html", context, status=400)
@@ -105,6 +107,7 @@ def plan_item_add(request: HttpRequest, case_pk: int) -> HttpResponse:
         data = form.cleaned_data
         item = run_service(form, lambda: services.plan_item_add(actor=user, plan=plan, **data))
         if item is not None:
+            messages.success(request, "The item has been added to the plan.")
             return redirect("communications:plan", case.pk)
     return render(
         request, "communications/staff/plans/plan.html", _plan_context(request, case, item_form=form), status=400
@@ -119,6 +122,7 @@ def plan_item_done(request: HttpRequest, case_pk: int, item_pk: int) -> HttpResp
     item = selectors.plan_item_get_for_user(user=user, case=case, pk=item_pk)
     form = forms.Form(request.POST)
     if run_service(form, lambda: services.plan_item_done(actor=user, item=item)) is not None:
+        messages.success(request, "The item is marked as done.")
         return redirect("communications:plan", case.pk)
     return render(
         request, "communications/staff/plans/plan.html", _plan_context(request, case, done_form=form), status=400
@@ -134,6 +138,7 @@ def plan_item_remove(request: HttpRequest, case_pk: int, item_pk: int) -> HttpRe
     form = forms.Form(request.POST)
     removed = run_service(form, lambda: services.plan_item_remove(actor=user, item=item) or True)
     if removed:
+        messages.success(request, "The item has been removed from the plan.")
         return redirect("communications:plan", case.pk)
     return render(
         request, "communications/staff/plans/plan.html", _plan_context(request, case, remove_form=form), status=400

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -101,6 +102,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
             lambda: services.support_service_create(actor=user, organisation=organisations[0], **form.service_fields()),
         )
         if service is not None:
+            messages.success(request, "The service has been added. Now add its opening times.")
             return redirect("communications:service-hours", service.pk)
     return render(
         request,
@@ -157,6 +159,7 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form, lambda: services.support_service_update(actor=user, service=service, **form.service_fields())
         )
         if changed is not None:
+            messages.success(request, "Your changes have been saved.")
             return redirect("communications:service-detail", service.pk)
     return render(
         request,
@@ -184,6 +187,7 @@ def service_hours(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if changed is not None:
+            messages.success(request, "The opening times have been saved.")
             return redirect("communications:service-detail", service.pk)
     return render(
         request,
@@ -194,12 +198,19 @@ def service_hours(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(
-    request: HttpRequest, pk: int, form: forms.Form, call: Callable[[User, SupportService, dict[str, Any]], object]
+    request: HttpRequest,
+    pk: int,
+    form: forms.Form,
+    call: Callable[[User, SupportService, dict[str, Any]], object],
+    *,
+    done: str,
 ) -> HttpResponse:
-    """Runs one action from the service's page: back to the page, or the page again with the errors."""
+    """Runs one action from the service's page: back to the page, confirmed with ``done``, or the page again with
+    the errors."""
     user = _user(request)
     service = selectors.support_service_get_for_user(user=user, pk=pk)
     if form.is_valid() and run_service(form, lambda: call(user, service, form.cleaned_data)) is not None:
+        messages.success(request, done)
         return redirect("communications:service-detail", service.pk)
     context = _detail_context(
         request, service, **{"link_form" if isinstance(form, LinkCaseForm) else "action_form": form}
@@ -220,6 +231,7 @@ def service_link(request: HttpRequest, pk: int) -> HttpResponse:
         lambda actor, service, data: services.support_service_link_to_case(
             actor=actor, service=service, case=data["case"]
         ),
+        done="The service is now linked to the case. Its notices show it.",
     )
 
 
@@ -232,6 +244,7 @@ def service_unlink(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
         pk,
         forms.Form(request.POST),
         lambda actor, service, data: services.support_service_unlink(actor=actor, service=service, case=case),
+        done=f"The service is no longer linked to {case.reference}.",
     )
 
 
@@ -243,6 +256,7 @@ def service_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         forms.Form(request.POST),
         lambda actor, service, data: services.support_service_deactivate(actor=actor, service=service),
+        done="The service has been taken off the public directory.",
     )
 
 
@@ -254,4 +268,5 @@ def service_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         forms.Form(request.POST),
         lambda actor, service, data: services.support_service_reactivate(actor=actor, service=service),
+        done="The service is back on the public directory.",
     )

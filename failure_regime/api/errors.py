@@ -65,6 +65,15 @@ def json_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body(status_code=404, code="not_found", detail="Not found."), status=404)
 
 
+def json_permission_denied(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            status_code=403, code="permission_denied", detail="You do not have permission to perform this action."
+        ),
+        status=403,
+    )
+
+
 def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         error_body(status_code=500, code="server_error", detail="Something went wrong on our side. Try again later."),

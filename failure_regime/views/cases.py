@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
@@ -19,8 +21,17 @@ from accounts.models import Organisation, User
 from accounts.selectors import organisation_list_for_user, provider_list_for_user
 from failure_regime import selectors, verbs
 from failure_regime.filters import CaseFilter
-from failure_regime.forms import CaseForm, CloseForm, LeadForm, PartyForm, SignOffForm, TermsForm, WithdrawForm
-from failure_regime.models import Case, CaseStatus, ConcernStatus
+from failure_regime.forms import (
+    CaseForm,
+    CloseForm,
+    LeadForm,
+    PartyForm,
+    ResponsibilityOrganisationsForm,
+    SignOffForm,
+    TermsForm,
+    WithdrawForm,
+)
+from failure_regime.models import Area, Case, CaseStatus, ConcernStatus
 from failure_regime.permissions import ENFORCEMENT_ROLES, PROPOSER_ROLES, memberships_with_roles
 from failure_regime.services import accountability, cases, sign_off
 
@@ -69,6 +80,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             ),
         )
         if case is not None:
+            messages.success(request, f"Case {case.reference} has been proposed. Each party now gives its decision.")
             return redirect("regime:case-detail", case.pk)
     return render(
         request,
@@ -84,14 +96,6 @@ def _may_oversee(user: User, case: Case) -> bool:
     except PermissionDenied:
         return False
     return True
-
-
-def _lead_candidates(case: Case) -> Any:
-    return (
-        User.objects.filter(is_active=True, memberships__organisation__in=[p.organisation for p in case.parties.all()])
-        .distinct()
-        .order_by("full_name")
-    )
 
 
 def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form) -> dict[str, Any]:
@@ -147,7 +151,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
         if proposed
         else [],
         "party_form": (forms_given.get("party_form") or PartyForm(organisations=addable)) if can_add_party else None,
-        "lead_form": (forms_given.get("lead_form") or LeadForm(candidates=_lead_candidates(case)))
+        "lead_form": (forms_given.get("lead_form") or LeadForm(candidates=selectors.lead_candidates(case=case)))
         if may_oversee and case.status != CaseStatus.CLOSED
         else None,
         "terms_form": (forms_given.get("terms_form") or TermsForm())
@@ -157,6 +161,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
         if may_oversee and case.status != CaseStatus.CLOSED
         else None,
         "can_activate": may_oversee and case.status == CaseStatus.TRIGGERED,
+        "can_change_organisations": may_oversee and case.status != CaseStatus.CLOSED,
     }
 
 
@@ -173,11 +178,14 @@ def _act(
     form_name: str,
     form: forms.Form,
     call: Callable[[User, Case, dict[str, Any]], object],
+    done: Callable[[dict[str, Any]], str],
 ) -> HttpResponse:
-    """Runs one action from the case page: redirect on success, or show the page again with the errors."""
+    """Runs one action from the case page: on success, confirm it (``done`` words it from the form's data) and go
+    back to the case; otherwise show the page again with the errors."""
     user: User = request.user  # type: ignore[assignment]
     case = selectors.case_get_for_user(user=user, pk=pk)
     if form.is_valid() and run_service(form, lambda: call(user, case, form.cleaned_data)) is not None:
+        messages.success(request, done(form.cleaned_data))
         return redirect("regime:case-detail", case.pk)
     return render(
         request,
@@ -204,6 +212,7 @@ def case_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
         lambda user, case, data: sign_off.sign_off_record(
             actor=user, case=case, organisation=data["organisation"], decision=data["decision"], reason=data["reason"]
         ),
+        lambda data: f"Your decision for {data['organisation']} has been recorded.",
     )
 
 
@@ -219,6 +228,7 @@ def case_withdraw(request: HttpRequest, pk: int, organisation_pk: int) -> HttpRe
         lambda user, case, data: sign_off.sign_off_withdraw(
             actor=user, case=case, organisation=data["organisation"], reason=data["reason"]
         ),
+        lambda data: f"The decision of {data['organisation']} has been withdrawn.",
     )
 
 
@@ -232,6 +242,7 @@ def case_party_add(request: HttpRequest, pk: int) -> HttpResponse:
         "party_form",
         form,
         lambda user, case, data: cases.case_party_add(actor=user, case=case, organisation=data["organisation"]),
+        lambda data: f"{data['organisation']} has been added as a party. It now gives its decision too.",
     )
 
 
@@ -240,7 +251,7 @@ def case_party_add(request: HttpRequest, pk: int) -> HttpResponse:
 def case_lead(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     case = selectors.case_get_for_user(user=user, pk=pk)
-    form = LeadForm(request.POST, candidates=_lead_candidates(case))
+    form = LeadForm(request.POST, candidates=selectors.lead_candidates(case=case))
 
     def hand_over(actor: User, case: Case, data: dict[str, Any]) -> object:
         # Candidates are members of a party, so the lead answers for their party organisation.
@@ -258,7 +269,14 @@ def case_lead(request: HttpRequest, pk: int) -> HttpResponse:
             reason=data["reason"],
         )
 
-    return _act(request, pk, "lead_form", form, hand_over)
+    return _act(
+        request,
+        pk,
+        "lead_form",
+        form,
+        hand_over,
+        lambda data: f"{data['lead'].full_name} is now the accountable lead: {Area(data['area']).label}.",
+    )
 
 
 @staff
@@ -270,6 +288,7 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
         "terms_form",
         TermsForm(request.POST),
         lambda user, case, data: cases.case_terms_revise(actor=user, case=case, text=data["text"]),
+        lambda data: "The terms of reference have been revised. The earlier versions are kept.",
     )
 
 
@@ -282,6 +301,7 @@ def case_activate(request: HttpRequest, pk: int) -> HttpResponse:
         "activate_form",
         forms.Form(request.POST),
         lambda user, case, data: cases.case_activate(actor=user, case=case),
+        lambda data: "The case is now active.",
     )
 
 
@@ -296,4 +316,40 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
         lambda user, case, data: cases.case_close(
             actor=user, case=case, reason=data["reason"], summary=data["summary"]
         ),
+        lambda data: "The case has been closed.",
+    )
+
+
+@staff
+def case_responsibility(request: HttpRequest, pk: int, area: str) -> HttpResponse:
+    """Which of the case's parties are responsible for an area, and which are consulted: the case's overseers
+    change them here (the same rule as the API's)."""
+    user: User = request.user  # type: ignore[assignment]
+    case = selectors.case_get_for_user(user=user, pk=pk)
+    responsibility = get_object_or_404(case.responsibilities.prefetch_related("responsible", "consulted"), area=area)
+    cases.overseer_organisation(user, case, "change who is responsible")
+    parties = Organisation.objects.filter(case_parties__case=case).order_by("name")
+    initial = {"responsible": list(responsibility.responsible.all()), "consulted": list(responsibility.consulted.all())}
+    form = ResponsibilityOrganisationsForm(request.POST or None, organisations=parties, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = run_service(
+            form,
+            lambda: accountability.responsibility_organisations_set(
+                actor=user,
+                case=case,
+                area=area,
+                responsible=list(data["responsible"]),
+                consulted=list(data["consulted"]),
+            ),
+        )
+        if done is not None:
+            label = responsibility.get_area_display()
+            messages.success(request, f"Who is responsible and who is consulted has been saved: {label}.")
+            return redirect(f"{reverse('regime:case-detail', args=[case.pk])}#accountability")
+    return render(
+        request,
+        "failure_regime/staff/case_responsibility.html",
+        {"case": case, "responsibility": responsibility, "form": form},
+        status=400 if form.errors else 200,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,6 +52,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
             ),
         )
         if concern is not None:
+            messages.success(request, "The concern has been recorded.")
             return redirect("regime:concern-detail", concern.pk)
     return render(request, "failure_regime/staff/concern_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -66,6 +68,7 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for upload in form.cleaned_data["evidence"]
         ]
         if all(added):
+            messages.success(request, "The evidence has been added.")
             return redirect("regime:concern-detail", concern.pk)
     context = {
         "concern": concern,

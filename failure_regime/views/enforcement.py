@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,6 +14,7 @@ from accounts.selectors import provider_list_for_user
 from failure_regime import selectors
 from failure_regime.filters import EnforcementFilter
 from failure_regime.forms import EnforcementForm, OutcomeForm
+from failure_regime.links import deadline_subject_url
 from failure_regime.models import EnforcementOutcome
 from failure_regime.permissions import ENFORCEMENT_ROLES, memberships_with_roles
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
@@ -58,6 +60,9 @@ def enforcement_new(request: HttpRequest) -> HttpResponse:
             ),
         )
         if action is not None:
+            messages.success(
+                request, "The enforcement action has been recorded. Its deadline is on the list of what is due."
+            )
             return redirect("regime:enforcement-detail", action.pk)
     return render(
         request,
@@ -81,6 +86,7 @@ def enforcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if done is not None:
+            messages.success(request, "The outcome has been recorded.")
             return redirect("regime:enforcement-detail", action.pk)
     status = 400 if form is not None and form.errors else 200
     return render(
@@ -92,4 +98,5 @@ def enforcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def deadline_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     page = Paginator(selectors.deadline_list_for_user(user=user), 50).get_page(request.GET.get("page"))
-    return render(request, "failure_regime/staff/deadline_list.html", {"page": page})
+    deadlines = [(deadline, deadline_subject_url(deadline)) for deadline in page.object_list]
+    return render(request, "failure_regime/staff/deadline_list.html", {"page": page, "deadlines": deadlines})

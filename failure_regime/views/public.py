@@ -8,7 +8,7 @@ from django.template import loader
 from django.views.decorators.cache import cache_control
 
 from accounts.access import public
-from failure_regime.api.errors import json_not_found, json_server_error
+from failure_regime.api.errors import json_not_found, json_permission_denied, json_server_error
 
 
 @public
@@ -21,6 +21,14 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if request.path.startswith("/api/"):
         return json_not_found(request)
     return render(request, "404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A refused action: what happened and what to do next, in the staff layout (JSON under /api/)."""
+    if request.path.startswith("/api/"):
+        return json_permission_denied(request)
+    reason = str(exception) if exception is not None else ""
+    return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -147,6 +147,7 @@ def import_new(request: HttpRequest, case_pk: int) -> HttpResponse:
             ),
         )
         if started is not None:
+            messages.success(request, "Your file has been uploaded. It is being checked now.")
             return redirect("reviews:import-detail", started.pk)
     columns = [(name, COLUMN_HELP[name]) for name in COLUMNS]
     specialties = Specialty.objects.order_by("name").values_list("name", flat=True)

@@ -84,6 +84,7 @@ def campaign_new(request: HttpRequest, case_pk: int) -> HttpResponse:
             ),
         )
         if campaign is not None:
+            messages.success(request, "The campaign is open. Experts can now apply.")
             return redirect("reviews:campaign-detail", campaign.pk)
     context = {"case": case, "form": form, "specialty_names": Specialty.objects.values_list("name", flat=True)}
     return render(request, "reviews/staff/recruitment/campaign_form.html", context, status=400 if form.errors else 200)
@@ -170,9 +171,13 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, application: Application, form_name: str, form: Any, call: Any) -> HttpResponse:
-    """Runs one action from the application page: back to it on success, or the page again with the errors."""
+def _act(
+    request: HttpRequest, application: Application, form_name: str, form: Any, call: Any, *, done: str
+) -> HttpResponse:
+    """Runs one action from the application page: back to it on success, confirmed with ``done``, or the page
+    again with the errors."""
     if form.is_valid() and run_service(form, lambda: call(form.cleaned_data)) is not None:
+        messages.success(request, done)
         return redirect("reviews:application-detail", application.pk)
     selectors.application_view_record(user=_user(request), application=application)
     return render(
@@ -195,6 +200,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
         lambda data: services.application_check(
             actor=_user(request), application=application, checks={name: data[name] for name in services.CHECKS}
         ),
+        done="The checks have been recorded.",
     )
 
 
@@ -216,6 +222,7 @@ def application_approve(request: HttpRequest, pk: int) -> HttpResponse:
             interest_kind=data["interest_kind"],
             note=data["note"],
         ),
+        done="The application has been approved. The expert has been sent an invitation to create their account.",
     )
 
 
@@ -229,6 +236,7 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
         "reject_form",
         RejectForm(request.POST),
         lambda data: services.application_reject(actor=_user(request), application=application, reason=data["reason"]),
+        done="The application has been turned down.",
     )
 
 

@@ -39,6 +39,7 @@ from reviews.forms.registry import (
 from reviews.models import Expert
 from reviews.selectors import registry as selectors
 from reviews.selectors.recruitment import campaign_list_for_case
+from reviews.selectors.requests import review_request_queue
 from reviews.selectors.team import (
     expert_for_user,
     is_review_manager,
@@ -107,6 +108,8 @@ def case_review(request: HttpRequest, case_pk: int) -> HttpResponse:
         "keeps_registry": keeps_registry,
         "can_appoint": keeps_registry and services.may_appoint(user=user, case=case),
         "endable": services.endable_appointment_ids(user=user, case=case),
+        # Only the case's chair gets any: the selector returns nothing for anyone else.
+        "review_requests": list(review_request_queue(user=user).filter(case=case)),
     }
     return render(request, "reviews/staff/case_review.html", context)
 

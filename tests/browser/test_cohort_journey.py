@@ -117,7 +117,7 @@ def test_a_cohort_is_imported_assigned_and_reassigned(
     page.goto(f"{live_server.url}/staff/reviews/cases/{case.pk}/cohort/")
     axe.check(page)
     page.get_by_role("button", name="Assign now").click()
-    expect(page.get_by_role("status").first).to_contain_text("reviews assigned")
+    expect(page.get_by_role("alert")).to_contain_text("reviews assigned")
     axe.check(page)
 
     page.get_by_role("link", name="See the patients").click()
