@@ -1,5 +1,6 @@
 """Demo data: the national bodies, the 14 trusts of the 2013 Keogh mortality review, a few GP
-practices and care homes (fictional), and one demo user for every role."""
+practices and care homes (fictional), one demo user for every role (and an oversight lead for each
+oversight body of the trusts), and CQC's recommendation for George Eliot waiting for a decision."""
 
 from __future__ import annotations
 
@@ -65,10 +66,13 @@ DEMO_USERS = [
     DemoUser("inspector@cqc.example", "Ifeoma Inspector", "CQC", Role.INSPECTOR),
     DemoUser("decision.maker@cqc.example", "Dev Decision-Maker", "CQC", Role.REGULATOR_DECISION_MAKER),
     DemoUser("oversight.lead@monitor.example", "Olu Oversight", "MON", Role.OVERSIGHT_LEAD),
+    DemoUser("oversight.lead@tda.example", "Tamsin Oversight", "TDA", Role.OVERSIGHT_LEAD),
     DemoUser("trust.manager@basildon.example", "Tomasz Manager", "RDD", Role.TRUST_MANAGER),
     DemoUser("sign.off@basildon.example", "Sam Sign-off", "RDD", Role.TRUST_SIGN_OFF_OFFICER),
     DemoUser("communications@cqc.example", "Chloe Communications", "CQC", Role.COMMUNICATIONS_OFFICER),
     DemoUser("family.liaison@basildon.example", "Faith Liaison", "RDD", Role.FAMILY_LIAISON_OFFICER),
+    # The national triage queue: enquiries about a provider nobody could identify, or no local team reaches.
+    DemoUser("family.liaison@nhs-england.example", "Nadia Triage", "X24", Role.FAMILY_LIAISON_OFFICER),
     DemoUser("review.chair@nhs-england.example", "Rosa Chair", "X24", Role.REVIEW_CHAIR),
     DemoUser("expert.reviewer@nhs-england.example", "Eli Reviewer", "X24", Role.EXPERT_REVIEWER),
     DemoUser("national.oversight@nhs-england.example", "Nia National", "X24", Role.NATIONAL_OVERSIGHT),
@@ -182,6 +186,47 @@ def _demo_special_measures() -> None:
         )
 
 
+def _demo_recommendation() -> None:
+    """A published CQC inspection of George Eliot, an NHS trust answering to the NHS Trust Development Authority,
+    rating it inadequate, and CQC's recommendation of special measures waiting for the TDA's decision."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from failure_regime.models import Inspection, Recommendation
+    from failure_regime.services.inspections import inspection_add
+    from failure_regime.services.recommendations import recommendation_make
+
+    george_eliot = Organisation.objects.get(ods_code="RLT")
+    if Recommendation.objects.filter(provider=george_eliot).exists():
+        return
+    today = timezone.localdate()
+    inspection = Inspection.objects.filter(provider=george_eliot, episode__isnull=True).exclude(overall="").first()
+    if inspection is None:
+        inspection = inspection_add(
+            actor=User.objects.get(email="inspector@cqc.example"),
+            provider=george_eliot,
+            carried_out_on=today - timedelta(days=30),
+            ratings={
+                "safe": "inadequate",
+                "effective": "requires_improvement",
+                "caring": "good",
+                "responsive": "requires_improvement",
+                "well_led": "inadequate",
+                "overall": "inadequate",
+            },
+            report_reference="INS2-DEMO-RLT",
+            report_url="https://www.cqc.org.uk/provider/RLT",
+            published_on=today - timedelta(days=3),
+        )
+    recommendation_make(
+        actor=User.objects.get(email="decision.maker@cqc.example"),
+        inspection=inspection,
+        reasons="Unsafe staffing and poor infection control in the emergency department, and a board that did not "
+        "know of the risks or act on them.",
+    )
+
+
 @transaction.atomic
 def seed_demo() -> list[DemoUser]:
     """Creates whatever demo data is missing; running it again changes nothing but fresh backup codes."""
@@ -201,4 +246,5 @@ def seed_demo() -> list[DemoUser]:
     _demo_case()
     _demo_open_concern()
     _demo_special_measures()
+    _demo_recommendation()
     return DEMO_USERS

@@ -18,6 +18,10 @@ from failure_regime.models import (
     EnforcementOutcome,
     Episode,
     EpisodeStatus,
+    Inspection,
+    Rating,
+    Recommendation,
+    RecommendationStatus,
     Severity,
 )
 
@@ -105,3 +109,38 @@ class EpisodeFilter(ProviderSearchMixin, django_filters.FilterSet):
 
     def filter_overdue(self, queryset: QuerySet[Episode], name: str, value: bool) -> QuerySet[Episode]:
         return queryset.filter(overdue_reports__gt=0) if value else queryset  # type: ignore[misc]
+
+
+class InspectionFilter(ProviderSearchMixin, django_filters.FilterSet):
+    provider = _provider_filter()
+    overall = django_filters.ChoiceFilter(choices=Rating.choices, label="Overall rating", empty_label="Any rating")
+    published = django_filters.BooleanFilter(
+        field_name="published_on",
+        lookup_expr="isnull",
+        exclude=True,
+        label="Published only",
+        widget=forms.CheckboxInput,
+    )
+    carried_out_after = django_filters.DateFilter(field_name="carried_out_on", lookup_expr="gte")
+    carried_out_before = django_filters.DateFilter(field_name="carried_out_on", lookup_expr="lte")
+
+    class Meta:
+        model = Inspection
+        fields = ["provider", "overall", "published", "carried_out_after", "carried_out_before"]
+
+    def filter_queryset(self, queryset: QuerySet[Inspection]) -> QuerySet[Inspection]:
+        if not self.data.get("published"):
+            self.form.cleaned_data["published"] = None  # an unticked box means "all"; the API's "false", unpublished
+        return super().filter_queryset(queryset)
+
+
+class RecommendationFilter(ProviderSearchMixin, django_filters.FilterSet):
+    provider = _provider_filter()
+    status = django_filters.ChoiceFilter(choices=RecommendationStatus.choices, empty_label="Any status")
+    region = django_filters.ChoiceFilter(
+        field_name="provider__region", choices=Region.choices, label="Region", empty_label="Any region"
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = ["provider", "status", "region"]

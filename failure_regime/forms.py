@@ -18,13 +18,16 @@ from failure_regime.models import (
     Concern,
     ConcernSource,
     Decision,
+    Delivery,
     EnforcementKind,
     EnforcementOutcome,
     Inspection,
+    NotificationEvent,
     Rag,
     Rating,
     Severity,
 )
+from failure_regime.models.notifications import STATUTORY_EVENTS
 from failure_regime.uploads import EVIDENCE_TYPES, check_upload
 
 
@@ -149,14 +152,50 @@ class WithdrawForm(forms.Form):
         )
 
 
+class LeadChoiceField(forms.ModelChoiceField):
+    """People, each shown with where they work on the case: "Name (Organisation, role)". The candidates carry
+    their memberships of the case's parties as ``party_memberships`` (see ``selectors.lead_candidates``)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        where = "; ".join(
+            f"{membership.organisation.name}, {membership.get_role_display().lower()}"
+            for membership in getattr(obj, "party_memberships", [])
+        )
+        return f"{obj.full_name} ({where})" if where else str(obj.full_name)
+
+
 class LeadForm(forms.Form):
     area = forms.ChoiceField(choices=Area.choices, label="Area")
-    lead = forms.ModelChoiceField(queryset=User.objects.none(), label="Accountable lead", empty_label="Choose a person")
+    lead = LeadChoiceField(queryset=User.objects.none(), label="Accountable lead", empty_label="Choose a person")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this person?")
 
     def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = candidates  # type: ignore[attr-defined]
+
+
+class ResponsibilityOrganisationsForm(forms.Form):
+    """Which of the case's parties are responsible for an area's work, and which are consulted on it."""
+
+    responsible = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Responsible organisations",
+        help_text="They do the work of this area. Select all that apply.",
+    )
+    consulted = forms.ModelMultipleChoiceField(
+        queryset=Organisation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Consulted organisations",
+        help_text="They are asked for their views before decisions in this area. Select all that apply.",
+    )
+
+    def __init__(self, *args: Any, organisations: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = organisations  # type: ignore[attr-defined]
+        self.fields["consulted"].queryset = organisations  # type: ignore[attr-defined]
 
 
 class TermsForm(forms.Form):
@@ -216,11 +255,17 @@ class EpisodeForm(forms.Form):
     recommending_inspection = forms.ModelChoiceField(
         queryset=Inspection.objects.none(),
         required=False,
-        label="CQC inspection that recommended it",
+        label="CQC inspection it rests on",
         empty_label="None",
-        help_text="Needed when CQC recommended special measures.",
+        help_text="Needed when CQC recommended special measures (rated inadequate overall or for being well-led), "
+        "and for CQC's own decision on a GP practice or care provider (rated inadequate overall).",
     )
-    improvement_director = forms.CharField(max_length=150, required=False, label="Improvement director")
+    improvement_director = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Improvement director",
+        help_text="Their name. They become the first entry of the interventions register, where hand-overs are kept.",
+    )
     buddy_trust = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), required=False, label="Partner (buddy) trust", empty_label="None"
     )
@@ -236,6 +281,7 @@ class EpisodeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
         self.fields["recommending_inspection"].queryset = inspections  # type: ignore[attr-defined]
+        self.fields["recommending_inspection"].label_from_instance = _inspection_label  # type: ignore[attr-defined]
         self.fields["buddy_trust"].queryset = trusts  # type: ignore[attr-defined]
 
 
@@ -330,3 +376,100 @@ class OutcomeChoice(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = choices  # type: ignore[attr-defined]
         self.fields["inspection"].queryset = inspections  # type: ignore[attr-defined]
+
+
+class NotificationPreferencesForm(forms.Form):
+    """How a person hears of each kind of event they may turn down; statutory ones are not offered."""
+
+    def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for event in NotificationEvent:
+            if event.value in STATUTORY_EVENTS:
+                continue
+            self.fields[event.value] = forms.ChoiceField(
+                label=event.label,
+                choices=Delivery.choices,
+                initial=current.get(event.value, Delivery.IMMEDIATE),
+                widget=forms.RadioSelect,
+                required=False,  # one left out keeps what it was
+            )
+
+    def choices(self) -> dict[str, str]:
+        return {event: delivery for event, delivery in self.cleaned_data.items() if delivery}
+
+
+RATING_CHOICES = [("", "Choose a rating"), *Rating.choices]
+
+
+class InspectionForm(forms.Form):
+    """CQC's inspection of any provider. The services check the dates and the report's address."""
+
+    provider = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
+    )
+    carried_out_on = forms.DateField(label="Date the inspection was carried out", widget=DateInput)
+    safe = forms.ChoiceField(choices=RATING_CHOICES, label="Safe")
+    effective = forms.ChoiceField(choices=RATING_CHOICES, label="Effective")
+    caring = forms.ChoiceField(choices=RATING_CHOICES, label="Caring")
+    responsive = forms.ChoiceField(choices=RATING_CHOICES, label="Responsive")
+    well_led = forms.ChoiceField(choices=RATING_CHOICES, label="Well-led")
+    overall = forms.ChoiceField(choices=RATING_CHOICES, label="Overall rating")
+    report_reference = forms.CharField(
+        max_length=40, required=False, label="Report reference", help_text="Leave empty until the report is published."
+    )
+    report_url = forms.CharField(
+        max_length=500, required=False, label="Report web address", help_text="Starting with https://"
+    )
+    published_on = forms.DateField(required=False, label="Date the report was published", widget=DateInput)
+
+    def __init__(self, *args: Any, providers: QuerySet[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
+
+    def ratings(self) -> dict[str, str]:
+        return {q: self.cleaned_data[q] for q in ("safe", "effective", "caring", "responsive", "well_led", "overall")}
+
+
+class PublicationForm(forms.Form):
+    report_reference = forms.CharField(max_length=40, label="Report reference")
+    report_url = forms.CharField(max_length=500, label="Report web address", help_text="Starting with https://")
+    published_on = forms.DateField(label="Date the report was published", widget=DateInput)
+
+
+class RecommendationForm(forms.Form):
+    inspection = forms.ModelChoiceField(
+        queryset=Inspection.objects.none(),
+        label="Inspection",
+        empty_label="Choose the inspection",
+        help_text="Only inspections that rated a trust inadequate overall or for being well-led are offered.",
+    )
+    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Why CQC recommends special measures")
+
+    def __init__(self, *args: Any, inspections: QuerySet[Inspection], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["inspection"].queryset = inspections  # type: ignore[attr-defined]
+        self.fields["inspection"].label_from_instance = _inspection_label  # type: ignore[attr-defined]
+
+
+def _inspection_label(inspection: Inspection) -> str:
+    when = f"{inspection.carried_out_on.day} {inspection.carried_out_on:%B %Y}" if inspection.carried_out_on else ""
+    return (
+        f"{inspection.provider.name}, inspected {when}: overall {inspection.get_overall_display().lower()}, "
+        f"well-led {inspection.get_well_led_display().lower()}"
+    )
+
+
+class RecommendationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            ("place", "Place the trust in special measures"),
+            ("not_place", "Do not place it in special measures"),
+        ],
+        widget=forms.RadioSelect,
+        label="Your decision",
+    )
+    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Reasons for the decision")
+
+
+class RecommendationWithdrawalForm(forms.Form):
+    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why CQC withdraws its recommendation")

@@ -229,7 +229,14 @@ class EpisodeSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=EpisodeStatus.choices)
     basis = serializers.ChoiceField(choices=Basis.choices)
     rule_set = serializers.CharField(source="rule_set.name", help_text="The rules in force on the entry date.")
-    buddy_trust = OrganisationSummarySerializer(allow_null=True)
+    improvement_director = serializers.CharField(
+        read_only=True,
+        help_text="The improvement director named at entry. The interventions register (``interventions/?episode=``) "
+        "holds the current one and every hand-over.",
+    )
+    buddy_trust = OrganisationSummarySerializer(
+        allow_null=True, help_text="The partner trust named at entry; see the interventions register for the current."
+    )
     case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     next_reinspection_on = serializers.DateField(help_text="The re-inspection date, or the end of the extension.")
     overdue_reports = serializers.IntegerField(help_text="Monthly reports past their due date and not yet sent.")
@@ -336,11 +343,23 @@ class EpisodeInSerializer(serializers.Serializer):
         allow_null=True,
         min_value=1,
         max_value=MAX_ID,
-        help_text="The CQC inspection of this provider that recommended special measures.",
+        help_text="The CQC inspection of this provider that recommended special measures (rated inadequate overall "
+        "or for being well-led); for CQC's own decision on a provider it alone regulates, the inspection that rated "
+        "it inadequate overall.",
     )
     case = VisibleCaseIdField(required=False, allow_null=True)
-    improvement_director = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    buddy_trust = VisibleOrganisationIdField(required=False, allow_null=True, help_text="The partner trust.")
+    improvement_director = serializers.CharField(
+        max_length=150,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Becomes the first improvement director on the interventions register.",
+    )
+    buddy_trust = VisibleOrganisationIdField(
+        required=False,
+        allow_null=True,
+        help_text="The partner trust; becomes the first partner agreement on the interventions register.",
+    )
 
 
 class ActionInSerializer(serializers.Serializer):

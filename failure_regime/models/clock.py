@@ -19,6 +19,8 @@ class DeadlineKind(models.TextChoices):
     MONTHLY_REPORT = "monthly_report", "Monthly progress report"
     EXTENSION_END = "extension_end", "End of extension"
     REGISTRATION_DECISION = "registration_decision", "Registration decision"
+    RECOMMENDATION_DECISION = "recommendation_decision", "Decision on CQC's recommendation"
+    INTERVENTION_REVIEW = "intervention_review", "Review of an intervention"
 
 
 class Deadline(models.Model):

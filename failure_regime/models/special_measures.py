@@ -38,6 +38,13 @@ class RuleSet(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text="The day of the month each progress report is due; empty means the month's last day.",
     )
+    recommendation_decision_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Trusts: the oversight body decides on CQC's recommendation within this many days. Empty where "
+        "CQC places the provider itself.",
+    )
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -152,11 +159,26 @@ class Inspection(models.Model):
     responsive = models.CharField(max_length=32, choices=Rating.choices, blank=True)
     well_led = models.CharField(max_length=32, choices=Rating.choices, blank=True)
     overall = models.CharField(max_length=32, choices=Rating.choices, blank=True)
+    report_reference = models.CharField(
+        "Report reference", max_length=40, blank=True, help_text="CQC's reference of the published report."
+    )
+    report_url = models.URLField("Report web address", max_length=500, blank=True)
+    published_on = models.DateField(
+        null=True, blank=True, help_text="When CQC published the report; its ratings are public from then."
+    )
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-carried_out_on", "-scheduled_for", "-pk"]
+        indexes = [models.Index(fields=["provider", "-published_on"], name="inspection_published_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="inspection_published_after_carried_out",
+                condition=Q(published_on__isnull=True)
+                | (Q(carried_out_on__isnull=False) & Q(published_on__gte=models.F("carried_out_on"))),
+            )
+        ]
 
     def __str__(self) -> str:
         when = self.carried_out_on or self.scheduled_for
@@ -165,6 +187,10 @@ class Inspection(models.Model):
     @property
     def is_rated(self) -> bool:
         return bool(self.overall)
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_on is not None
 
 
 class ActionStatus(models.TextChoices):

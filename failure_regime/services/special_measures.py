@@ -51,7 +51,9 @@ from failure_regime.permissions import (
     PLAN_ROLES,
     acting_organisation,
     special_measures_decider,
+    special_measures_decider_organisation,
 )
+from failure_regime.ratings import cqc_placement_refusal, recommendation_refusal
 from failure_regime.services.clock import (
     Recipients,
     deadline_build,
@@ -59,6 +61,12 @@ from failure_regime.services.clock import (
     deadline_open,
     members_by_role,
     register_resolver,
+)
+from failure_regime.services.interventions import intervention_reviews_stop, interventions_from_entry
+from failure_regime.services.notification_events import (
+    inspection_scheduled_notify,
+    report_reviewed_notify,
+    report_submitted_notify,
 )
 from failure_regime.uploads import check_upload, store
 from failure_regime.verbs import MeasuresVerb
@@ -82,17 +90,11 @@ def rule_set_for(*, provider_kind: str, on: date) -> RuleSet:
 
 
 def _decider(actor: User, provider: Organisation, doing: str) -> Organisation:
-    organisation, role = special_measures_decider(provider)
-    memberships = actor.memberships.filter(role=role)
-    memberships = (
-        memberships.filter(organisation=organisation)
-        if organisation
-        else memberships.filter(organisation__kind=OrganisationKind.REGULATOR)
-    )
-    membership = memberships.select_related("organisation").first()
-    if membership is None:
+    organisation = special_measures_decider_organisation(actor, provider)
+    if organisation is None:
+        role = special_measures_decider(provider)[1]
         raise PermissionDenied(f"Only a {role.label.lower()} responsible for {provider} can {doing}.")
-    return membership.organisation
+    return organisation
 
 
 def _grant(episode: Episode) -> None:
@@ -127,6 +129,14 @@ def episode_enter(
         errors["recommending_inspection"] = "Name the CQC inspection that recommended special measures."
     elif recommending_inspection is not None and recommending_inspection.provider_id != provider.pk:
         errors["recommending_inspection"] = "The inspection must be of the same provider."
+    elif basis == Basis.CQC_RECOMMENDATION and recommending_inspection is not None:
+        refusal = recommendation_refusal(recommending_inspection)
+        if refusal:
+            errors["recommending_inspection"] = refusal
+    elif basis == Basis.CQC_DECISION and not provider.is_trust:
+        refusal = cqc_placement_refusal(recommending_inspection)
+        if refusal:
+            errors["recommending_inspection"] = refusal
     if entered_on > timezone.localdate():
         errors["entered_on"] = "The entry date cannot be in the future."
     if case is not None and case.provider_id != provider.pk:
@@ -186,6 +196,13 @@ def episode_enter(
             "rule_set": rules.name,
             "reinspection_due_on": episode.reinspection_due_on,
         },
+    )
+    interventions_from_entry(
+        actor=actor,
+        organisation=organisation,
+        episode=episode,
+        improvement_director=improvement_director,
+        buddy_trust=buddy_trust,
     )
     monthly_reports_open(today=timezone.localdate(), episodes=[episode])
     return episode
@@ -402,6 +419,7 @@ def report_submit(
         scope=episode,
         after={"month": month, "actions": len(statuses), "evidence_files": len(files)},
     )
+    report_submitted_notify(report=report, actor=actor)
     return report
 
 
@@ -454,6 +472,7 @@ def report_accept(*, actor: User, report: MonthlyReport) -> MonthlyReport:
         before={"status": ReportStatus.SUBMITTED},
         after={"status": ReportStatus.ACCEPTED},
     )
+    report_reviewed_notify(report=report, actor=actor)
     return report
 
 
@@ -486,6 +505,7 @@ def report_return(*, actor: User, report: MonthlyReport, comments: str) -> Month
         before={"status": ReportStatus.SUBMITTED},
         after={"status": ReportStatus.RETURNED},
     )
+    report_reviewed_notify(report=report, actor=actor)
     return report
 
 
@@ -515,6 +535,7 @@ def inspection_schedule(*, actor: User, episode: Episode, scheduled_for: date) -
         scope=episode,
         after={"scheduled_for": scheduled_for},
     )
+    inspection_scheduled_notify(inspection=inspection, actor=actor)
     return inspection
 
 
@@ -571,6 +592,7 @@ def _end(episode: Episode, status: str, on: date) -> None:
     episode.days_in_special_measures = (on - episode.entered_on).days
     episode.save(update_fields=["status", "exited_on", "days_in_special_measures"])
     deadline_meet(subject=episode)
+    intervention_reviews_stop(episode=episode)
     for report in episode.reports.filter(status=ReportStatus.DUE):
         deadline_meet(subject=report)
 

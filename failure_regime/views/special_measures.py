@@ -7,6 +7,7 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -32,8 +33,15 @@ from failure_regime.forms import (
     ScheduleForm,
 )
 from failure_regime.models import Episode, EpisodeStatus, Inspection, MonthlyReport, ReportStatus
-from failure_regime.permissions import INSPECTION_ROLES, PLAN_ROLES, memberships_with_roles, special_measures_decider
+from failure_regime.permissions import (
+    INSPECTION_ROLES,
+    PLAN_ROLES,
+    memberships_with_roles,
+    special_measures_decider_organisation,
+)
+from failure_regime.ratings import cqc_placeable, recommendable
 from failure_regime.services import special_measures as sm
+from failure_regime.views.interventions import register_context
 
 
 def _user(request: HttpRequest) -> User:
@@ -41,11 +49,7 @@ def _user(request: HttpRequest) -> User:
 
 
 def _is_decider(user: User, episode: Episode) -> bool:
-    organisation, role = special_measures_decider(episode.provider)
-    memberships = user.memberships.filter(role=role)
-    if organisation is not None:
-        return memberships.filter(organisation=organisation).exists()
-    return memberships.filter(organisation__kind=OrganisationKind.REGULATOR).exists()
+    return special_measures_decider_organisation(user, episode.provider) is not None
 
 
 def _is_plan_editor(user: User, episode: Episode) -> bool:
@@ -72,7 +76,9 @@ def episode_new(request: HttpRequest) -> HttpResponse:
     form = EpisodeForm(
         request.POST or None,
         providers=providers,
-        inspections=Inspection.objects.filter(provider__in=providers, episode__isnull=True).exclude(overall=""),
+        inspections=selectors.inspection_list_for_user(user=user)
+        .filter(recommendable() | cqc_placeable(), provider__in=providers)
+        .order_by("provider__name", "-carried_out_on"),
         trusts=organisation_list_for_user(user=user).filter(
             kind__in=[OrganisationKind.FOUNDATION_TRUST, OrganisationKind.NHS_TRUST]
         ),
@@ -81,6 +87,10 @@ def episode_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         episode = run_service(form, lambda: sm.episode_enter(actor=user, **data))
         if episode is not None:
+            messages.success(
+                request,
+                "Special measures have been recorded. Its reports and re-inspection are on the list of what is due.",
+            )
             return redirect("regime:episode-detail", episode.pk)
     return render(request, "failure_regime/staff/sm_enter.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -131,6 +141,7 @@ def _episode_context(request: HttpRequest, episode: Episode, **given: Any) -> di
         else None,
         "can_report": may_edit_plan,
         "failed_form": next((f for f in given.values() if f is not None), None),
+        **register_context(user=user, episode=episode),
     }
 
 
@@ -144,8 +155,13 @@ def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "failure_regime/staff/sm_episode.html", _episode_context(request, episode))
 
 
-def _episode_action(request: HttpRequest, episode: Episode, name: str, form: Any, call: Any) -> HttpResponse:
+def _episode_action(
+    request: HttpRequest, episode: Episode, name: str, form: Any, call: Any, *, done: str
+) -> HttpResponse:
+    """Runs one action from the episode page: on success, confirm it with ``done`` and go back to the episode;
+    otherwise show the page again with the errors."""
     if form.is_valid() and run_service(form, partial(call, form.cleaned_data)) is not None:
+        messages.success(request, done)
         return redirect("regime:episode-detail", episode.pk)
     return render(
         request, "failure_regime/staff/sm_episode.html", _episode_context(request, episode, **{name: form}), status=400
@@ -173,6 +189,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
             due_on=data["due_on"],
             rag=data["rag"],
         ),
+        done="The action has been added to the plan.",
     )
 
 
@@ -191,6 +208,7 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
             form.is_valid()
             and run_service(form, lambda: sm.action_update(actor=user, action=action, **form.cleaned_data)) is not None
         ):
+            messages.success(request, "The action has been updated.")
             return redirect("regime:episode-detail", episode.pk)
     history = [(e, verbs.label(e.verb)) for e in audit_events_for(obj=action).order_by("-sequence")]
     return render(
@@ -212,6 +230,7 @@ def inspection_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         "schedule_form",
         ScheduleForm(request.POST),
         lambda data: sm.inspection_schedule(actor=user, episode=episode, scheduled_for=data["scheduled_for"]),
+        done="The re-inspection has been scheduled.",
     )
 
 
@@ -229,7 +248,14 @@ def inspection_record(request: HttpRequest, pk: int, inspection_pk: int) -> Http
             actor=user, inspection=inspection, carried_out_on=data["carried_out_on"], ratings=ratings
         )
 
-    return _episode_action(request, episode, f"ratings_{inspection.pk}", form, record)
+    return _episode_action(
+        request,
+        episode,
+        f"ratings_{inspection.pk}",
+        form,
+        record,
+        done="The re-inspection's ratings have been recorded.",
+    )
 
 
 @staff
@@ -261,7 +287,7 @@ def episode_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return sm.episode_cancel_registration(actor=user, episode=episode, on=timezone.localdate())
 
-    return _episode_action(request, episode, "outcome_form", form, decide)
+    return _episode_action(request, episode, "outcome_form", form, decide, done="Your decision has been recorded.")
 
 
 @staff
@@ -296,6 +322,7 @@ def report_form(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
             ),
         )
         if report is not None:
+            messages.success(request, "Your report has been sent to the oversight body.")
             return redirect("regime:report-detail", report.pk)
     return render(
         request,
@@ -316,6 +343,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             raise PermissionDenied("Only the oversight lead reviews this provider's reports.")
         if request.POST.get("decision") == "accept":
             if run_service(return_form, lambda: sm.report_accept(actor=user, report=report)) is not None:
+                messages.success(request, "The report has been accepted.")
                 return redirect("regime:report-detail", report.pk)
         elif (
             return_form.is_valid()
@@ -325,6 +353,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             is not None
         ):
+            messages.success(request, "The report has been returned to the trust with your comments.")
             return redirect("regime:report-detail", report.pk)
     context = {
         "report": report,

@@ -40,6 +40,7 @@ from failure_regime.services import special_measures as sm
 from failure_regime.services.concerns import concern_raise
 from tests.factories import OrganisationFactory
 from tests.failure_regime.conftest import propose
+from tests.failure_regime.inspection_helpers import basis_inspection
 from tests.failure_regime.test_api import copies_of
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +64,11 @@ def today() -> date:
 
 
 def enter(actor: User, provider: Organisation, basis: str = Basis.OWN_EVIDENCE, days_ago: int = 40) -> Episode:
-    return sm.episode_enter(actor=actor, provider=provider, entered_on=today() - timedelta(days=days_ago), basis=basis)
+    on = today() - timedelta(days=days_ago)
+    inspection = basis_inspection(provider, actor, on, basis)
+    return sm.episode_enter(
+        actor=actor, provider=provider, entered_on=on, basis=basis, recommending_inspection=inspection
+    )
 
 
 def episode_url(episode: Episode, *parts: object) -> str:
@@ -757,7 +762,13 @@ def test_cqc_cancels_a_practices_registration_after_the_window(
 ) -> None:
     start = today() - timedelta(days=200)
     with time_machine.travel(start, tick=False):
-        episode = sm.episode_enter(actor=regulator, provider=practice, entered_on=start, basis=Basis.CQC_DECISION)
+        episode = sm.episode_enter(
+            actor=regulator,
+            provider=practice,
+            entered_on=start,
+            basis=Basis.CQC_DECISION,
+            recommending_inspection=basis_inspection(practice, regulator, start, Basis.CQC_DECISION),
+        )
     with time_machine.travel(start + timedelta(days=150), tick=False):
         inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150))
         sm.inspection_record(

@@ -31,6 +31,7 @@ from failure_regime.models import (
 from failure_regime.services import special_measures as sm
 from failure_regime.services.clock import deadline_sweep
 from tests.factories import OrganisationFactory, member
+from tests.failure_regime.inspection_helpers import basis_inspection
 from tests.failure_regime.test_uploads import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,10 @@ RATINGS = dict.fromkeys((*sm.KEY_QUESTIONS, "overall"), "inadequate")
 
 
 def enter(actor: User, provider: Organisation, on: date, basis: str = Basis.OWN_EVIDENCE) -> Episode:
-    return sm.episode_enter(actor=actor, provider=provider, entered_on=on, basis=basis)
+    inspection = basis_inspection(provider, actor, on, basis)
+    return sm.episode_enter(
+        actor=actor, provider=provider, entered_on=on, basis=basis, recommending_inspection=inspection
+    )
 
 
 @pytest.fixture
