@@ -12,10 +12,12 @@ from reviews.models import JudgementStatus
 from reviews.selectors.cohort import patients_waiting_by_cohort
 from reviews.selectors.judgement import my_assignments
 from reviews.selectors.recruitment import applications_to_vet_by_campaign
+from reviews.selectors.requests import review_request_queue
 
 REVIEWS = "Case-note reviews assigned to you"
 VETTING = "Applications to vet"
 TO_ASSIGN = "Patients waiting for a reviewer"
+REQUESTS = "Review requests from families"
 
 REVIEW_ROLES = (Role.EXPERT_REVIEWER, Role.REVIEW_CHAIR)
 
@@ -82,8 +84,27 @@ def patients_to_assign(user: User) -> list[WorkItem]:
     ]
 
 
+def review_requests_waiting(user: User) -> list[WorkItem]:
+    """Families' requests for a review of their relative's care, passed on by a family liaison officer, that
+    wait on the chair of the case's review: to accept or decline, or to record the outcome of."""
+    labels = RoleLabels.of(user)
+    return [
+        WorkItem(
+            group=REQUESTS,
+            kind="Review request",
+            title=f"{review_request.source_reference} on {review_request.case.reference}",
+            url=reverse("reviews:review-request-detail", args=[review_request.pk]),
+            organisation=labels.label(roles=[Role.REVIEW_CHAIR], default="Chair of the case's review"),
+            progress=review_request.get_status_display(),
+            detail=f"About {review_request.case.provider.name}",
+        )
+        for review_request in review_request_queue(user=user)
+    ]
+
+
 def register() -> None:
     """Called once when the app loads."""
     register_work_source("reviews.assigned", reviews_assigned)
     register_work_source("reviews.applications_to_vet", applications_to_vet)
     register_work_source("reviews.patients_to_assign", patients_to_assign)
+    register_work_source("reviews.review_requests", review_requests_waiting)

@@ -17,6 +17,7 @@ from accounts.errors import TransitionNotAllowed
 from accounts.models import AuditEvent, Organisation, Role, User
 from failure_regime.models import Case, ConcernSource
 from failure_regime.services.concerns import concern_raise
+from failure_regime.work import work_for_user
 from reviews.models import AppointmentRole, Cohort, Regulator, ReviewRequest, ReviewRequestStatus, Seniority
 from reviews.selectors.requests import review_request_list_for_user, review_request_queue
 from reviews.services import appointment_make, expert_register
@@ -26,6 +27,7 @@ from reviews.services.requests import (
     review_request_decline,
     review_request_receive,
 )
+from reviews.work import REQUESTS
 from tests.factories import member
 from tests.failure_regime.conftest import propose
 
@@ -343,3 +345,25 @@ def test_the_api_gives_another_cases_chair_404_on_acting(
     api_client_for: ApiFor, review_request: ReviewRequest, other_chair: User
 ) -> None:
     assert api_client_for(other_chair).post(f"{API}{review_request.pk}/accept/").status_code == 404
+
+
+# --- On the chair's home page ------------------------------------------------------------------------------------
+
+
+def test_it_lists_the_request_on_the_chairs_home_page(review_request: ReviewRequest, chair: User) -> None:
+    items = [item for item in work_for_user(user=chair) if item.group == REQUESTS]
+    assert [(item.title, item.url) for item in items] == [
+        (
+            f"ENQ-7K3Q-9XZ2 on {review_request.case.reference}",
+            reverse("reviews:review-request-detail", args=[review_request.pk]),
+        )
+    ]
+
+
+def test_it_keeps_the_request_off_another_chairs_home_page(review_request: ReviewRequest, other_chair: User) -> None:
+    assert not [item for item in work_for_user(user=other_chair) if item.group == REQUESTS]
+
+
+def test_it_drops_the_request_from_the_home_page_once_declined(review_request: ReviewRequest, chair: User) -> None:
+    review_request_decline(actor=chair, review_request=review_request, reason="Outside the review's period.")
+    assert not [item for item in work_for_user(user=chair) if item.group == REQUESTS]
