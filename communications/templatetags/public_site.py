@@ -12,6 +12,7 @@ register = template.Library()
 _NAMES = {
     "home": "public:home",
     "notices": "communications:notice-list",
+    "special_measures": "communications:special-measures",
     "support": "communications:support",
     "contact": "communications:enquiry-new",
     "sign_in": "accounts:sign-in",

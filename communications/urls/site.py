@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from communications.views import site
+from communications.views import register, site
 
 urlpatterns = [
     path("notices/", site.notice_list, name="notice-list"),
@@ -11,4 +11,8 @@ urlpatterns = [
     path("open-data/notices.json", site.open_data_json, name="open-data-json"),
     path("open-data/notices.csv", site.open_data_csv, name="open-data-csv"),
     path("ping", site.ping, name="ping"),
+    path("special-measures/", register.register, name="special-measures"),
+    path("special-measures/register.json", register.register_json, name="special-measures-json"),
+    path("special-measures/register.csv", register.register_csv, name="special-measures-csv"),
+    path("special-measures/feed.atom", register.register_feed, name="special-measures-feed"),
 ]
