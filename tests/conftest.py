@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import pytest
@@ -48,6 +49,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
     items.sort(key=_flushes_the_database)
+
+
+# Data migrations that seed rows the regime cannot work without (the dated special-measures rules).
+SEEDING_MIGRATIONS = [
+    ("failure_regime.migrations.0003_seed_special_measures_rule_sets", "seed"),
+    ("failure_regime.migrations.0005_inspections_ratings_and_recommendations", "set_recommendation_decision_days"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _seeded_rules(request: pytest.FixtureRequest) -> None:
+    """A test that flushes the database (real transactions, threads, a live server) starts without the rows the
+    migrations seeded, since an earlier one in the same process may have flushed them; this puts them back, as the
+    migrations wrote them, so that every test sees the rules the service ships with."""
+    if not _flushes_the_database(request.node):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in SEEDING_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 @pytest.fixture(autouse=True)
