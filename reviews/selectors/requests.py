@@ -30,6 +30,11 @@ def review_chairs(*, case: Case) -> QuerySet[User]:
     ).distinct()
 
 
+def chairs_a_review(*, user: User) -> bool:
+    """Whether ``user`` chairs any case's review, and so receives review requests."""
+    return user.is_authenticated and _chaired(user=user).exists()
+
+
 def review_request_may_decide(*, user: User, review_request: ReviewRequest) -> bool:
     """The one rule of who acts on a review request: an active chair of its case's review."""
     return user.is_authenticated and _chaired(user=user).filter(case_id=review_request.case_id).exists()
@@ -54,13 +59,12 @@ def review_request_queue(*, user: User) -> QuerySet[ReviewRequest]:
 
 def review_request_get_for_user(*, user: User, pk: int) -> ReviewRequest:
     """One review request ``user`` chairs the review of, or 404."""
-    review_request = review_request_list_for_user(user=user).select_related("requested_by", "decided_by").filter(pk=pk)
-    found = review_request.select_related("answered_by").first()
+    found = (
+        review_request_list_for_user(user=user)
+        .select_related("requested_by", "decided_by", "answered_by")
+        .filter(pk=pk)
+        .first()
+    )
     if found is None:
         raise Http404("No such review request.")
     return found
-
-
-def review_requests_for_case(*, user: User, case: Case) -> QuerySet[ReviewRequest]:
-    """The requests on ``case`` that ``user`` chairs the review of (none for anyone else)."""
-    return review_request_list_for_user(user=user).filter(case=case)

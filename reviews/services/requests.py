@@ -11,12 +11,14 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
 from accounts.models import Organisation, User
-from failure_regime.models import Case, CaseStatus
+from failure_regime.models import Case, CaseStatus, NotificationEvent
+from failure_regime.services.notification_events import tell
 from reviews.models import AGE_BAND_CHOICES, Cohort, ReviewRequest, ReviewRequestStatus
 from reviews.selectors.requests import review_chairs, review_request_may_decide
 from reviews.verbs import ReviewsVerb
@@ -49,6 +51,39 @@ def _state(review_request: ReviewRequest) -> dict[str, object]:
         "cohort": review_request.cohort_id,
         "source_reference": review_request.source_reference,
     }
+
+
+def _case_name(case: Case) -> str:
+    return f"case {case.reference} at {case.provider.name}"
+
+
+def review_request_received_notify(*, review_request: ReviewRequest, actor: User) -> list[User]:
+    """Tells the case's review chairs that a family's request waits on them. The title names the case, never the
+    patient."""
+    return tell(
+        event=NotificationEvent.REVIEW_REQUEST_RECEIVED,
+        audience=[(None, list(review_chairs(case=review_request.case)))],
+        title=f"A family's request for a review of care on {_case_name(review_request.case)}",
+        link=reverse("reviews:review-request-detail", args=[review_request.pk]),
+        key=f"review-request:{review_request.pk}:received",
+        about=review_request,
+        leave_out=actor,
+    )
+
+
+def review_request_answered_notify(*, review_request: ReviewRequest, actor: User) -> list[User]:
+    """Tells the family liaison officer who passed the request on that the chair accepted, declined or answered
+    it. The link is their enquiry queue, found by the request's reference (the enquiry's own)."""
+    queue = reverse("communications:enquiry-queue")
+    return tell(
+        event=NotificationEvent.REVIEW_REQUEST_ANSWERED,
+        audience=[(review_request.requested_by_organisation, [review_request.requested_by])],
+        title=f"Review request {review_request.source_reference}: {review_request.get_status_display().lower()}",
+        link=f"{queue}?status=&reference={review_request.source_reference}",
+        key=f"review-request:{review_request.pk}:{review_request.status}",
+        about=review_request,
+        leave_out=actor,
+    )
 
 
 @transaction.atomic
@@ -108,6 +143,7 @@ def review_request_receive(
         scope=case,
         after=_state(review_request),
     )
+    review_request_received_notify(review_request=review_request, actor=actor)
     return review_request
 
 
@@ -138,6 +174,7 @@ def _record(actor: User, review_request: ReviewRequest, verb: str, before: dict[
         before=before,
         after=_state(review_request),
     )
+    review_request_answered_notify(review_request=review_request, actor=actor)
 
 
 @transaction.atomic

@@ -39,7 +39,7 @@ from reviews.forms.registry import (
 from reviews.models import Expert
 from reviews.selectors import registry as selectors
 from reviews.selectors.recruitment import campaign_list_for_case
-from reviews.selectors.requests import review_request_queue
+from reviews.selectors.requests import chairs_a_review, review_request_queue
 from reviews.selectors.team import (
     expert_for_user,
     is_review_manager,
@@ -86,6 +86,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "is_reviewer": expert is not None or user.memberships.filter(role__in=REVIEWER_ROLES).exists(),
         "managed": managed_case_list_for_user(user=user).order_by("-proposed_at", "-pk")[:50],
         "page": Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page")),
+        # For a review chair only: how many families' requests wait on them.
+        "waiting_review_requests": review_request_queue(user=user).count() if chairs_a_review(user=user) else None,
     }
     return render(request, "reviews/staff/home.html", context)
 

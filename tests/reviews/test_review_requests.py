@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.errors import TransitionNotAllowed
 from accounts.models import AuditEvent, Organisation, Role, User
-from failure_regime.models import Case, ConcernSource
+from failure_regime.models import Case, ConcernSource, Notification
 from failure_regime.services.concerns import concern_raise
 from failure_regime.work import work_for_user
 from reviews.models import AppointmentRole, Cohort, Regulator, ReviewRequest, ReviewRequestStatus, Seniority
@@ -367,3 +367,29 @@ def test_it_keeps_the_request_off_another_chairs_home_page(review_request: Revie
 def test_it_drops_the_request_from_the_home_page_once_declined(review_request: ReviewRequest, chair: User) -> None:
     review_request_decline(actor=chair, review_request=review_request, reason="Outside the review's period.")
     assert not [item for item in work_for_user(user=chair) if item.group == REQUESTS]
+
+
+def test_the_reviews_start_page_links_the_chair_to_the_requests(
+    client_for: ClientFor, review_request: ReviewRequest, chair: User
+) -> None:
+    page = client_for(chair).get(reverse("reviews:home")).content.decode()
+    assert LIST in page and "1 waiting for you" in page
+
+
+def test_the_reviews_start_page_has_no_requests_link_for_a_reviewer(
+    client_for: ClientFor, review_request: ReviewRequest, expert_reviewer: User
+) -> None:
+    assert LIST not in client_for(expert_reviewer).get(reverse("reviews:home")).content.decode()
+
+
+# --- Notifications -------------------------------------------------------------------------------------------------
+
+
+def test_the_chair_is_told_when_a_request_arrives(review_request: ReviewRequest, chair: User) -> None:
+    [told] = Notification.objects.filter(event="review_request_received")
+    assert told.user == chair and review_request.source_reference not in told.title
+
+
+def test_the_officer_is_told_of_the_chairs_decision(review_request: ReviewRequest, chair: User, officer: User) -> None:
+    review_request_decline(actor=chair, review_request=review_request, reason="Outside the period.")
+    assert [n.user for n in Notification.objects.filter(event="review_request_answered")] == [officer]
