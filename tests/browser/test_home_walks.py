@@ -4,17 +4,14 @@ may scroll sideways (WCAG 2.2 reflow)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from accounts.models import Organisation, Role, User
 from communications.models import ContactMethod, EnquiryCategory, NoticeKind, Relation, Urgency
 from communications.services.enquiries import enquiry_receive, enquiry_triage
 from communications.services.notices import notice_draft, notice_submit
-from failure_regime.models import Action, Area, Basis, Case, Concern, Episode, MonthlyReport, RuleSet
+from failure_regime.models import Action, Area, Case, Concern, Episode, MonthlyReport
 from failure_regime.services import special_measures as sm
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.sign_off import sign_off_record
@@ -22,6 +19,7 @@ from reviews.models import Assignment, CohortPatient, Expert
 from tests.browser import test_case_journey as journey
 from tests.browser.conftest import Accessibility
 from tests.browser.test_case_journey import SignIn
+from tests.browser.test_special_measures_journey import action, episode  # noqa: F401
 from tests.communications.conftest import NOTICE_TEXT
 from tests.factories import member
 from tests.failure_regime.conftest import case, concern, propose  # noqa: F401
@@ -92,39 +90,8 @@ def walk(sign_in: SignIn, axe: Accessibility, user: User, link: str, heading: st
 
 
 @pytest.fixture
-def episode(oversight_lead: User, provider: Organisation, trust_manager: User) -> Episode:
-    # The database is flushed between browser tests, which empties the rule sets a data migration seeds.
-    if not RuleSet.objects.exists():
-        RuleSet.objects.create(
-            name="Test rules",
-            provider_kind=provider.kind,
-            effective_from=date(2013, 1, 1),
-            reinspection_months=12,
-            extension_max_months=6,
-        )
-    return sm.episode_enter(
-        actor=oversight_lead,
-        provider=provider,
-        entered_on=timezone.localdate() - timedelta(days=40),
-        basis=Basis.OWN_EVIDENCE,
-    )
-
-
-@pytest.fixture
-def report(episode: Episode) -> MonthlyReport:
+def report(episode: Episode) -> MonthlyReport:  # noqa: F811
     return MonthlyReport.objects.filter(episode=episode).latest("month")
-
-
-@pytest.fixture
-def action(episode: Episode, trust_manager: User, provider: Organisation) -> Action:
-    return sm.action_add(
-        actor=trust_manager,
-        episode=episode,
-        reference="A1",
-        description="Recruit midwives for the night rota",
-        owner_organisation=provider,
-        due_on=timezone.localdate() + timedelta(days=90),
-    )
 
 
 def test_the_trust_manager_goes_from_home_to_the_report_to_send(
@@ -141,7 +108,7 @@ def test_the_oversight_lead_goes_from_home_to_the_report_to_accept(
     oversight_lead: User,
     provider: Organisation,
     report: MonthlyReport,
-    action: Action,
+    action: Action,  # noqa: F811
 ) -> None:
     sm.report_submit(
         actor=trust_manager,

@@ -5,14 +5,14 @@ recommendation in the queue and places the trust. axe checks every page on the w
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Organisation, User
-from failure_regime.models import Episode, RuleSet
+from failure_regime.models import Episode
 from tests.browser import test_case_journey as journey
 from tests.browser.conftest import Accessibility
 from tests.browser.test_case_journey import SignIn
@@ -31,23 +31,9 @@ RATINGS = {
 }
 
 
-@pytest.fixture
-def rules(provider: Organisation) -> RuleSet:
-    # The database is flushed between browser tests, which empties the rule sets a data migration seeds.
-    return RuleSet.objects.filter(provider_kind=provider.kind).first() or RuleSet.objects.create(
-        name="Test rules",
-        provider_kind=provider.kind,
-        effective_from=date(2013, 1, 1),
-        reinspection_months=12,
-        extension_max_months=6,
-        recommendation_decision_days=28,
-    )
-
-
 def test_an_inspection_leads_to_a_recommendation_and_a_decision_to_place(
     sign_in: SignIn,
     axe: Accessibility,
-    rules: RuleSet,
     provider: Organisation,
     inspector: User,
     regulator: User,

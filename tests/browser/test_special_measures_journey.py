@@ -7,7 +7,7 @@ a member of the public then reads it on the provider's page. axe checks every pa
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, expect
 
 from accounts.models import Organisation, User
 from failure_regime.dates import month_start
-from failure_regime.models import Action, Basis, Episode, RuleSet
+from failure_regime.models import Action, Basis, Episode
 from failure_regime.services import special_measures as sm
 from tests.browser import test_case_journey as journey
 from tests.browser.conftest import Accessibility
@@ -32,15 +32,6 @@ NARRATIVE = "Six midwives appointed; the night rota on the maternity unit is now
 
 @pytest.fixture
 def episode(oversight_lead: User, provider: Organisation, trust_manager: User) -> Episode:
-    # The database is flushed between browser tests, which empties the rule sets a data migration seeds.
-    if not RuleSet.objects.exists():
-        RuleSet.objects.create(
-            name="Test rules",
-            provider_kind=provider.kind,
-            effective_from=date(2013, 1, 1),
-            reinspection_months=12,
-            extension_max_months=6,
-        )
     return sm.episode_enter(
         actor=oversight_lead,
         provider=provider,
