@@ -284,6 +284,16 @@ class EpisodeForm(forms.Form):
         self.fields["recommending_inspection"].label_from_instance = _inspection_label  # type: ignore[attr-defined]
         self.fields["buddy_trust"].queryset = trusts  # type: ignore[attr-defined]
 
+    def clean(self) -> dict[str, Any]:
+        from failure_regime.services.special_measures import placement_refusal
+
+        data = super().clean() or {}
+        if data.get("provider") is not None and data.get("entered_on") is not None:
+            refusal = placement_refusal(provider=data["provider"], entered_on=data["entered_on"])
+            if refusal:
+                self.add_error("provider", refusal)
+        return data
+
 
 class ActionForm(forms.Form):
     reference = forms.CharField(max_length=20, label="Reference", help_text="For example, A1.")

@@ -296,7 +296,10 @@ def published_reports(*, provider: Organisation) -> QuerySet[MonthlyReport]:
 def public_provider_version(*, provider_id: int) -> str:
     """Changes whenever the provider's public page would: a new episode, an exit, or a published report."""
     episodes = Episode.objects.filter(provider_id=provider_id).aggregate(
-        n=Count("pk"), exits=Count("exited_on"), extended=Max("extended_until")
+        n=Count("pk", distinct=True),
+        exits=Count("exited_on", distinct=True),
+        extended=Max("extended_until"),
+        reinspected=Max("inspections__carried_out_on"),
     )
     published = MonthlyReport.objects.filter(episode__provider_id=provider_id, status=ReportStatus.ACCEPTED).aggregate(
         latest=Max("published_at"), n=Count("pk")

@@ -45,6 +45,7 @@ class MeasuresVerb(StrEnum):
     EPISODE_EXTENDED = "special_measures.extended"
     EPISODE_EXITED = "special_measures.exited"
     EPISODE_REGISTRATION_CANCELLED = "special_measures.registration_cancelled"
+    EPISODE_HISTORY_RECORDED = "special_measures.history_recorded"
     INSPECTION_SCHEDULED = "inspection.scheduled"
     INSPECTION_RECORDED = "inspection.recorded"
     INSPECTION_PUBLISHED = "inspection.published"
@@ -61,6 +62,7 @@ LABELS.update(
         MeasuresVerb.EPISODE_EXTENDED: "Special measures extended",
         MeasuresVerb.EPISODE_EXITED: "Left special measures",
         MeasuresVerb.EPISODE_REGISTRATION_CANCELLED: "Registration cancelled",
+        MeasuresVerb.EPISODE_HISTORY_RECORDED: "Past episode recorded from the record of the time",
         MeasuresVerb.INSPECTION_SCHEDULED: "Inspection scheduled",
         MeasuresVerb.INSPECTION_RECORDED: "Inspection recorded",
         MeasuresVerb.INSPECTION_PUBLISHED: "Inspection report published",

@@ -39,7 +39,7 @@ from communications.public_cache import cache_seconds, cached_public_page, known
 from communications.selectors import notices as selectors
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date
-from failure_regime.models import Episode
+from failure_regime.episode_words import provider_stories
 
 NOTICES_PER_PAGE = 20
 FEED_SIZE = 50
@@ -224,7 +224,8 @@ def _work_out_provider_etag(ods_code: str) -> str | None:
     reports = regime.public_provider_version(provider_id=provider["pk"])
     notices = selectors.public_provider_notices_version(provider_id=provider["pk"])
     # The page shows the provider's own details too, so a rename must change the tag.
-    shown = f"{provider['name']}|{provider['kind']}|{provider['region']}|{reports}|{notices}"
+    # What the page says of a re-inspection depends on whether its date has passed, so the day counts too.
+    shown = f"{provider['name']}|{provider['kind']}|{provider['region']}|{reports}|{notices}|{timezone.localdate()}"
     return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
@@ -232,7 +233,7 @@ def _provider_page(request: HttpRequest, ods_code: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.providers(), ods_code=ods_code)
     context = {
         "provider": organisation,
-        "episodes": Episode.objects.filter(provider=organisation).select_related("rule_set").order_by("-entered_on"),
+        "stories": provider_stories(provider=organisation, today=timezone.localdate()),
         "reports": regime.published_reports(provider=organisation),
         "cases": [
             {**case, "notices": summaries_html(case["notices"], level=4)}

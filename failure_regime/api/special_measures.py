@@ -22,7 +22,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -49,6 +49,7 @@ from failure_regime.models import (
     ReportEvidence,
     ReportStatus,
 )
+from failure_regime.services import episode_history
 from failure_regime.services import special_measures as sm
 
 ID_REGEX = r"[0-9]{1,18}"
@@ -426,6 +427,47 @@ class MonthlyReportInSerializer(serializers.Serializer):
     evidence = EvidenceFilesField(required=False, max_length=MAX_EVIDENCE_FILES)
 
 
+class EpisodeHistoryInSerializer(serializers.Serializer):
+    """An episode that has already ended, from the record of the time. It sends no reminders."""
+
+    provider = VisibleOrganisationIdField()
+    entered_on = serializers.DateField()
+    basis = serializers.ChoiceField(choices=Basis.choices)
+    outcome = serializers.ChoiceField(choices=[(o.value, o.label) for o in episode_history.OUTCOMES])
+    ended_on = serializers.DateField(help_text="The day it left special measures or its registration was cancelled.")
+    reinspected_on = serializers.ListField(
+        child=serializers.DateField(), required=False, default=list, max_length=20, help_text="Re-inspection dates."
+    )
+    reinspection_due_on = serializers.DateField(
+        required=False, allow_null=True, help_text="If not given, worked out from the rules in force at entry."
+    )
+    extended_until = serializers.DateField(required=False, allow_null=True)
+
+
+class EpisodeHistoryImportInSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV with a header row: " + ", ".join(episode_history.CSV_COLUMNS) + " (reinspected_on: dates "
+        "separated by ';'). Dates as YYYY-MM-DD or DD/MM/YYYY.",
+        max_length=200,
+    )
+    only_valid = serializers.BooleanField(
+        default=False, help_text="Import the valid rows even if others have errors; otherwise nothing is imported."
+    )
+
+
+class RowErrorSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    column = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class EpisodeHistoryImportOutSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    imported = serializers.IntegerField()
+    episodes = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the episodes imported.")
+    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
+
+
 class ReportReturnInSerializer(serializers.Serializer):
     comments = serializers.CharField(max_length=10000, help_text="What needs to change.")
 
@@ -481,8 +523,43 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
             ).first()
             if data["recommending_inspection"] is None:
                 raise ValidationError({"recommending_inspection": ["No inspection of this provider has this id."]})
+        refusal = sm.placement_refusal(provider=data["provider"], entered_on=data["entered_on"])
+        if refusal:
+            raise ValidationError({"provider": [refusal]})
         episode = sm.episode_enter(actor=_user(request), **data)
         return self._detail(episode, status.HTTP_201_CREATED)
+
+    @extend_schema(request=EpisodeHistoryInSerializer, responses={201: EpisodeDetailSerializer})
+    @action(detail=False, methods=["post"], url_path="history")
+    def history(self, request: Request) -> Response:
+        """Records an episode that has already ended (entry, re-inspections, outcome), by whoever decides the
+        provider's special measures. Refused (409) if it overlaps another episode of the provider; sends no
+        reminders."""
+        data = _valid(EpisodeHistoryInSerializer, request)
+        episode = episode_history.episode_record_history(actor=_user(request), **data)
+        return self._detail(episode, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": EpisodeHistoryImportInSerializer},
+        responses={201: EpisodeHistoryImportOutSerializer, 400: EpisodeHistoryImportOutSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="history/import", parser_classes=[MultiPartParser, FormParser])
+    def history_import(self, request: Request) -> Response:
+        """Imports past episodes from CSV. Every problem is listed with its line, column and reason; nothing is
+        imported unless every row is valid, or ``only_valid`` is true (400 when nothing is imported)."""
+        data = _valid(EpisodeHistoryImportInSerializer, request)
+        try:
+            text = data["file"].read(2_000_000).decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError({"file": ["The file must be CSV in UTF-8."]}) from error
+        result = episode_history.episodes_import_history(actor=_user(request), text=text, only_valid=data["only_valid"])
+        body = {
+            "rows": result.rows,
+            "imported": result.imported,
+            "episodes": [e.pk for e in result.episodes],
+            "errors": [{"line": e.line, "column": e.column, "reason": e.reason} for e in result.errors],
+        }
+        return Response(body, status=status.HTTP_201_CREATED if result.imported else status.HTTP_400_BAD_REQUEST)
 
     @extend_schema(
         methods=["GET"],

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind
 from failure_regime.models.cases import Case, StoredFile
@@ -102,10 +103,21 @@ class Episode(models.Model):
     extended_until = models.DateField(null=True, blank=True, editable=False)
     exited_on = models.DateField(null=True, blank=True, editable=False)
     days_in_special_measures = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    recorded_at = models.DateTimeField(
+        default=timezone.now,
+        editable=False,
+        help_text="When the episode was recorded in the service: only what falls due after this is chased.",
+    )
+    historic = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Recorded after it ended, from the record of the time: nothing of it is chased.",
+    )
 
     class Meta:
         ordering = ["-entered_on", "-pk"]
         constraints = [
+            models.CheckConstraint(name="episode_history_has_ended", condition=Q(historic=False) | ~Q(status="open")),
             models.UniqueConstraint(
                 fields=["provider"], condition=Q(status="open"), name="episode_one_open_per_provider"
             ),
@@ -174,10 +186,16 @@ class Inspection(models.Model):
         indexes = [models.Index(fields=["provider", "-published_on"], name="inspection_published_idx")]
         constraints = [
             models.CheckConstraint(
+                name="inspection_not_before_scheduled",
+                condition=Q(scheduled_for__isnull=True)
+                | Q(carried_out_on__isnull=True)
+                | Q(carried_out_on__gte=models.F("scheduled_for")),
+            ),
+            models.CheckConstraint(
                 name="inspection_published_after_carried_out",
                 condition=Q(published_on__isnull=True)
                 | (Q(carried_out_on__isnull=False) & Q(published_on__gte=models.F("carried_out_on"))),
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -104,9 +104,12 @@ def deadline_build(
     due_at: datetime,
     case: Case | None = None,
     case_id: int | None = None,
+    chase: bool = True,
 ) -> Deadline:
     """An unsaved deadline whose first alert is the first reminder still ahead (or, if ``due_at`` has already
-    passed, the escalation at the next sweep). For bulk creation; ``deadline_open`` saves one."""
+    passed, the escalation at the next sweep). With ``chase=False`` the deadline is shown (and overdue once it
+    passes) but the sweep never alerts anyone about it: for dates that passed before the service knew of them.
+    For bulk creation; ``deadline_open`` saves one."""
     now = timezone.now()
     first = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at >= now] or [due_at]
     return Deadline(
@@ -117,16 +120,25 @@ def deadline_build(
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
         due_at=due_at,
-        next_alert_at=min(first),
+        next_alert_at=min(first) if chase else None,
     )
 
 
 def deadline_open(
-    *, kind: str, title: str, provider: Organisation, subject: models.Model, due_at: datetime, case: Case | None = None
+    *,
+    kind: str,
+    title: str,
+    provider: Organisation,
+    subject: models.Model,
+    due_at: datetime,
+    case: Case | None = None,
+    chase: bool = True,
 ) -> Deadline:
     """Starts the clock on something that must happen by ``due_at``. Reminders already past are not sent;
-    a deadline that has already passed is escalated at the next sweep."""
-    deadline = deadline_build(kind=kind, title=title, provider=provider, subject=subject, due_at=due_at, case=case)
+    a deadline that has already passed is escalated at the next sweep, unless ``chase`` is False."""
+    deadline = deadline_build(
+        kind=kind, title=title, provider=provider, subject=subject, due_at=due_at, case=case, chase=chase
+    )
     deadline.save()
     return deadline
 

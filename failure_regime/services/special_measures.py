@@ -89,6 +89,49 @@ def rule_set_for(*, provider_kind: str, on: date) -> RuleSet:
     return rule_set
 
 
+def placement_refusal(*, provider: Organisation, entered_on: date) -> str | None:
+    """Why ``provider`` cannot be placed in special measures from ``entered_on``, or None. A provider whose
+    registration was cancelled no longer provides regulated care, so it cannot be placed again. The one rule,
+    used by the service, the form and the API."""
+    cancelled = (
+        Episode.objects.filter(
+            provider=provider, status=EpisodeStatus.REGISTRATION_CANCELLED, exited_on__lte=entered_on
+        )
+        .order_by("-exited_on")
+        .first()
+    )
+    if cancelled is not None and cancelled.exited_on is not None:
+        return (
+            f"The registration of {provider} was cancelled on {long_date(cancelled.exited_on)}, so it cannot be "
+            "placed in special measures again."
+        )
+    return None
+
+
+def episode_span_check(*, provider: Organisation, entered_on: date, ended_on: date | None) -> None:
+    """Refuses a new or historic episode that would overlap another of the same provider, or that a cancelled
+    registration rules out. Call it with the provider's row locked (``select_for_update``) in the transaction
+    that creates the episode, so two recordings cannot both pass it."""
+    refusal = placement_refusal(provider=provider, entered_on=entered_on)
+    if refusal:
+        raise ValidationError({"provider": refusal})
+    others = Episode.objects.filter(provider=provider).filter(Q(exited_on__isnull=True) | Q(exited_on__gte=entered_on))
+    if ended_on is not None:
+        others = others.filter(entered_on__lte=ended_on)
+    clash = others.order_by("entered_on").first()
+    if clash is None:
+        return
+    if clash.is_open:
+        raise ConflictError(
+            f"{provider} has been in special measures since {long_date(clash.entered_on)}; "
+            "episodes of one provider cannot overlap."
+        )
+    raise ConflictError(
+        f"{provider} was in special measures from {long_date(clash.entered_on)} to "
+        f"{long_date(clash.exited_on or clash.entered_on)}; episodes of one provider cannot overlap."
+    )
+
+
 def _decider(actor: User, provider: Organisation, doing: str) -> Organisation:
     organisation = special_measures_decider_organisation(actor, provider)
     if organisation is None:
@@ -147,7 +190,9 @@ def episode_enter(
         raise ValidationError(errors)
     if Episode.objects.filter(provider=provider, status=EpisodeStatus.OPEN).exists():
         raise ConflictError(f"{provider} is already in special measures.")
+    episode_span_check(provider=provider, entered_on=entered_on, ended_on=None)
     rules = rule_set_for(provider_kind=provider.kind, on=entered_on)
+    now = timezone.now()
     episode = Episode.objects.create(
         provider=provider,
         rule_set=rules,
@@ -156,7 +201,8 @@ def episode_enter(
         basis=basis,
         decided_by=actor,
         decided_by_organisation=organisation,
-        decided_at=timezone.now(),
+        decided_at=now,
+        recorded_at=now,
         recommending_inspection=recommending_inspection,
         improvement_director=improvement_director.strip(),
         buddy_trust=buddy_trust,
@@ -166,6 +212,8 @@ def episode_enter(
         else None,
     )
     _grant(episode)
+    # An entry recorded late keeps its true dates: a date that passed before it was recorded is shown as
+    # overdue, but nobody is chased about it.
     deadline_open(
         kind=DeadlineKind.REINSPECTION,
         title=f"Re-inspection of {provider.ods_code} in special measures",
@@ -173,6 +221,7 @@ def episode_enter(
         subject=episode,
         case=case,
         due_at=end_of_day(episode.reinspection_due_on),
+        chase=end_of_day(episode.reinspection_due_on) > now,
     )
     if episode.registration_decision_due_on:
         deadline_open(
@@ -182,6 +231,7 @@ def episode_enter(
             subject=episode,
             case=case,
             due_at=end_of_day(episode.registration_decision_due_on),
+            chase=end_of_day(episode.registration_decision_due_on) > now,
         )
     audit_record(
         actor=actor,
@@ -204,8 +254,61 @@ def episode_enter(
         improvement_director=improvement_director,
         buddy_trust=buddy_trust,
     )
-    monthly_reports_open(today=timezone.localdate(), episodes=[episode])
+    report_slots_fill(episode=episode, today=timezone.localdate())
     return episode
+
+
+def report_months(*, entered_on: date, today: date) -> list[date]:
+    """The months an episode entered on ``entered_on`` owes a progress report for by ``today``: every month
+    after the month of entry, up to this one."""
+    months, month = [], add_months(month_start(entered_on), 1)
+    while month <= month_start(today):
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def _clock_reports(reports: list[MonthlyReport]) -> int:
+    """Opens the deadline of each report slot that has none. A slot due before its episode was recorded in the
+    service is shown as overdue, but never chased: reminders and escalations go only for what falls due after
+    the service knew of the episode (otherwise entering an episode three months late would mail three
+    "Overdue" escalations at the next sweep)."""
+    report_type = ContentType.objects.get_for_model(MonthlyReport)
+    unclocked = (
+        MonthlyReport.objects.filter(pk__in=[r.pk for r in reports])
+        .exclude(Exists(Deadline.objects.filter(subject_type=report_type, subject_id=OuterRef("pk"))))
+        .select_related("episode__provider")
+    )
+    deadlines = [
+        deadline_build(
+            kind=DeadlineKind.MONTHLY_REPORT,
+            title=f"Monthly progress report of {r.episode.provider.ods_code} for {r.month:%B %Y}",
+            provider=r.episode.provider,
+            subject=r,
+            case_id=r.episode.case_id,
+            due_at=end_of_day(r.due_on),
+            chase=end_of_day(r.due_on) > r.episode.recorded_at,
+        )
+        for r in unclocked
+    ]
+    Deadline.objects.bulk_create(deadlines, ignore_conflicts=True)
+    return len(deadlines)
+
+
+def report_slots_fill(*, episode: Episode, today: date) -> int:
+    """Gives an open episode a report slot for every month it owes, from entry to this month, each with its
+    deadline. Safe to run again. Returns how many deadlines it opened."""
+    if not episode.is_open:
+        return 0
+    day = episode.rule_set.monthly_report_day
+    MonthlyReport.objects.bulk_create(
+        [
+            MonthlyReport(episode=episode, month=m, due_on=report_due_on(m, day))
+            for m in report_months(entered_on=episode.entered_on, today=today)
+        ],
+        ignore_conflicts=True,
+    )
+    return _clock_reports(list(episode.reports.filter(status=ReportStatus.DUE)))
 
 
 def monthly_reports_open(*, today: date, episodes: list[Episode] | None = None) -> int:
@@ -225,25 +328,7 @@ def monthly_reports_open(*, today: date, episodes: list[Episode] | None = None) 
         ],
         ignore_conflicts=True,
     )
-    report_type = ContentType.objects.get_for_model(MonthlyReport)
-    unclocked = (
-        MonthlyReport.objects.filter(month=month, episode__in=candidates)
-        .exclude(Exists(Deadline.objects.filter(subject_type=report_type, subject_id=OuterRef("pk"))))
-        .select_related("episode__provider")
-    )
-    deadlines = [
-        deadline_build(
-            kind=DeadlineKind.MONTHLY_REPORT,
-            title=f"Monthly progress report of {r.episode.provider.ods_code} for {month:%B %Y}",
-            provider=r.episode.provider,
-            subject=r,
-            case_id=r.episode.case_id,
-            due_at=end_of_day(r.due_on),
-        )
-        for r in unclocked
-    ]
-    Deadline.objects.bulk_create(deadlines, ignore_conflicts=True)
-    return len(deadlines)
+    return _clock_reports(list(MonthlyReport.objects.filter(month=month, episode__in=candidates)))
 
 
 def _lock_open_episode(episode: Episode) -> Episode:
@@ -552,6 +637,11 @@ def inspection_record(
     errors = {q: "Choose a rating." for q in (*KEY_QUESTIONS, "overall") if ratings.get(q) not in Rating.values}
     if carried_out_on > timezone.localdate():
         errors["carried_out_on"] = "The date cannot be in the future."
+    elif inspection.scheduled_for is not None and carried_out_on < inspection.scheduled_for:
+        errors["carried_out_on"] = (
+            "The inspection cannot have been carried out before it was scheduled "
+            f"({long_date(inspection.scheduled_for)})."
+        )
     elif inspection.episode is not None and carried_out_on < inspection.episode.entered_on:
         errors["carried_out_on"] = "A re-inspection cannot come before entry into special measures."
     if errors:
@@ -723,6 +813,11 @@ def episode_cancel_registration(*, actor: User, episode: Episode, on: date) -> E
             "Registration is cancelled only after a notice of proposal and the end of its window for representations."
         )
     _end(episode, EpisodeStatus.REGISTRATION_CANCELLED, on)
+    # The decision has been made: the window for representations no longer waits for anything.
+    for notice in EnforcementAction.objects.filter(
+        provider=episode.provider, kind=EnforcementKind.NOTICE_OF_PROPOSAL, served_on__gte=episode.entered_on
+    ):
+        deadline_meet(subject=notice, kind=DeadlineKind.REPRESENTATION_WINDOW)
     audit_record(
         actor=actor,
         organisation=organisation,

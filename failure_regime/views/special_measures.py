@@ -22,6 +22,7 @@ from accounts.models import OrganisationKind, Role, User
 from accounts.selectors import organisation_list_for_user, provider_list_for_user
 from failure_regime import selectors, verbs
 from failure_regime.dates import month_start
+from failure_regime.episode_words import episode_story
 from failure_regime.filters import EpisodeFilter
 from failure_regime.forms import (
     ActionForm,
@@ -65,7 +66,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     can_enter = bool(user.memberships.filter(role__in=[Role.OVERSIGHT_LEAD, Role.REGULATOR_DECISION_MAKER]).exists())
     return render(
-        request, "failure_regime/staff/sm_dashboard.html", {"filter": filterset, "page": page, "can_enter": can_enter}
+        request,
+        "failure_regime/staff/sm_dashboard.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "can_enter": can_enter,
+            "can_record_history": can_enter,
+            "today": timezone.localdate(),
+        },
     )
 
 
@@ -116,8 +125,12 @@ def _episode_context(request: HttpRequest, episode: Episode, **given: Any) -> di
     may_inspect = is_open and bool(memberships_with_roles(user, INSPECTION_ROLES))
     may_edit_plan = is_open and _is_plan_editor(user, episode)
     may_decide = is_open and _is_decider(user, episode)
+    last_reinspected = max(
+        (i.carried_out_on for i in inspections if i.kind == "reinspection" and i.carried_out_on), default=None
+    )
     return {
         "episode": episode,
+        "story": episode_story(episode, today=timezone.localdate(), reinspected_on=last_reinspected),
         "actions": episode.actions.all(),
         "reports": episode.reports.all(),
         "inspections": inspections,
@@ -127,6 +140,7 @@ def _episode_context(request: HttpRequest, episode: Episode, **given: Any) -> di
         )[:20],
         "timeline": [(e, verbs.label(e.verb)) for e in selectors.episode_timeline(episode=episode)],
         "this_month": month_start(timezone.localdate()),
+        "today": timezone.localdate(),
         "action_form": (given.get("action_form") or ActionForm(owners=_owners(episode))) if may_edit_plan else None,
         "schedule_form": (given.get("schedule_form") or ScheduleForm()) if may_inspect else None,
         "ratings_forms": [

@@ -63,8 +63,13 @@ def today() -> date:
     return timezone.localdate()
 
 
-def enter(actor: User, provider: Organisation, basis: str = Basis.OWN_EVIDENCE, days_ago: int = 40) -> Episode:
-    on = today() - timedelta(days=days_ago)
+def enter(actor: User, provider: Organisation, basis: str = Basis.OWN_EVIDENCE, days_ago: int | None = None) -> Episode:
+    # By default, the first day of last month: the episode owes exactly one monthly report, this month's.
+    on = (
+        today() - timedelta(days=days_ago)
+        if days_ago is not None
+        else (today().replace(day=1) - timedelta(days=1)).replace(day=1)
+    )
     inspection = basis_inspection(provider, actor, on, basis)
     return sm.episode_enter(
         actor=actor, provider=provider, entered_on=on, basis=basis, recommending_inspection=inspection
@@ -177,6 +182,8 @@ def practice_episode(regulator: User, practice: Organisation) -> Episode:
 ENDPOINTS = [
     ("get", "/api/v1/episodes/"),
     ("post", "/api/v1/episodes/"),
+    ("post", "/api/v1/episodes/history/"),
+    ("post", "/api/v1/episodes/history/import/"),
     ("get", "/api/v1/episodes/{episode}/"),
     ("get", "/api/v1/episodes/{episode}/actions/"),
     ("post", "/api/v1/episodes/{episode}/actions/"),
@@ -623,7 +630,8 @@ def test_the_oversight_body_takes_the_trust_out_of_special_measures(
         episode_url(episode, "exit"), {"inspection": reinspected.pk}, format="json"
     )
     assert response.status_code == 200
-    assert (response.json()["status"], response.json()["days_in_special_measures"]) == ("exited", 40)
+    days = (today() - episode.entered_on).days
+    assert (response.json()["status"], response.json()["days_in_special_measures"]) == ("exited", days)
 
 
 def test_cqc_may_not_take_a_trust_out_of_special_measures(

@@ -47,11 +47,11 @@ def titles_in(user: User, group: str) -> list[str]:
 
 @pytest.fixture
 def episode(oversight_lead: User, provider: Organisation, trust_manager: User) -> Episode:
-    """``provider`` in special measures for 40 days, so this month's report is open."""
+    """``provider`` in special measures since the first of last month, so this month's report (alone) is open."""
     return sm.episode_enter(
         actor=oversight_lead,
         provider=provider,
-        entered_on=timezone.localdate() - timedelta(days=40),
+        entered_on=(timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1),
         basis=Basis.OWN_EVIDENCE,
     )
 

@@ -46,9 +46,14 @@ def enter(actor: User, provider: Organisation, on: date, basis: str = Basis.OWN_
     )
 
 
+def first_of_last_month() -> date:
+    """An entry date that owes exactly one monthly report (this month's), at least four weeks ago."""
+    return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
 @pytest.fixture
 def episode(oversight_lead: User, provider: Organisation, trust_manager: User) -> Episode:
-    return enter(oversight_lead, provider, timezone.localdate() - timedelta(days=40))
+    return enter(oversight_lead, provider, first_of_last_month())
 
 
 @pytest.fixture
@@ -292,7 +297,7 @@ def test_a_double_submission_at_once_makes_one_report(
         effective_from=date(2013, 1, 1),
         defaults={"name": "Test rules", "reinspection_months": 12, "extension_max_months": 6},
     )
-    episode = enter(oversight_lead, provider, timezone.localdate() - timedelta(days=40))
+    episode = enter(oversight_lead, provider, first_of_last_month())
     action = sm.action_add(
         actor=trust_manager,
         episode=episode,
@@ -336,7 +341,7 @@ def test_the_report_reminder_goes_once_to_the_trust(
 ) -> None:
     with time_machine.travel(date(2026, 6, 2), tick=False):  # early in the month, before the 7-day reminder
         episode = enter(oversight_lead, provider, date(2026, 4, 20))
-    due = end_of_day(episode.reports.get().due_on)
+    due = end_of_day(episode.reports.get(month=date(2026, 6, 1)).due_on)
     sweep_at(due - timedelta(days=6))
     sweep_at(due - timedelta(days=5))
     assert OutboxMessage.objects.filter(to=trust_manager.email).count() == 1
@@ -402,7 +407,8 @@ def test_exit_records_the_time_in_special_measures(
     improved: Inspection, episode: Episode, oversight_lead: User
 ) -> None:
     episode = sm.episode_exit(actor=oversight_lead, episode=episode, inspection=improved)
-    assert (episode.status, episode.days_in_special_measures) == (EpisodeStatus.EXITED, 40)
+    days = (timezone.localdate() - first_of_last_month()).days
+    assert (episode.status, episode.days_in_special_measures) == (EpisodeStatus.EXITED, days)
 
 
 def test_a_provider_still_inadequate_cannot_leave(
