@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Max, Q, QuerySet
-
 from accounts.models import Organisation
 from failure_regime.dates import long_date
-from failure_regime.models import Episode, EpisodeStatus, InspectionKind
+from failure_regime.models import Episode, EpisodeStatus
+from failure_regime.selectors import with_last_reinspection
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,51 @@ class EpisodeStory:
         return " ".join(self.sentences)
 
 
+def reinspection_overdue(
+    *, status: str, reinspection_due_on: date, extended_until: date | None, reinspected_on: date | None, today: date
+) -> bool:
+    """Whether CQC is late re-inspecting: the episode is open, the date it had to inspect by (the re-inspection
+    due date, or the end of an extension) has passed, and no re-inspection has been carried out. An extension
+    follows a re-inspection, so once extended only the end of the extension counts. The one rule for the staff
+    pages, the public provider page and the public register."""
+    if status != EpisodeStatus.OPEN:
+        return False
+    if reinspected_on is not None and extended_until is None:
+        return False
+    return (extended_until or reinspection_due_on) < today
+
+
+def episode_reinspection_overdue(episode: Episode, *, today: date) -> bool:
+    """``reinspection_overdue`` for an episode read with ``with_last_reinspection``."""
+    return reinspection_overdue(
+        status=episode.status,
+        reinspection_due_on=episode.reinspection_due_on,
+        extended_until=episode.extended_until,
+        reinspected_on=getattr(episode, "reinspected_on", None),
+        today=today,
+    )
+
+
+def ending(*, status: str, ended_on: date | None) -> str:
+    """How an episode ended, as a headline: leaving special measures and losing the registration are never told
+    alike. Empty for an episode still open."""
+    when = f" on {long_date(ended_on)}" if ended_on else ""
+    if status == EpisodeStatus.EXITED:
+        return f"Left special measures{when}"
+    if status == EpisodeStatus.REGISTRATION_CANCELLED:
+        return f"Registration cancelled{when}"
+    return ""
+
+
 def _reinspection(episode: Episode, today: date, reinspected_on: date | None) -> tuple[list[str], bool]:
     due = episode.extended_until or episode.reinspection_due_on
+    overdue = reinspection_overdue(
+        status=episode.status,
+        reinspection_due_on=episode.reinspection_due_on,
+        extended_until=episode.extended_until,
+        reinspected_on=reinspected_on,
+        today=today,
+    )
     said: list[str] = []
     if episode.extended_until:
         said.append(f"After re-inspection, special measures were extended until {long_date(episode.extended_until)}.")
@@ -37,15 +79,16 @@ def _reinspection(episode: Episode, today: date, reinspected_on: date | None) ->
         said.append(f"The Care Quality Commission re-inspected it on {long_date(reinspected_on)}.")
     if reinspected_on is not None and not episode.extended_until:
         return said, False
-    if due >= today:
+    if overdue:
+        said.append(f"Re-inspection was due by {long_date(due)}.")
+    else:
         said.append(f"The Care Quality Commission must inspect it again by {long_date(due)}.")
-        return said, False
-    said.append(f"Re-inspection was due by {long_date(due)}.")
-    return said, True
+    return said, overdue
 
 
-def episode_story(episode: Episode, *, today: date, reinspected_on: date | None = None) -> EpisodeStory:
-    """The episode in plain words. ``reinspected_on`` is its latest re-inspection carried out, if any."""
+def episode_story(episode: Episode, *, today: date) -> EpisodeStory:
+    """The episode in plain words; read it with ``with_last_reinspection`` to tell its latest re-inspection."""
+    reinspected_on: date | None = getattr(episode, "reinspected_on", None)
     entered = long_date(episode.entered_on)
     if episode.status == EpisodeStatus.OPEN:
         sentences, overdue = _reinspection(episode, today, reinspected_on)
@@ -59,7 +102,7 @@ def episode_story(episode: Episode, *, today: date, reinspected_on: date | None 
     if episode.status == EpisodeStatus.REGISTRATION_CANCELLED:
         return EpisodeStory(
             episode,
-            f"Registration cancelled on {ended}",
+            ending(status=episode.status, ended_on=episode.exited_on),
             [
                 f"In special measures from {entered}.",
                 f"The Care Quality Commission cancelled its registration on {ended}, so it may no longer provide "
@@ -77,19 +120,13 @@ def episode_story(episode: Episode, *, today: date, reinspected_on: date | None 
     )
     return EpisodeStory(
         episode,
-        f"Left special measures on {ended}",
+        ending(status=episode.status, ended_on=episode.exited_on),
         [f"In special measures from {entered}.", *extended, f"It left special measures on {ended}{after}."],
         False,
-    )
-
-
-def with_last_reinspection(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
-    return episodes.annotate(
-        last_reinspected_on=Max("inspections__carried_out_on", filter=Q(inspections__kind=InspectionKind.REINSPECTION))
     )
 
 
 def provider_stories(*, provider: Organisation, today: date) -> list[EpisodeStory]:
     """Every episode of the provider, newest first, in plain words. Public: dates and outcomes only."""
     episodes = with_last_reinspection(Episode.objects.filter(provider=provider)).order_by("-entered_on", "-pk")
-    return [episode_story(e, today=today, reinspected_on=getattr(e, "last_reinspected_on", None)) for e in episodes]
+    return [episode_story(e, today=today) for e in episodes]

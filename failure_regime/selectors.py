@@ -41,6 +41,7 @@ from failure_regime.models import (
     EpisodeStatus,
     Extension,
     Inspection,
+    InspectionKind,
     Intervention,
     InterventionKind,
     InterventionStatus,
@@ -240,8 +241,24 @@ def episode_list_for_user(*, user: User) -> QuerySet[Episode]:
     return _with_dashboard(episodes)
 
 
+def last_reinspection() -> Subquery:
+    """The date of an episode's latest re-inspection carried out, for ``annotate`` on episodes."""
+    return Subquery(
+        Inspection.objects.filter(
+            episode=OuterRef("pk"), kind=InspectionKind.REINSPECTION, carried_out_on__isnull=False
+        )
+        .order_by("-carried_out_on")
+        .values("carried_out_on")[:1]
+    )
+
+
+def with_last_reinspection(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
+    """Each episode with ``reinspected_on``: when it was last re-inspected, if it has been."""
+    return episodes.annotate(reinspected_on=last_reinspection())
+
+
 def _with_dashboard(episodes: QuerySet[Episode]) -> QuerySet[Episode]:
-    return episodes.select_related("provider", "rule_set", "buddy_trust").annotate(
+    return with_last_reinspection(episodes.select_related("provider", "rule_set", "buddy_trust")).annotate(
         overdue_reports=Coalesce(_overdue_reports(), 0),
         next_reinspection_on=Coalesce("extended_until", "reinspection_due_on"),
     )

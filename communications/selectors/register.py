@@ -22,12 +22,12 @@ from django.utils import timezone
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Region
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date, morning_of
+from failure_regime.episode_words import ending, reinspection_overdue
 from failure_regime.models import (
     Episode,
     EpisodeStatus,
     Extension,
     Inspection,
-    InspectionKind,
     MonthlyReport,
     Rating,
     ReportStatus,
@@ -65,18 +65,16 @@ def register_episodes() -> QuerySet[Episode]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    reinspected = (
-        Inspection.objects.filter(
-            episode=OuterRef("pk"), kind=InspectionKind.REINSPECTION, carried_out_on__isnull=False
+    return (
+        regime.with_last_reinspection(Episode.objects.all())
+        .annotate(
+            open_first=Case(
+                When(status=EpisodeStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            months_published=Coalesce(Subquery(published, output_field=IntegerField()), 0),
         )
-        .order_by("-carried_out_on")
-        .values("carried_out_on")[:1]
+        .order_by("open_first", "-entered_on", "-pk")
     )
-    return Episode.objects.annotate(
-        open_first=Case(When(status=EpisodeStatus.OPEN, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        months_published=Coalesce(Subquery(published, output_field=IntegerField()), 0),
-        reinspected_on=Subquery(reinspected),
-    ).order_by("open_first", "-entered_on", "-pk")
 
 
 @dataclass(frozen=True)
@@ -146,10 +144,8 @@ class RegisterRow:
     @property
     def outcome(self) -> str:
         """How the episode ended, or that it has not."""
-        if self.status == EpisodeStatus.EXITED:
-            return f"Left special measures on {long_date(self.left_on)}" if self.left_on else "Left special measures"
-        if self.status == EpisodeStatus.REGISTRATION_CANCELLED:
-            return f"Registration cancelled on {long_date(self.left_on)}" if self.left_on else "Registration cancelled"
+        if self.status != EpisodeStatus.OPEN:
+            return ending(status=self.status, ended_on=self.left_on)
         if self.extended_until is not None:
             if self.extended_until >= self.today:
                 return f"Still in special measures: extended until {long_date(self.extended_until)}"
@@ -171,7 +167,6 @@ def register_rows(episodes: Iterable[dict[str, Any]], *, today: date | None = No
     for row in values:
         current = ratings.get(row["provider_id"])
         shown = {q: getattr(current, q) for q in (*KEY_QUESTIONS, "overall")} if current else {}
-        due = row["extended_until"] or row["reinspection_due_on"]
         rows.append(
             RegisterRow(
                 provider_ods_code=row["provider__ods_code"],
@@ -185,9 +180,13 @@ def register_rows(episodes: Iterable[dict[str, Any]], *, today: date | None = No
                 extended_until=row["extended_until"],
                 reinspection_due_on=row["reinspection_due_on"],
                 reinspected_on=row["reinspected_on"],
-                reinspection_overdue=row["status"] == EpisodeStatus.OPEN
-                and due < today
-                and (row["reinspected_on"] is None or row["extended_until"] is not None),
+                reinspection_overdue=reinspection_overdue(
+                    status=row["status"],
+                    reinspection_due_on=row["reinspection_due_on"],
+                    extended_until=row["extended_until"],
+                    reinspected_on=row["reinspected_on"],
+                    today=today,
+                ),
                 months_published=int(row["months_published"] or 0),
                 ratings={k: v for k, v in shown.items() if v},
                 ratings_published_on=current.published_on if current else None,

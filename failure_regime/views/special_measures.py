@@ -22,7 +22,7 @@ from accounts.models import OrganisationKind, Role, User
 from accounts.selectors import organisation_list_for_user, provider_list_for_user
 from failure_regime import selectors, verbs
 from failure_regime.dates import month_start
-from failure_regime.episode_words import episode_story
+from failure_regime.episode_words import episode_reinspection_overdue, episode_story
 from failure_regime.filters import EpisodeFilter
 from failure_regime.forms import (
     ActionForm,
@@ -64,6 +64,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request.GET or {"status": EpisodeStatus.OPEN}, queryset=selectors.episode_list_for_user(user=user)
     )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for episode in page:
+        episode.reinspection_is_overdue = episode_reinspection_overdue(episode, today=today)
     can_enter = bool(user.memberships.filter(role__in=[Role.OVERSIGHT_LEAD, Role.REGULATOR_DECISION_MAKER]).exists())
     return render(
         request,
@@ -73,7 +76,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "page": page,
             "can_enter": can_enter,
             "can_record_history": can_enter,
-            "today": timezone.localdate(),
         },
     )
 
@@ -125,12 +127,9 @@ def _episode_context(request: HttpRequest, episode: Episode, **given: Any) -> di
     may_inspect = is_open and bool(memberships_with_roles(user, INSPECTION_ROLES))
     may_edit_plan = is_open and _is_plan_editor(user, episode)
     may_decide = is_open and _is_decider(user, episode)
-    last_reinspected = max(
-        (i.carried_out_on for i in inspections if i.kind == "reinspection" and i.carried_out_on), default=None
-    )
     return {
         "episode": episode,
-        "story": episode_story(episode, today=timezone.localdate(), reinspected_on=last_reinspected),
+        "story": episode_story(episode, today=timezone.localdate()),
         "actions": episode.actions.all(),
         "reports": episode.reports.all(),
         "inspections": inspections,

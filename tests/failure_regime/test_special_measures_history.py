@@ -267,6 +267,36 @@ def test_a_past_promise_is_told_as_overdue(client, oversight_lead: User, provide
     assert "must inspect it again" not in body and "will inspect" not in body
 
 
+@pytest.mark.parametrize("reinspected", [False, True], ids=["not-reinspected", "reinspected"])
+def test_every_page_tells_a_late_reinspection_alike(
+    client, client_for, oversight_lead: User, national: User, provider: Organisation, reinspected: bool
+) -> None:
+    """One rule decides whether a re-inspection is overdue: the staff dashboard, the episode page, the public
+    provider page and the public register all agree, before and after CQC re-inspects."""
+    episode = enter(oversight_lead, provider, date(2024, 1, 15))
+    if reinspected:
+        Inspection.objects.create(
+            provider=provider,
+            episode=episode,
+            kind=InspectionKind.REINSPECTION,
+            scheduled_for=date(2025, 2, 1),
+            carried_out_on=date(2025, 2, 3),
+            recorded_by=oversight_lead,
+            recorded_at=timezone.now(),
+        )
+    staff = client_for(national)
+    dashboard = staff.get(reverse("regime:episode-list"))
+    detail = staff.get(reverse("regime:episode-detail", args=[episode.pk]))
+    register = client.get(reverse("communications:special-measures"))
+    told = {
+        "dashboard": [e.reinspection_is_overdue for e in dashboard.context["page"]],
+        "episode page": [detail.context["story"].reinspection_overdue],
+        "register": [row.reinspection_overdue for row in register.context["rows"]],
+        "provider page": ["Re-inspection was due by" in page(client, provider)],
+    }
+    assert told == dict.fromkeys(told, [not reinspected])
+
+
 def test_a_future_reinspection_is_told_as_due(client, oversight_lead: User, provider: Organisation) -> None:
     enter(oversight_lead, provider, timezone.localdate() - timedelta(days=10))
     assert "The Care Quality Commission must inspect it again by" in page(client, provider)
