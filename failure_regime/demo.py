@@ -1,6 +1,7 @@
 """Demo data: the national bodies, the 14 trusts of the 2013 Keogh mortality review, a few GP
 practices and care homes (fictional), one demo user for every role (and an oversight lead for each
-oversight body of the trusts), and CQC's recommendation for George Eliot waiting for a decision."""
+oversight body of the trusts), Medway in special measures, two past episodes of fictional providers, and CQC's
+recommendation for George Eliot waiting for a decision."""
 
 from __future__ import annotations
 
@@ -186,6 +187,34 @@ def _demo_special_measures() -> None:
         )
 
 
+def _demo_history() -> None:
+    """Two past episodes recorded from the record of the time, as a regulator would enter the years before the
+    service: a GP practice whose registration was cancelled and a care home that left special measures. Both
+    providers are fictional; neither episode sends anything."""
+    from datetime import date
+
+    from failure_regime.models import Basis, Episode, EpisodeStatus
+    from failure_regime.services.episode_history import episode_record_history
+
+    cqc = User.objects.get(email="decision.maker@cqc.example")
+    for ods_code, entered_on, outcome, ended_on, reinspected_on in [
+        ("Y90002", date(2016, 2, 1), EpisodeStatus.REGISTRATION_CANCELLED, date(2016, 10, 3), [date(2016, 8, 1)]),
+        ("VDM01", date(2019, 5, 13), EpisodeStatus.EXITED, date(2020, 3, 2), [date(2019, 11, 12), date(2020, 2, 4)]),
+    ]:
+        provider = Organisation.objects.get(ods_code=ods_code)
+        if Episode.objects.filter(provider=provider).exists():
+            continue
+        episode_record_history(
+            actor=cqc,
+            provider=provider,
+            entered_on=entered_on,
+            basis=Basis.CQC_DECISION,
+            outcome=outcome,
+            ended_on=ended_on,
+            reinspected_on=reinspected_on,
+        )
+
+
 def _demo_recommendation() -> None:
     """A published CQC inspection of George Eliot, an NHS trust answering to the NHS Trust Development Authority,
     rating it inadequate, and CQC's recommendation of special measures waiting for the TDA's decision."""
@@ -246,5 +275,6 @@ def seed_demo() -> list[DemoUser]:
     _demo_case()
     _demo_open_concern()
     _demo_special_measures()
+    _demo_history()
     _demo_recommendation()
     return DEMO_USERS

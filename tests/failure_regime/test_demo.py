@@ -72,3 +72,27 @@ def test_it_leaves_an_open_concern_that_a_decision_maker_can_propose_a_case_from
         terms_of_reference="Find out whether patients are safe while they wait.",
     )
     assert list(case.concerns.all()) == waiting[:1]
+
+
+def test_the_public_register_lists_medway_now_and_the_past_episodes_as_they_ended(client: Client) -> None:
+    seed_demo()
+    rows = {
+        row.provider_ods_code: row for row in client.get(reverse("communications:special-measures")).context["rows"]
+    }
+    assert rows["RPA"].outcome == "Still in special measures"
+    assert rows["Y90002"].outcome == "Registration cancelled on 3 October 2016"
+    assert rows["VDM01"].outcome == "Left special measures on 2 March 2020"
+    assert not rows["Y90002"].reinspection_overdue and not rows["VDM01"].reinspection_overdue
+
+
+def test_past_episodes_send_nothing() -> None:
+    from failure_regime.models import Deadline, Episode, OutboxMessage
+    from failure_regime.services.clock import deadline_sweep
+
+    seed_demo()
+    past = Episode.objects.filter(historic=True)
+    assert past.count() == 2
+    deadline_sweep()
+    assert not Deadline.objects.filter(provider__in=past.values("provider")).exists()
+    names = [e.provider.name for e in past.select_related("provider")]
+    assert not [m for m in OutboxMessage.objects.all() if any(n in m.subject or n in m.body for n in names)]
