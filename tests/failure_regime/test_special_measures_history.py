@@ -356,6 +356,38 @@ def cancelled(regulator: User, practice: Organisation, inspector: User) -> Episo
     return sm.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
 
 
+def test_cqc_proposes_and_cancels_a_registration_through_the_outcome_form(
+    client, client_for, regulator: User, practice: Organisation, inspector: User
+) -> None:
+    start = timezone.localdate() - timedelta(days=200)
+    with time_machine.travel(start, tick=False):
+        episode = enter(regulator, practice, start, Basis.CQC_DECISION)
+    reinspected = start + timedelta(days=150)
+    with time_machine.travel(reinspected, tick=False):
+        inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=reinspected)
+        sm.inspection_record(actor=inspector, inspection=inspection, carried_out_on=reinspected, ratings=RATINGS)
+    staff = client_for(regulator)
+    outcome = reverse("regime:episode-outcome", args=[episode.pk])
+    detail = reverse("regime:episode-detail", args=[episode.pk])
+
+    cancelling_first = staff.post(outcome, {"outcome": "cancel_registration"})
+    assert cancelling_first.status_code == 400
+    assert "only after a notice of proposal" in cancelling_first.content.decode()
+    with time_machine.travel(reinspected, tick=False):
+        staff.post(outcome, {"outcome": "propose_cancellation", "reason": "Still inadequate at re-inspection."})
+    window = Deadline.objects.get(kind=DeadlineKind.REPRESENTATION_WINDOW)
+    assert window.met_at is None
+
+    assert staff.post(outcome, {"outcome": "cancel_registration"}).status_code == 302
+    episode.refresh_from_db()
+    window.refresh_from_db()
+    assert episode.status == EpisodeStatus.REGISTRATION_CANCELLED and window.met_at is not None
+    ended = f"Registration cancelled on {timezone.localdate():%-d %B %Y}"
+    staff_page, public_page = staff.get(detail).content.decode(), page(client, practice)
+    assert ended in staff_page and ended in public_page
+    assert "Left special measures" not in staff_page and "left special measures on" not in public_page.lower()
+
+
 def test_cancelling_closes_the_representations_window(regulator: User, practice: Organisation, inspector: User) -> None:
     cancelled(regulator, practice, inspector)
     window = Deadline.objects.get(kind=DeadlineKind.REPRESENTATION_WINDOW)
