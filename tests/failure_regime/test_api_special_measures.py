@@ -1072,8 +1072,14 @@ def test_the_episode_list_keeps_to_a_query_budget(
     rows: int,
     django_assert_max_num_queries: DjangoAssertNumQueries,
 ) -> None:
-    # One open episode per provider: the copies are episodes that have ended.
-    copies_of(episode, rows - 1, status=lambda n: EpisodeStatus.EXITED, exited_on=lambda n: episode.entered_on)
+    # One open episode per provider and none overlapping: the copies are earlier episodes, one a year, that ended.
+    copies_of(
+        episode,
+        rows - 1,
+        status=lambda n: EpisodeStatus.EXITED,
+        entered_on=lambda n: date(1700 + n, 1, 1),
+        exited_on=lambda n: date(1700 + n, 6, 30),
+    )
     api = api_client_for(oversight_lead)
     with django_assert_max_num_queries(QUERY_BUDGET):
         response = api.get(EPISODES, {"page_size": 200})
