@@ -5,21 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation, User
 
 
-class SignInForm(AuthenticationForm):
+class SignInForm(NHSForm, AuthenticationForm):
     """E-mail and password. Every failure gives the same message, whether or not the account exists."""
 
     username = forms.EmailField(
-        label="E-mail address", widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"})
+        label="E-mail address",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={"required": "Enter your e-mail address"},
     )
     password = forms.CharField(
-        label="Password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
     )
     error_messages = {
         "invalid_login": "Enter a correct e-mail address and password.",
@@ -27,14 +33,48 @@ class SignInForm(AuthenticationForm):
     }
 
 
-class TokenForm(forms.Form):
-    """A six-digit code from the authenticator app, or one of the backup codes."""
+class ResetForm(NHSForm, PasswordResetForm):
+    """Asks for the e-mail address to send a password reset link to."""
+
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+        error_messages={"required": "Enter your e-mail address"},
+    )
+
+
+class NewPasswordForm(NHSForm, SetPasswordForm):
+    """The new password, typed twice."""
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].error_messages["required"] = "Enter a new password"
+        self.fields["new_password2"].label = "Type the new password again"
+        self.fields["new_password2"].error_messages["required"] = "Type the new password again"
+
+
+class TokenForm(NHSForm):
+    """A six-digit code from the authenticator app, or one of the backup codes (letters and numbers, so the
+    box asks for text, not a number pad)."""
 
     token = forms.CharField(
         label="Security code",
         max_length=16,
-        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        help_text="The 6-digit code your authenticator app shows now, or one of your backup codes, such as "
+        "k7mq2xwd. Each backup code works once.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "text",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={
+            "required": "Enter the 6-digit security code from your authenticator app, or a backup code",
+            "max_length": "Enter the 6-digit code from your app, or a backup code of 8 letters and numbers",
+        },
     )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -52,7 +92,7 @@ class TokenForm(forms.Form):
         raise forms.ValidationError("The security code is not right, or it has expired. Try the newest code.")
 
 
-class SetUpForm(forms.Form):
+class SetUpForm(NHSForm):
     """Confirms that the new authenticator app works by asking for its current code."""
 
     token = forms.CharField(
@@ -61,6 +101,11 @@ class SetUpForm(forms.Form):
         min_length=6,
         help_text="Enter the 6-digit code your authenticator app shows now.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "required": "Enter the 6-digit security code from your authenticator app",
+            "min_length": "Enter the 6-digit security code from your authenticator app",
+            "max_length": "Enter the 6-digit security code from your authenticator app",
+        },
     )
 
     def __init__(self, *args: Any, device: TOTPDevice, **kwargs: Any) -> None:
@@ -74,7 +119,7 @@ class SetUpForm(forms.Form):
         return token
 
 
-class WebhookSubscriptionForm(forms.Form):
+class WebhookSubscriptionForm(NHSForm):
     """A new webhook: where to send events, for which organisation, and optionally which verbs only."""
 
     organisation = forms.ModelChoiceField(label="Organisation", queryset=Organisation.objects.none(), empty_label=None)
@@ -84,6 +129,7 @@ class WebhookSubscriptionForm(forms.Form):
         assume_scheme="https",
         help_text="The https address of your system that accepts the events, such as https://example.nhs.uk/sfr/events",
         widget=forms.URLInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+        error_messages={"required": "Enter the https address of your system that accepts the events"},
     )
     verbs = forms.CharField(
         label="Events to send (optional)",

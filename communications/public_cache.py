@@ -53,7 +53,7 @@ PAGE_KEY_PREFIX = "public-site:page"
 
 # Paths whose responses may come from the cache. Anything else passes straight through, so staff pages and the
 # trivial views pay nothing for this middleware.
-CACHEABLE_PREFIXES = ("/notices/", "/open-data/", "/api/v1/public-notices/")
+CACHEABLE_PREFIXES = ("/notices/", "/open-data/", "/api/v1/public-notices/", "/search/")
 CACHEABLE_PATHS = frozenset({"/"})
 
 

@@ -8,7 +8,9 @@ from failure_regime.navigation import MenuItem, menu_for
 
 
 def service(request: HttpRequest) -> dict[str, str]:
-    return {"service_name": settings.SERVICE_NAME}
+    """``service_name``, the official name shown to staff, and ``public_service_name``, the plain name in the
+    public layout's header and page titles."""
+    return {"service_name": settings.SERVICE_NAME, "public_service_name": settings.PUBLIC_SERVICE_NAME}
 
 
 def notifications(request: HttpRequest) -> dict[str, Callable[[], int | None]]:

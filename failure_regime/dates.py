@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -47,3 +47,11 @@ def report_due_on(month: date, day_of_month: int | None) -> date:
 def long_date(day: date) -> str:
     """``day`` as people write it: 5 March 2026."""
     return f"{day.day} {day:%B %Y}"
+
+
+def iso_moment(moment: datetime | None) -> str | None:
+    """``moment`` for open data: ISO 8601 in UTC, to the second, with the date and time joined by "T" and the
+    offset given as "Z" (2026-03-05T09:30:00Z), so that the JSON and CSV files say the same."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation, User
 from failure_regime.models import (
     Action,
@@ -63,19 +64,29 @@ EVIDENCE_HINT = (
 )
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(NHSForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
-    source = forms.ChoiceField(choices=ConcernSource.choices, widget=forms.RadioSelect, label="Where did it come from?")
+    source = forms.ChoiceField(
+        choices=ConcernSource.choices,
+        widget=forms.RadioSelect,
+        label="Where did it come from?",
+        error_messages={"required": "Choose where the concern came from"},
+    )
     severity = forms.ChoiceField(
         choices=Severity.choices,
         widget=forms.RadioSelect,
         initial=Severity.ROUTINE,
         label="How urgent is it?",
         help_text="An immediate concern gives the parties 24 hours to decide on a case.",
+        error_messages={"required": "Choose how urgent the concern is"},
     )
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), label="What is the concern?")
+    summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="What is the concern?",
+        error_messages={"required": "Enter what the concern is"},
+    )
     evidence = MultipleFileField(required=False, label="Evidence", help_text=EVIDENCE_HINT)
 
     def __init__(self, *args: Any, providers: QuerySet[Organisation], **kwargs: Any) -> None:
@@ -83,11 +94,11 @@ class ConcernForm(forms.Form):
         self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(NHSForm):
     evidence = MultipleFileField(label="Add evidence", help_text=EVIDENCE_HINT)
 
 
-class CaseForm(forms.Form):
+class CaseForm(NHSForm):
     concerns = forms.ModelMultipleChoiceField(
         queryset=Concern.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -111,7 +122,7 @@ class CaseForm(forms.Form):
         )
 
 
-class PartyForm(forms.Form):
+class PartyForm(NHSForm):
     organisation = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Organisation to add", empty_label="Choose an organisation"
     )
@@ -121,7 +132,7 @@ class PartyForm(forms.Form):
         self.fields["organisation"].queryset = organisations  # type: ignore[attr-defined]
 
 
-class SignOffForm(forms.Form):
+class SignOffForm(NHSForm):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), widget=forms.HiddenInput)
     decision = forms.ChoiceField(
         choices=[(Decision.AGREE, "Agree to trigger the case"), (Decision.OBJECT, "Object")],
@@ -141,9 +152,13 @@ class SignOffForm(forms.Form):
             field.label = "Deciding for"
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(NHSForm):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), widget=forms.HiddenInput)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is the decision withdrawn?")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is the decision withdrawn?",
+        error_messages={"required": "Enter why the decision is withdrawn"},
+    )
 
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -164,17 +179,21 @@ class LeadChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({where})" if where else str(obj.full_name)
 
 
-class LeadForm(forms.Form):
+class LeadForm(NHSForm):
     area = forms.ChoiceField(choices=Area.choices, label="Area")
     lead = LeadChoiceField(queryset=User.objects.none(), label="Accountable lead", empty_label="Choose a person")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why this person?")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why this person?",
+        error_messages={"required": "Enter why this person should be the accountable lead"},
+    )
 
     def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = candidates  # type: ignore[attr-defined]
 
 
-class ResponsibilityOrganisationsForm(forms.Form):
+class ResponsibilityOrganisationsForm(NHSForm):
     """Which of the case's parties are responsible for an area's work, and which are consulted on it."""
 
     responsible = forms.ModelMultipleChoiceField(
@@ -198,16 +217,21 @@ class ResponsibilityOrganisationsForm(forms.Form):
         self.fields["consulted"].queryset = organisations  # type: ignore[attr-defined]
 
 
-class TermsForm(forms.Form):
+class TermsForm(NHSForm):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="New terms of reference")
 
 
-class CloseForm(forms.Form):
-    reason = forms.ChoiceField(choices=ClosureReason.choices, widget=forms.RadioSelect, label="Why is it closing?")
+class CloseForm(NHSForm):
+    reason = forms.ChoiceField(
+        choices=ClosureReason.choices,
+        widget=forms.RadioSelect,
+        label="Why is it closing?",
+        error_messages={"required": "Choose why the case is closing"},
+    )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Closing summary")
 
 
-class EnforcementForm(forms.Form):
+class EnforcementForm(NHSForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
@@ -230,7 +254,7 @@ class EnforcementForm(forms.Form):
         self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(NHSForm):
     outcome = forms.ChoiceField(
         choices=[c for c in EnforcementOutcome.choices if c[0] != EnforcementOutcome.PENDING],
         widget=forms.RadioSelect,
@@ -246,7 +270,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class EpisodeForm(forms.Form):
+class EpisodeForm(NHSForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
@@ -295,13 +319,15 @@ class EpisodeForm(forms.Form):
         return data
 
 
-class ActionForm(forms.Form):
+class ActionForm(NHSForm):
     reference = forms.CharField(max_length=20, label="Reference", help_text="For example, A1.")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What will be done")
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, label="Owner", empty_label="No named owner"
     )
-    due_on = forms.DateField(label="Due by", widget=DateInput)
+    due_on = forms.DateField(
+        label="Due by", widget=DateInput, error_messages={"required": "Enter the date the action is due by"}
+    )
     status = forms.ChoiceField(choices=ActionStatus.choices, label="Status")
     rag = forms.ChoiceField(choices=Rag.choices, widget=forms.RadioSelect, label="RAG rating")
     evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Evidence of progress")
@@ -313,7 +339,7 @@ class ActionForm(forms.Form):
             del self.fields["reference"]
 
 
-class ReportForm(forms.Form):
+class ReportForm(NHSForm):
     """The monthly report: a narrative, a status and RAG rating for every action, and evidence files."""
 
     narrative = forms.CharField(
@@ -331,12 +357,14 @@ class ReportForm(forms.Form):
                 initial=action.status,
                 label=f"{action.reference}: status",
                 help_text=action.description,
+                error_messages={"required": f"Choose the status of action {action.reference}"},
             )
             self.fields[f"rag_{action.pk}"] = forms.ChoiceField(
                 choices=Rag.choices,
                 initial=action.rag,
                 widget=forms.RadioSelect,
                 label=f"{action.reference}: RAG rating",
+                error_messages={"required": f"Choose the RAG rating of action {action.reference}"},
             )
             self.fields[f"note_{action.pk}"] = forms.CharField(
                 required=False, label=f"{action.reference}: note", widget=forms.Textarea(attrs={"rows": 2})
@@ -351,25 +379,31 @@ class ReportForm(forms.Form):
         }
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(NHSForm):
     comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What needs to change")
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(NHSForm):
     scheduled_for = forms.DateField(label="Re-inspection date", widget=DateInput)
 
 
-class RatingsForm(forms.Form):
+def rating_field(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    """A rating of one of CQC's key questions, or the overall rating, chosen from a list."""
+    message = "Choose the overall rating" if label.startswith("Overall") else f"Choose the rating for {label.lower()}"
+    return forms.ChoiceField(choices=choices, label=label, error_messages={"required": message})
+
+
+class RatingsForm(NHSForm):
     carried_out_on = forms.DateField(label="Date of the inspection", widget=DateInput)
-    safe = forms.ChoiceField(choices=Rating.choices, label="Safe")
-    effective = forms.ChoiceField(choices=Rating.choices, label="Effective")
-    caring = forms.ChoiceField(choices=Rating.choices, label="Caring")
-    responsive = forms.ChoiceField(choices=Rating.choices, label="Responsive")
-    well_led = forms.ChoiceField(choices=Rating.choices, label="Well-led")
-    overall = forms.ChoiceField(choices=Rating.choices, label="Overall")
+    safe = rating_field("Safe", Rating.choices)
+    effective = rating_field("Effective", Rating.choices)
+    caring = rating_field("Caring", Rating.choices)
+    responsive = rating_field("Responsive", Rating.choices)
+    well_led = rating_field("Well-led", Rating.choices)
+    overall = rating_field("Overall", Rating.choices)
 
 
-class OutcomeChoice(forms.Form):
+class OutcomeChoice(NHSForm):
     """The outcome after re-inspection: exit, an extension within the cap, or (for providers CQC alone
     regulates) a proposal to cancel registration, then the registration decision."""
 
@@ -388,7 +422,7 @@ class OutcomeChoice(forms.Form):
         self.fields["inspection"].queryset = inspections  # type: ignore[attr-defined]
 
 
-class NotificationPreferencesForm(forms.Form):
+class NotificationPreferencesForm(NHSForm):
     """How a person hears of each kind of event they may turn down; statutory ones are not offered."""
 
     def __init__(self, *args: Any, current: dict[str, str], **kwargs: Any) -> None:
@@ -411,19 +445,19 @@ class NotificationPreferencesForm(forms.Form):
 RATING_CHOICES = [("", "Choose a rating"), *Rating.choices]
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(NHSForm):
     """CQC's inspection of any provider. The services check the dates and the report's address."""
 
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
     carried_out_on = forms.DateField(label="Date the inspection was carried out", widget=DateInput)
-    safe = forms.ChoiceField(choices=RATING_CHOICES, label="Safe")
-    effective = forms.ChoiceField(choices=RATING_CHOICES, label="Effective")
-    caring = forms.ChoiceField(choices=RATING_CHOICES, label="Caring")
-    responsive = forms.ChoiceField(choices=RATING_CHOICES, label="Responsive")
-    well_led = forms.ChoiceField(choices=RATING_CHOICES, label="Well-led")
-    overall = forms.ChoiceField(choices=RATING_CHOICES, label="Overall rating")
+    safe = rating_field("Safe", RATING_CHOICES)
+    effective = rating_field("Effective", RATING_CHOICES)
+    caring = rating_field("Caring", RATING_CHOICES)
+    responsive = rating_field("Responsive", RATING_CHOICES)
+    well_led = rating_field("Well-led", RATING_CHOICES)
+    overall = rating_field("Overall rating", RATING_CHOICES)
     report_reference = forms.CharField(
         max_length=40, required=False, label="Report reference", help_text="Leave empty until the report is published."
     )
@@ -440,13 +474,13 @@ class InspectionForm(forms.Form):
         return {q: self.cleaned_data[q] for q in ("safe", "effective", "caring", "responsive", "well_led", "overall")}
 
 
-class PublicationForm(forms.Form):
+class PublicationForm(NHSForm):
     report_reference = forms.CharField(max_length=40, label="Report reference")
     report_url = forms.CharField(max_length=500, label="Report web address", help_text="Starting with https://")
     published_on = forms.DateField(label="Date the report was published", widget=DateInput)
 
 
-class RecommendationForm(forms.Form):
+class RecommendationForm(NHSForm):
     inspection = forms.ModelChoiceField(
         queryset=Inspection.objects.none(),
         label="Inspection",
@@ -469,7 +503,7 @@ def _inspection_label(inspection: Inspection) -> str:
     )
 
 
-class RecommendationDecisionForm(forms.Form):
+class RecommendationDecisionForm(NHSForm):
     decision = forms.ChoiceField(
         choices=[
             ("place", "Place the trust in special measures"),
@@ -481,5 +515,5 @@ class RecommendationDecisionForm(forms.Form):
     reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Reasons for the decision")
 
 
-class RecommendationWithdrawalForm(forms.Form):
+class RecommendationWithdrawalForm(NHSForm):
     reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why CQC withdraws its recommendation")

@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation
 from failure_regime.forms import DateInput
 from failure_regime.models import Basis
 from failure_regime.services.episode_history import CSV_COLUMNS, OUTCOMES
 
 
-class HistoricEpisodeForm(forms.Form):
+class HistoricEpisodeForm(NHSForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
@@ -53,7 +54,7 @@ class HistoricEpisodeForm(forms.Form):
         return days
 
 
-class HistoryImportForm(forms.Form):
+class HistoryImportForm(NHSForm):
     file = forms.FileField(
         label="CSV file",
         help_text="A header row with the columns " + ", ".join(CSV_COLUMNS) + ". Dates as YYYY-MM-DD or DD/MM/YYYY; "

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation, User
 from failure_regime.forms import DateInput
 from failure_regime.models import LICENSING_KINDS, InterventionKind, InterventionStatus
@@ -18,7 +19,7 @@ LICENSING_REFUSAL = (
 OTHER_KINDS_REFUSAL = "Only those who decide this provider's special measures record this kind of intervention."
 
 
-class InterventionForm(forms.Form):
+class InterventionForm(NHSForm):
     kind = forms.ChoiceField(choices=InterventionKind.choices, label="Kind of intervention")
     title = forms.CharField(
         max_length=200,
@@ -36,7 +37,7 @@ class InterventionForm(forms.Form):
         empty_label="None",
         help_text="Partner or buddy trust agreements only.",
     )
-    starts_on = forms.DateField(label="From", widget=DateInput)
+    starts_on = forms.DateField(label="From", widget=DateInput, error_messages={"required": "Enter the date it starts"})
     ends_on = forms.DateField(label="To (if known)", required=False, widget=DateInput)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner", empty_label=None)
     review_on = forms.DateField(label="Review by", widget=DateInput)
@@ -75,7 +76,7 @@ class InterventionForm(forms.Form):
         super().full_clean()
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(NHSForm):
     status = forms.ChoiceField(choices=(), widget=forms.RadioSelect, label="Status now")
     review_on = forms.DateField(label="Next review by", widget=DateInput)
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="What the review found")
@@ -85,7 +86,7 @@ class ReviewForm(forms.Form):
         self.fields["status"].choices = [(s, InterventionStatus(s).label) for s in statuses]  # type: ignore[attr-defined]
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(NHSForm):
     person_name = forms.CharField(max_length=150, label="New improvement director's name")
     person_organisation = forms.CharField(max_length=200, label="Their organisation")
     on = forms.DateField(label="Hand-over date", widget=DateInput)
@@ -98,6 +99,8 @@ class HandOverForm(forms.Form):
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
-class EndForm(forms.Form):
-    ended_on = forms.DateField(label="Ended on", widget=DateInput)
+class EndForm(NHSForm):
+    ended_on = forms.DateField(
+        label="Ended on", widget=DateInput, error_messages={"required": "Enter the date it ended"}
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it ended")

@@ -47,8 +47,15 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Public name of the service, used in page titles, e-mails and the OpenAPI schema.
+# Official name of the service, used on staff pages, in e-mails to staff and in the OpenAPI schema.
 SERVICE_NAME = "Single failure regime"
+# The name the public sees on the public pages: plain words for what the service is about.
+PUBLIC_SERVICE_NAME = "When care fails"
+# Who runs the service (the data controller on the privacy notice), and where people write about the service's
+# accessibility and about their personal data. Set real addresses in production: the defaults are examples.
+SERVICE_OPERATOR = os.environ.get("SERVICE_OPERATOR", "NHS England")
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "accessibility@example.org")
+DATA_PROTECTION_OFFICER_EMAIL = os.environ.get("DATA_PROTECTION_OFFICER_EMAIL", "data-protection@example.org")
 
 INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
@@ -384,6 +391,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Without deep links each operation's heading is a single button, not a link inside a button (WCAG 4.1.2).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "accounts.models.OrganisationKind",

@@ -17,6 +17,7 @@ public_patterns = (
     [
         path("", site.home, name="home"),
         path("accessibility/", public.accessibility, name="accessibility"),
+        path("privacy/", public.privacy, name="privacy"),
     ],
     "public",
 )

@@ -21,4 +21,6 @@ PY
 sed 's|//# sourceMappingURL=.*$||' "$dist/nhsuk-frontend.min.js" > static/vendor/nhsuk/nhsuk-frontend.min.mjs
 cp -r "$dist/assets/images" static/root/assets/images
 cp "$dist/assets/manifest.json" static/root/assets/manifest.json
+# Browsers and bookmarking tools ask for /favicon.ico whatever the page links to.
+cp "$dist/assets/images/favicon.ico" static/root/favicon.ico
 echo "nhsuk-frontend $version vendored"

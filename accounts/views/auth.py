@@ -20,7 +20,7 @@ from django_otp import user_has_device
 
 from accounts import services
 from accounts.access import public, signed_in_with_password
-from accounts.forms import SetUpForm, SignInForm, TokenForm
+from accounts.forms import NewPasswordForm, ResetForm, SetUpForm, SignInForm, TokenForm
 from accounts.models import User
 
 
@@ -104,6 +104,7 @@ def locked_out(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
 password_reset = public(
     auth_views.PasswordResetView.as_view(
         template_name="accounts/public/password_reset.html",
+        form_class=ResetForm,
         email_template_name="accounts/email/password_reset.txt",
         subject_template_name="accounts/email/password_reset_subject.txt",
         success_url="/sign-in/password-reset/sent/",
@@ -114,7 +115,9 @@ password_reset_sent = public(
 )
 password_reset_confirm = public(
     auth_views.PasswordResetConfirmView.as_view(
-        template_name="accounts/public/password_reset_confirm.html", success_url="/sign-in/password-reset/complete/"
+        template_name="accounts/public/password_reset_confirm.html",
+        form_class=NewPasswordForm,
+        success_url="/sign-in/password-reset/complete/",
     )
 )
 password_reset_complete = public(

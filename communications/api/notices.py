@@ -128,11 +128,14 @@ class PublicNoticeSupportServiceSerializer(serializers.ModelSerializer):
 
 
 class PublicNoticeDetailSerializer(PublicNoticeSerializer):
-    """A notice's page as data: what happened, what is being done, who leads it (by organisation), how to get
-    support, and its corrections; for a withdrawn notice, when and why it was withdrawn instead of its text."""
+    """A notice's page as data: what happened, what is being done, what happens next and when, who leads it (by
+    organisation), how to get support, and its corrections; for a withdrawn notice, when and why it was withdrawn
+    instead of its text."""
 
     body_html = serializers.SerializerMethodField(help_text="What happened, as sanitised HTML.")
     what_is_being_done_html = serializers.SerializerMethodField()
+    what_happens_next_html = serializers.SerializerMethodField(help_text="What happens next, as sanitised HTML.")
+    next_update_on = serializers.SerializerMethodField()
     who_leads_html = serializers.SerializerMethodField()
     leads = serializers.SerializerMethodField()
     support_services = serializers.SerializerMethodField()
@@ -145,6 +148,8 @@ class PublicNoticeDetailSerializer(PublicNoticeSerializer):
             *PublicNoticeSerializer.Meta.fields,
             "body_html",
             "what_is_being_done_html",
+            "what_happens_next_html",
+            "next_update_on",
             "who_leads_html",
             "leads",
             "support_services",
@@ -165,6 +170,21 @@ class PublicNoticeDetailSerializer(PublicNoticeSerializer):
 
     def get_who_leads_html(self, notice: Notice) -> str:
         return self._text(notice, "who_leads_html")
+
+    def get_what_happens_next_html(self, notice: Notice) -> str:
+        return self._text(notice, "what_happens_next_html")
+
+    @extend_schema_field(
+        serializers.DateField(
+            allow_null=True,
+            help_text="The date by which the next update is promised, if one is; null for a withdrawn notice.",
+        )
+    )
+    def get_next_update_on(self, notice: Notice) -> str | None:
+        version = self._version(notice)
+        if version is None or version.next_update_on is None or self.get_withdrawn(notice):
+            return None
+        return version.next_update_on.isoformat()
 
     @extend_schema_field(PublicNoticeLeadSerializer(many=True))
     def get_leads(self, notice: Notice) -> Any:

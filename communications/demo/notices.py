@@ -2,19 +2,31 @@
 decision-maker as its accountable lead for public communications, a communications plan, and notices in the states
 people meet: a published failure notice, guidance with a published correction, a joint statement approved by all
 three parties, a progress update scheduled (embargoed) for tomorrow morning that tells families first, and a draft.
+Each says what happens next, and the helpline the guidance names is given with its number.
 
 The regime's own demo case stays as it is, waiting for the parties' decisions. Everything goes through the services,
 as a person would do it, and nothing is added twice."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Value, When
 from django.utils import timezone
 
 from accounts.models import Organisation, User
-from communications.models import Audience, Channel, CommunicationsPlan, Notice, NoticeKind, SupportService
+from communications.models import (
+    Audience,
+    Channel,
+    CommunicationsPlan,
+    Notice,
+    NoticeKind,
+    SupportKind,
+    SupportService,
+)
 from communications.services.notices import (
     NoticeText,
     notice_approve,
@@ -34,41 +46,54 @@ from failure_regime.services.sign_off import sign_off_record
 CASE_TITLE = "Maternity care and the deaths of babies"
 
 FAILURE_NOTICE = NoticeText(
-    title="Review of maternity care at Basildon and Thurrock University Hospitals",
-    summary="An independent review is looking at the care of mothers and babies at the trust since 2019.",
+    title="Review of care for mothers and babies at Basildon and Thurrock",
+    summary="Experts who do not work at the trust are looking at the care of mothers and babies there since 2019.",
     body_markdown=(
-        "Families, staff and our inspectors raised concerns about **maternity care** at the trust.\n\n"
+        "Families, staff and our inspectors told us they were worried about **maternity care** (care for mothers "
+        "and babies) at the trust.\n\n"
         "- More babies died or were injured around birth than we would expect.\n"
         "- Some families were not told what went wrong, or were not listened to.\n\n"
-        "The Care Quality Commission, Monitor and the trust agreed together to start an independent review."
+        "The Care Quality Commission (CQC), Monitor (the body that oversees NHS foundation trusts) and the trust "
+        "agreed to start a review. The people doing it do not work for the trust."
     ),
     what_is_being_done_markdown=(
-        "An independent team of midwives, obstetricians and neonatal doctors is reviewing the care of every family "
-        "who asks. The trust has put extra senior midwives on every shift while the review goes on."
+        "A team of midwives and doctors who care for mothers and new babies is looking at the care of every family "
+        "who asks. None of them work for the trust. The trust has put extra senior midwives on every shift while "
+        "the review goes on."
     ),
-    who_leads_markdown="The Care Quality Commission leads the review and tells the public about it.",
+    who_leads_markdown="The Care Quality Commission is in charge of the review and of telling the public about it.",
+    what_happens_next_markdown=(
+        "The review team will write to every family who asks for a review within 2 working days. We will publish "
+        "a progress update every month until the review ends."
+    ),
 )
 
 GUIDANCE = NoticeText(
     title="How to ask for a review of your care",
-    summary="If you or your baby were cared for at the trust's maternity unit since 2019, you can ask for a review.",
+    summary="If you or your baby had care at the trust's maternity unit since 2019, you can ask for a review.",
     body_markdown=(
         "## Who can ask\n\nAnyone who gave birth, or whose baby was born, at the trust since January 2019.\n\n"
-        "## How to ask\n\n1. Contact us using the form on this site, or call the families helpline.\n"
+        "## How to ask\n\n1. Contact us using the form on this site, or call the Families Helpline on 0808 157 0100 "
+        "(free from landlines and mobiles).\n"
         "2. Tell us the year your baby was born.\n3. We will write to you within 5 working days."
     ),
+    what_happens_next_markdown="We will add the questions families ask most often to this guidance.",
 )
 
 GUIDANCE_CORRECTED = NoticeText(
     title=GUIDANCE.title,
     summary=GUIDANCE.summary,
     body_markdown=GUIDANCE.body_markdown.replace("within 5 working days", "within 2 working days"),
+    what_happens_next_markdown=GUIDANCE.what_happens_next_markdown,
     correction_note="We said we would write within 5 working days. We will write within 2 working days.",
 )
 
 JOINT_STATEMENT = NoticeText(
-    title="Joint statement on maternity care at Basildon and Thurrock",
-    summary="The trust, the Care Quality Commission and Monitor agree on the steps needed to make maternity care safe.",
+    title="Joint statement on care for mothers and babies at Basildon and Thurrock",
+    summary=(
+        "The trust, the Care Quality Commission (CQC) and Monitor agree what they must do to make care safe for "
+        "mothers and babies. Monitor checks on NHS foundation trusts."
+    ),
     body_markdown=(
         "We are sorry for the harm that families have suffered. We have agreed together:\n\n"
         "- to review the care of every family who asks;\n"
@@ -76,6 +101,10 @@ JOINT_STATEMENT = NoticeText(
         "- to report progress every month until care is safe."
     ),
     who_leads_markdown="Signed for the trust, the Care Quality Commission and Monitor.",
+    what_happens_next_markdown=(
+        "The trust will publish what it has done every month. The Care Quality Commission will inspect maternity "
+        "care again within 6 months and publish what it finds."
+    ),
 )
 
 PROGRESS = NoticeText(
@@ -83,12 +112,17 @@ PROGRESS = NoticeText(
     summary="The review team has started reviewing the care of the first 40 families who asked.",
     body_markdown="The review team has started work. 40 families have asked for a review so far.",
     what_is_being_done_markdown="The team will publish its first findings in the spring.",
+    what_happens_next_markdown=(
+        "The review team will go on reviewing the care of every family who asks. The next progress update will "
+        "say how many reviews are finished."
+    ),
 )
 
 DRAFT = NoticeText(
     title="Questions and answers for families",
     summary="Answers to the questions families ask most often about the review.",
     body_markdown="## Will the review look at my care?\n\nYes, if you ask for it.",
+    what_happens_next_markdown="We will add new questions and answers as families ask them.",
 )
 
 
@@ -177,20 +211,29 @@ def _tomorrow_morning() -> datetime:
     return datetime.combine(timezone.localdate() + timedelta(days=1), time(9, 0), tzinfo=LONDON)
 
 
+def _next_update(text: NoticeText, days: int) -> NoticeText:
+    """The text promising its next update ``days`` from today."""
+    return replace(text, next_update_on=timezone.localdate() + timedelta(days=days))
+
+
 def _notices(case: Case, officer: User) -> None:
     if Notice.objects.filter(case=case).exists():
         return
     lead = _user("decision.maker@cqc.example")
     parties = [lead, _user("sign.off@basildon.example"), _user("oversight.lead@monitor.example")]
-    notice_publish(actor=officer, notice=_approved(case, officer, [lead], NoticeKind.FAILURE_NOTICE, FAILURE_NOTICE))
+    failure = _next_update(FAILURE_NOTICE, 28)
+    notice_publish(actor=officer, notice=_approved(case, officer, [lead], NoticeKind.FAILURE_NOTICE, failure))
     guidance = _approved(case, officer, [lead], NoticeKind.GUIDANCE, GUIDANCE)
     notice_publish(actor=officer, notice=guidance)
     notice_correct(actor=officer, notice=guidance, text=GUIDANCE_CORRECTED)
     notice_submit(actor=officer, notice=guidance)
     notice_approve(actor=lead, notice=guidance)
     notice_publish(actor=officer, notice=guidance)
-    notice_publish(actor=officer, notice=_approved(case, officer, parties, NoticeKind.JOINT_STATEMENT, JOINT_STATEMENT))
-    progress = _approved(case, officer, [lead], NoticeKind.PROGRESS_UPDATE, PROGRESS, families_first=True)
+    joint = _next_update(JOINT_STATEMENT, 31)
+    notice_publish(actor=officer, notice=_approved(case, officer, parties, NoticeKind.JOINT_STATEMENT, joint))
+    progress = _approved(
+        case, officer, [lead], NoticeKind.PROGRESS_UPDATE, _next_update(PROGRESS, 35), families_first=True
+    )
     notice_publish(actor=officer, notice=progress, publish_at=_tomorrow_morning())
     notice_draft(actor=officer, case=case, kind=NoticeKind.QUESTIONS_AND_ANSWERS, text=DRAFT)
 
@@ -199,7 +242,10 @@ def _support(case: Case, officer: User) -> None:
     """Offers the directory's national services on the case's notices, once the support demo has added them."""
     from communications.services.support import support_service_link_to_case
 
-    for service in SupportService.objects.active().exclude(cases=case).filter(provider__isnull=True)[:3]:
+    # Helplines first: the guidance tells families to call the Families Helpline, so its number shows beside it.
+    offered = SupportService.objects.active().exclude(cases=case).filter(provider__isnull=True)
+    first = DbCase(When(kind=SupportKind.HELPLINE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    for service in offered.order_by(first, "name")[:3]:
         support_service_link_to_case(actor=officer, service=service, case=case)
 
 

@@ -48,10 +48,10 @@ SERVICES = [
     DemoService(
         "Families Helpline (demo)",
         SupportKind.HELPLINE,
-        "For anyone worried about the care they, a relative or a friend received in a hospital under review. "
-        "Trained advisers listen, explain what is happening and help you find the right support.",
+        "For anyone worried about care that they or someone close to them had in a hospital under review. Our "
+        "trained staff listen, tell you what is going on and help you find the right support.",
         CQC_OFFICER,
-        run_by="Families Together (a fictional charity)",
+        run_by="Families Together (not a real charity)",
         phone="0808 157 0100",
         website="https://families-helpline.example.org",
         hours=_hours(WEEKDAYS, "08:00", "20:00") + _hours((6, 7), "10:00", "16:00"),
@@ -60,9 +60,9 @@ SERVICES = [
     DemoService(
         "Night Line (demo)",
         SupportKind.HELPLINE,
-        "Someone to talk to at any time of the day or night if you feel overwhelmed or cannot cope.",
+        "Someone to talk to at any time of the day or night if it all feels too much or you cannot cope.",
         CQC_OFFICER,
-        run_by="Night Line (a fictional charity)",
+        run_by="Night Line (not a real charity)",
         phone="0808 157 0101",
         textphone="18001 0808 157 0101",
         open_24_hours=True,
@@ -70,10 +70,10 @@ SERVICES = [
     DemoService(
         "Talking Space counselling (demo)",
         SupportKind.COUNSELLING,
-        "Free, confidential counselling for families affected by poor care, in person, by phone or by video. "
-        "You can refer yourself.",
+        "Free, private counselling (talking with a trained person) for families hurt by poor care. You can meet "
+        "in person, by phone or by video. You can ask for it yourself.",
         CQC_OFFICER,
-        run_by="Talking Space (a fictional charity)",
+        run_by="Talking Space (not a real charity)",
         phone="01632 960 110",
         website="https://talking-space.example.org",
         hours=_hours(WEEKDAYS, "09:00", "17:00") + _hours((2, 4), "18:00", "21:00"),
@@ -81,10 +81,10 @@ SERVICES = [
     DemoService(
         "Independent Health Complaints Advocacy (demo)",
         SupportKind.ADVOCACY,
-        "An independent advocate can help you make a complaint about NHS care, write letters and come to "
-        "meetings with you.",
+        "An advocate (someone on your side) can help you make a complaint about NHS care. They can write letters "
+        "and come to meetings with you.",
         CQC_OFFICER,
-        run_by="Speak Up Advocacy (a fictional charity)",
+        run_by="Speak Up Advocacy (not a real charity)",
         phone="0808 157 0120",
         email="help@speak-up-advocacy.example.org",
         hours=_hours(WEEKDAYS, "09:00", "17:00"),
@@ -92,8 +92,8 @@ SERVICES = [
     DemoService(
         "Basildon Hospital PALS (demo)",
         SupportKind.PALS,
-        "The hospital's patient advice and liaison service answers questions about care at the hospital and can "
-        "sort out problems quickly.",
+        "The hospital's patient advice and liaison service (PALS) answers questions about care at the hospital. "
+        "It can sort out problems quickly.",
         TRUST_LIAISON,
         phone="01632 960 130",
         email="pals@basildon-hospital.example.org",
@@ -105,10 +105,10 @@ SERVICES = [
     DemoService(
         "Bereaved Families Support (demo)",
         SupportKind.BEREAVEMENT,
-        "Support for anyone whose partner, child or relative died in hospital, including help with inquests and "
-        "meetings with the hospital.",
+        "Support for anyone whose partner, child or relative died in hospital. This includes help with inquests "
+        "(court hearings about a death) and meetings with the hospital.",
         CQC_OFFICER,
-        run_by="Bereaved Families Support (a fictional charity)",
+        run_by="Bereaved Families Support (not a real charity)",
         phone="0808 157 0140",
         website="https://bereaved-families.example.org",
         hours=_hours(WEEKDAYS, "10:00", "16:00"),
@@ -116,19 +116,19 @@ SERVICES = [
     DemoService(
         "East of England Bereavement Network (demo)",
         SupportKind.BEREAVEMENT,
-        "Local groups where bereaved families meet others who have been through the same, across the East of England.",
+        "Local groups where families who have lost someone meet others who have been through the same.",
         TRUST_LIAISON,
         website="https://eoe-bereavement.example.org",
         region=Region.EAST_OF_ENGLAND,
-        note="Groups meet in the evenings; see the website for times and places.",
+        note="Groups meet in the evenings. See the website for times and places.",
         on_cases=False,
     ),
     DemoService(
         "Baby Loss Listening Service (demo)",
         SupportKind.COUNSELLING,
-        "Specialist counselling for parents after the death of a baby in pregnancy, at birth or soon after.",
+        "Counselling for parents whose baby died in pregnancy, at birth or soon after.",
         CQC_OFFICER,
-        run_by="Little Lives (a fictional charity)",
+        run_by="Little Lives (not a real charity)",
         phone="01632 960 160",
         website="https://little-lives.example.org",
         hours=_hours(EVERY_DAY, "10:00", "22:00"),

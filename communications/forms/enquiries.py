@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.form_errors import NHSForm
 from accounts.models import User
 from communications.models import (
     AWAITING_RESPONSE,
@@ -31,7 +32,7 @@ from reviews.models import AGE_BAND_CHOICES
 HONEYPOT = "website"
 
 
-class EnquiryForm(forms.Form):
+class EnquiryForm(NHSForm):
     """What a member of the public tells us. Every field is checked by ``enquiry_receive``, which gives the
     messages; this form only reads what was sent. ``website`` is a trap for automated spam: people never see it."""
 
@@ -105,7 +106,7 @@ class EnquiryForm(forms.Form):
         "speak for you.",
     )
     consent = forms.BooleanField(
-        label="I agree that the family liaison team can keep these details and use them to help me",
+        label="I agree that the family support team can keep these details and use them to help me",
         required=False,
         help_text="Only the staff who handle your message can see it. We do not publish it or share it with "
         "anyone else without asking you, unless someone is at risk of serious harm.",
@@ -186,7 +187,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return obj.full_name or obj.email
 
 
-class TriageForm(forms.Form):
+class TriageForm(NHSForm):
     category = forms.ChoiceField(
         label="What is it about?",
         choices=EnquiryCategory.choices,
@@ -223,7 +224,7 @@ class TriageForm(forms.Form):
         self.fields["assigned_to"].queryset = officers  # type: ignore[attr-defined]
 
 
-class NoteForm(forms.Form):
+class NoteForm(NHSForm):
     prefix = "note"
     kind = forms.ChoiceField(
         label="What kind of note?",
@@ -235,7 +236,7 @@ class NoteForm(forms.Form):
     text = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
 
-class RespondForm(forms.Form):
+class RespondForm(NHSForm):
     prefix = "respond"
     text = forms.CharField(
         label="How did you respond, and what did you say?",
@@ -255,7 +256,7 @@ CLOSE_REASONS = [
 ]
 
 
-class CloseForm(forms.Form):
+class CloseForm(NHSForm):
     reason = forms.ChoiceField(
         label="Why is it closed?",
         choices=[(r, r) for r in CLOSE_REASONS],
@@ -264,7 +265,7 @@ class CloseForm(forms.Form):
     )
 
 
-class PassToReviewForm(forms.Form):
+class PassToReviewForm(NHSForm):
     prefix = "review"
     text = forms.CharField(
         label="What would the family like the review to look at?",
@@ -287,7 +288,7 @@ class ServiceChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.get_kind_display()})"
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(NHSForm):
     service = ServiceChoiceField(
         label="Support service",
         queryset=SupportService.objects.none(),
@@ -301,7 +302,7 @@ class ReferralForm(forms.Form):
         self.fields["service"].queryset = services  # type: ignore[attr-defined]
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(NHSForm):
     accepted = forms.TypedChoiceField(
         choices=[("yes", "Accepted"), ("no", "Declined")],
         coerce=lambda value: value == "yes",

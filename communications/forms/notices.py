@@ -9,18 +9,25 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation, Region
-from communications.models import Notice, NoticeKind, NoticeStatus
+from communications.models import PUBLIC_NOTICE_KINDS, Notice, NoticeKind, NoticeStatus
+from communications.selectors.search import notices_matching
 from communications.services.notices import NoticeText
 
 MARKDOWN_HINT = "You can use Markdown: see “How to format the text” above."
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(NHSForm):
     """The words of a version. ``kind`` shows only for a new notice, ``families_first`` only before the first
     publication, and ``correction_note`` only for a correction."""
 
-    kind = forms.ChoiceField(choices=NoticeKind.choices, widget=forms.RadioSelect, label="What kind of notice is this?")
+    kind = forms.ChoiceField(
+        choices=NoticeKind.choices,
+        widget=forms.RadioSelect,
+        label="What kind of notice is this?",
+        error_messages={"required": "Choose what kind of notice this is"},
+    )
     title = forms.CharField(max_length=200, label="Title")
     summary = forms.CharField(
         max_length=500,
@@ -35,6 +42,19 @@ class NoticeForm(forms.Form):
     )
     what_is_being_done_markdown = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 6}), label="What is being done", help_text=MARKDOWN_HINT
+    )
+    what_happens_next_markdown = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What happens next",
+        help_text="What happens next and when, in a few sentences. Every notice except guidance needs this before "
+        "it is sent for approval. " + MARKDOWN_HINT,
+    )
+    next_update_on = forms.DateField(
+        required=False,
+        label="Next update (optional)",
+        help_text="The date by which you will publish an update. The public sees it. For example, 2027-01-15",
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}),
     )
     who_leads_markdown = forms.CharField(
         required=False,
@@ -73,19 +93,25 @@ class NoticeForm(forms.Form):
             what_is_being_done_markdown=data.get("what_is_being_done_markdown", ""),
             who_leads_markdown=data.get("who_leads_markdown", ""),
             correction_note=data.get("correction_note", ""),
+            what_happens_next_markdown=data.get("what_happens_next_markdown", ""),
+            next_update_on=data.get("next_update_on"),
         )
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(NHSForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
 
-    def __init__(self, *args: Any, label: str = "Reason", help_text: str = "", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, label: str = "Reason", help_text: str = "", message: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label
         self.fields["reason"].help_text = help_text
+        if message:  # what to say when it is left empty, where the label is a question
+            self.fields["reason"].error_messages["required"] = message
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(NHSForm):
     """Approval needs no input, unless the approver could approve for more than one organisation."""
 
     organisation = forms.ModelChoiceField(
@@ -106,10 +132,15 @@ class ApproveForm(forms.Form):
             del self.fields["organisation"]
 
 
-class PublishForm(forms.Form):
+class PublishForm(NHSForm):
     WHEN = [("now", "Publish now"), ("later", "Schedule it: the public sees nothing until then")]
 
-    when = forms.ChoiceField(choices=WHEN, widget=forms.RadioSelect, label="When should it be published?")
+    when = forms.ChoiceField(
+        choices=WHEN,
+        widget=forms.RadioSelect,
+        label="When should it be published?",
+        error_messages={"required": "Choose when it should be published"},
+    )
     publish_at = forms.DateTimeField(
         required=False,
         label="Date and time (UK time)",
@@ -153,7 +184,7 @@ class PublicNoticeFilter(_ProviderSearch, django_filters.FilterSet):
 
     q = _search_filter("Search notices")
     provider = django_filters.CharFilter(
-        label="Provider (name or ODS code)",
+        label="Hospital, GP practice or care home (name or code)",
         method="filter_provider",
         widget=forms.TextInput(attrs={"class": "nhsuk-input--width-20"}),
     )
@@ -163,17 +194,16 @@ class PublicNoticeFilter(_ProviderSearch, django_filters.FilterSet):
         label="Region",
         empty_label="Any region",
     )
-    kind = django_filters.ChoiceFilter(choices=NoticeKind.choices, label="Kind of notice", empty_label="Any kind")
+    kind = django_filters.ChoiceFilter(
+        choices=list(PUBLIC_NOTICE_KINDS.items()), label="Kind of notice", empty_label="Any kind"
+    )
 
     class Meta:
         model = Notice
         fields = ["q", "provider", "region", "kind"]
 
     def filter_search(self, queryset: QuerySet[Notice], name: str, value: str) -> QuerySet[Notice]:
-        value = value.strip()
-        return queryset.filter(
-            Q(published_version__title__icontains=value) | Q(published_version__summary__icontains=value)
-        )
+        return notices_matching(queryset, text=value)
 
 
 class StaffNoticeFilter(_ProviderSearch, django_filters.FilterSet):

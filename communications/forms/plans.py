@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 
+from accounts.form_errors import NHSForm
 from accounts.models import User
 from communications.models import Audience, Channel, CommunicationsPlan, Notice
 
@@ -17,7 +18,7 @@ def _needs_field(audience: str) -> str:
     return f"needs_{audience}"
 
 
-class PlanForm(forms.Form):
+class PlanForm(NHSForm):
     objectives = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), label="Objectives", help_text="What the communications must achieve."
     )
@@ -64,14 +65,20 @@ class PlanForm(forms.Form):
         return {audience: data.get(_needs_field(audience), "") for audience in data["audiences"]}
 
 
-class PlanItemForm(forms.Form):
-    title = forms.CharField(max_length=200, label="What is it?", help_text="For example: briefing for local MPs.")
+class PlanItemForm(NHSForm):
+    title = forms.CharField(
+        max_length=200,
+        label="What is it?",
+        help_text="For example: briefing for local MPs.",
+        error_messages={"required": "Enter what the item is, such as a briefing for local MPs"},
+    )
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Details")
     channel = forms.ChoiceField(choices=[("", "Choose a channel"), *Channel.choices], label="Channel")
     audience = forms.ChoiceField(choices=[], label="Audience")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner", empty_label="Choose who owns it")
     due_on = forms.DateField(
         label="Due on",
+        error_messages={"required": "Enter the date it is due"},
         help_text="The owner is reminded the day before and on the day. For example, 2026-03-05",
         widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}),
     )

@@ -8,13 +8,14 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation, Region
 from communications.models import SupportKind, Weekday
 from communications.services.support import OpeningSpan
 from failure_regime.models import Case
 
 
-class SupportFilterForm(forms.Form):
+class SupportFilterForm(NHSForm):
     """The public directory's filter: by kind of support and by region."""
 
     kind = forms.ChoiceField(
@@ -36,7 +37,7 @@ class StaffSupportFilterForm(SupportFilterForm):
     )
 
 
-class SupportServiceForm(forms.Form):
+class SupportServiceForm(NHSForm):
     name = forms.CharField(label="Name of the service", required=False)
     kind = forms.ChoiceField(label="Kind of support", choices=SupportKind.choices, widget=forms.RadioSelect)
     run_by = forms.CharField(
@@ -84,7 +85,7 @@ class SupportServiceForm(forms.Form):
 _SLOTS = ((1, "Opens", "Closes"), (2, "Opens again", "Closes again"))
 
 
-class OpeningTimesForm(forms.Form):
+class OpeningTimesForm(NHSForm):
     """A service's opening times: up to two spans each day (a break for lunch, say), or open 24 hours."""
 
     open_24_hours = forms.BooleanField(label="Open 24 hours a day, every day", required=False)
@@ -156,7 +157,7 @@ class CaseChoiceField(forms.ModelChoiceField):
         return f"{obj.reference}: {obj.title} ({obj.provider.name})"
 
 
-class LinkCaseForm(forms.Form):
+class LinkCaseForm(NHSForm):
     case = CaseChoiceField(
         label="Case",
         queryset=Case.objects.none(),

@@ -18,6 +18,7 @@ from communications.models.enquiries import (
 )
 from communications.models.notices import (
     LIVE_STATUSES,
+    PUBLIC_NOTICE_KINDS,
     UNPUBLISHED_STATUSES,
     WORKING_VERSION_STATUSES,
     ApprovalBasis,
@@ -37,6 +38,7 @@ __all__ = [
     "AWAITING_RESPONSE",
     "LIVE_STATUSES",
     "MIDNIGHT",
+    "PUBLIC_NOTICE_KINDS",
     "REFERENCE_PATTERN",
     "UNPUBLISHED_STATUSES",
     "WORKING_VERSION_STATUSES",

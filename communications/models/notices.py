@@ -39,6 +39,13 @@ class NoticeKind(models.TextChoices):
     QUESTIONS_AND_ANSWERS = "questions_and_answers", "Questions and answers"
 
 
+# The kinds as the public pages name them: staff say "failure notice", which means nothing to most people.
+PUBLIC_NOTICE_KINDS: dict[str, str] = {
+    **dict(NoticeKind.choices),
+    NoticeKind.FAILURE_NOTICE: "Notice of a care failure",
+}
+
+
 class NoticeStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
@@ -223,6 +230,14 @@ class NoticeVersion(models.Model):
     body_html = models.TextField(editable=False)
     what_is_being_done_markdown = models.TextField(blank=True)
     what_is_being_done_html = models.TextField(blank=True, editable=False)
+    what_happens_next_markdown = models.TextField(
+        blank=True,
+        help_text="What happens next and when. Every notice except guidance needs it before it is sent for approval.",
+    )
+    what_happens_next_html = models.TextField(blank=True, editable=False)
+    next_update_on = models.DateField(
+        null=True, blank=True, help_text="The date by which the next update will be published, if one is promised."
+    )
     who_leads_markdown = models.TextField(blank=True, help_text="Who leads the response, by role and organisation.")
     who_leads_html = models.TextField(blank=True, editable=False)
     is_correction = models.BooleanField(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -26,11 +26,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime, parse_time
+from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from accounts.models import Organisation, User
 from communications.models import (
     LIVE_STATUSES,
+    PUBLIC_NOTICE_KINDS,
     WORKING_VERSION_STATUSES,
     ApprovalBasis,
     Notice,
@@ -47,7 +48,7 @@ from communications.selectors.plans import communications_cases_for_user, public
 from communications.selectors.support import describe_opening_hours
 from communications.workdays import clock_words
 from failure_regime import selectors as regime
-from failure_regime.dates import long_date
+from failure_regime.dates import iso_moment, long_date
 from failure_regime.models import Area, CaseParty, Responsibility
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND, sign_off_role_for
 
@@ -357,8 +358,8 @@ def open_data_rows(*, now: datetime | None = None) -> Iterator[dict[str, object]
             "provider_ods_code": row["provider__ods_code"],
             "provider_name": row["provider__name"],
             "region": row["provider__region"],
-            "published_at": row["publish_at"],
-            "last_updated_at": row["last_updated_at"],
+            "published_at": iso_moment(row["publish_at"]),
+            "last_updated_at": iso_moment(row["last_updated_at"]),
             "url": site + reverse("communications:notice-detail", args=[row["pk"]]),
             "correction_count": row["correction_count"],
             "withdrawn": withdrawn,
@@ -388,10 +389,43 @@ class PublicCorrection:
         return when_words(self.published_at)
 
 
+# The areas of a case as the public pages name them: what each lead does, in plain words.
+PUBLIC_AREA_LABELS = {
+    Area.INVESTIGATION: "Leading the review",
+    Area.EXPERT_RECRUITMENT: "Finding experts for the review",
+    Area.PUBLIC_COMMUNICATIONS: "Telling the public",
+    Area.FAMILY_SUPPORT: "Helping families and the public",
+    Area.OVERSIGHT: "Checking the work gets done",
+}
+
+
 @dataclass(frozen=True)
 class PublicLead:
     area: str
     organisation: str
+
+
+@dataclass(frozen=True)
+class RelatedNotice:
+    """Another public notice of the same case, as the notice page links it."""
+
+    pk: int
+    title: str
+    publish_at: datetime
+
+    @property
+    def published_on(self) -> str:
+        return long_date(timezone.localtime(self.publish_at).date())
+
+
+def next_update_words(day: date | None, *, today: date | None = None) -> str:
+    """The promised date of the next update, as the public reads it: a promise while the date is to come, and
+    what was said once it has passed (never a promise in the past). Empty without a date."""
+    if day is None:
+        return ""
+    if day < (today or timezone.localdate()):
+        return f"We said we would publish an update by {long_date(day)}"
+    return f"We will publish an update by {long_date(day)}"
 
 
 @dataclass(frozen=True)
@@ -416,10 +450,17 @@ class PublicNoticePage:
     who_leads_html: str
     leads: list[PublicLead]
     corrections: list[PublicCorrection]
+    what_happens_next_html: str = ""
+    next_update_on: date | None = None
+    related: tuple[RelatedNotice, ...] = ()
+
+    @property
+    def next_update(self) -> str:
+        return next_update_words(self.next_update_on)
 
     @property
     def kind_label(self) -> str:
-        return NoticeKind(self.kind).label
+        return PUBLIC_NOTICE_KINDS[self.kind]
 
     @property
     def published_on(self) -> str:
@@ -446,14 +487,14 @@ class PublicNoticePage:
 _PAGE_SQL = """
     SELECT n.id, n.kind, n.status, n.case_id, c.reference, o.name, o.ods_code, n.publish_at, n.last_updated_at,
            n.withdrawn_at, n.withdrawal_reason, v.title, v.summary, v.body_html, v.what_is_being_done_html,
-           v.who_leads_html
+           v.who_leads_html, v.what_happens_next_html, v.next_update_on
       FROM communications_notice n
       JOIN failure_regime_case c ON c.id = n.case_id
       JOIN accounts_organisation o ON o.id = n.provider_id
       JOIN communications_noticeversion v ON v.id = n.published_version_id
      WHERE n.id = %s
 """
-# The case's leads and the notice's public corrections, in one statement.
+# The case's leads, the notice's public corrections and the case's other public notices, in one statement.
 _LEADS_AND_CORRECTIONS_SQL = """
     SELECT 'lead', r.id, r.area, o.name, NULL
       FROM failure_regime_responsibility r
@@ -463,6 +504,11 @@ _LEADS_AND_CORRECTIONS_SQL = """
     SELECT 'correction', v.number, NULL, v.correction_note, v.published_at
       FROM communications_noticeversion v
      WHERE v.notice_id = %s AND v.is_correction AND v.status IN ('published', 'superseded')
+     UNION ALL
+    SELECT 'related', n.id, NULL, v.title, n.publish_at
+      FROM communications_notice n
+      JOIN communications_noticeversion v ON v.id = n.published_version_id
+     WHERE n.case_id = %s AND n.id <> %s AND n.status IN ('published', 'corrected') AND n.publish_at <= %s
 """
 
 
@@ -507,13 +553,19 @@ def public_notice_page(*, pk: int, now: datetime | None = None) -> PublicNoticeP
         publish_at, updated_at, withdrawn_at = _aware(publish_at), _aware(updated_at), _aware(withdrawn_at)
         if not _was_public(status, publish_at, withdrawn_at, now):
             raise Http404("No such notice.")
-        cursor.execute(_LEADS_AND_CORRECTIONS_SQL, [case_id, pk])
+        moment = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(_LEADS_AND_CORRECTIONS_SQL, [case_id, pk, case_id, pk, moment])
         rows = sorted(cursor.fetchall(), key=lambda row: (row[0], row[1]))
-    leads = [PublicLead(Area(area).label, name) for what, _, area, name, _ in rows if what == "lead"]
+    leads = [PublicLead(PUBLIC_AREA_LABELS[Area(area)], name) for what, _, area, name, _ in rows if what == "lead"]
     corrections = [
         PublicCorrection(_aware(at), note) for what, _, _, note, at in reversed(rows) if what == "correction"
     ]
-    title, summary, body_html, what_is_being_done_html, who_leads_html = text
+    related = sorted(
+        (RelatedNotice(other, title, _aware(at)) for what, other, _, title, at in rows if what == "related"),
+        key=lambda notice: (notice.publish_at, notice.pk),
+        reverse=True,
+    )
+    title, summary, body_html, what_is_being_done_html, who_leads_html, what_happens_next_html, next_update_on = text
     return PublicNoticePage(
         pk=pk,
         kind=kind,
@@ -533,6 +585,9 @@ def public_notice_page(*, pk: int, now: datetime | None = None) -> PublicNoticeP
         who_leads_html=who_leads_html,
         leads=leads,
         corrections=corrections,
+        what_happens_next_html=what_happens_next_html,
+        next_update_on=parse_date(next_update_on) if isinstance(next_update_on, str) else next_update_on,
+        related=tuple(related),
     )
 
 

@@ -236,10 +236,10 @@ def _validated(
 
 def _acknowledgement(enquiry: Enquiry) -> Mail:
     body = (
-        f"Thank you for contacting the {settings.SERVICE_NAME} team.\n\n"
+        f"Thank you for contacting {settings.PUBLIC_SERVICE_NAME}.\n\n"
         f"Your reference is {enquiry.reference}. Please give it if you contact us again.\n\n"
-        f"A family liaison officer will contact you by {deadline_words(enquiry.response_due_at)}, and usually "
-        "sooner.\n\n"
+        f"Someone from our family support team will contact you by {deadline_words(enquiry.response_due_at)}, "
+        "and usually sooner.\n\n"
         "If you think someone's life is at risk, call 999. For urgent medical help, call 111.\n"
         "You can find support, such as helplines and counselling, at "
         f"{settings.SITE_URL}{reverse('communications:support')}\n\n"

@@ -25,8 +25,10 @@ of enrolled families exists, it replaces them here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,6 +50,7 @@ from communications.models import (
     NoticeKind,
     NoticeStatus,
     NoticeVersion,
+    SupportService,
     VersionStatus,
 )
 from communications.public_cache import public_site_changed
@@ -77,6 +80,8 @@ class NoticeText:
     what_is_being_done_markdown: str = ""
     who_leads_markdown: str = ""
     correction_note: str = ""
+    what_happens_next_markdown: str = ""
+    next_update_on: date | None = None
 
 
 # --- Helpers ----------------------------------------------------------------------------------------
@@ -140,6 +145,65 @@ def _check_text(text: NoticeText, *, correction: bool) -> None:
         raise ValidationError(errors)
 
 
+# The fields of a version the public reads, in the order the page shows them.
+_PUBLIC_TEXT = (
+    "title",
+    "summary",
+    "body_markdown",
+    "what_is_being_done_markdown",
+    "who_leads_markdown",
+    "what_happens_next_markdown",
+)
+_HELPLINE = re.compile(r"\bhelp[ -]?lines?\b", re.IGNORECASE)
+# A UK telephone number: 01, 02, 03, 05, 07, 08 and 09 numbers of 10 or 11 digits (spaces or hyphens allowed,
+# +44 for the first 0), or a short number the public knows: 111, 999 and the 116 helplines.
+_UK_PHONE = re.compile(
+    r"(?<![\d+])(?:\+44[ -]?(?:\(0\)[ -]?)?|0)[1-35789](?:[ -]?\d){8,9}(?!\d)"
+    r"|(?<!\d)(?:111|999|116[ -]?\d{3})(?!\d)"
+)
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def _links_support(html: str) -> bool:
+    """Whether the rendered text links the public support directory, or the website of a support service offered."""
+    support = reverse("communications:support")
+    site = urlsplit(settings.SITE_URL).netloc
+    websites: set[str] | None = None
+    for href in _HREF.findall(html.replace("&amp;", "&")):
+        parts = urlsplit(href)
+        if parts.netloc in ("", site) and parts.path.startswith(support):
+            return True
+        if parts.scheme in ("http", "https"):
+            if websites is None:
+                offered = SupportService.objects.active().exclude(website="").values_list("website", flat=True)
+                websites = {urlsplit(w).netloc.lower() for w in offered}
+            if parts.netloc.lower() in websites:
+                return True
+    return False
+
+
+def notice_text_problems(*, kind: str, text: NoticeText, today: date | None = None) -> dict[str, str]:
+    """What must change before a version can be sent for approval, by field: every notice except guidance says
+    what happens next (and a promised update date is not already past); a notice that mentions a helpline gives a
+    UK phone number or links a support service. ``notice_submit`` refuses a draft with any, as field errors."""
+    problems: dict[str, str] = {}
+    if kind != NoticeKind.GUIDANCE and not text.what_happens_next_markdown.strip():
+        problems["what_happens_next_markdown"] = "Say what happens next and when, so that people know what to expect."
+    if text.next_update_on is not None and text.next_update_on < (today or timezone.localdate()):
+        problems["next_update_on"] = "The date of the next update must be today or in the future."
+    values = {field: str(getattr(text, field)) for field in _PUBLIC_TEXT}
+    mentions = [field for field, value in values.items() if _HELPLINE.search(value)]
+    if mentions:
+        everything = "\n".join(values.values())
+        rendered = "".join(render_markdown(values[field]) for field in _PUBLIC_TEXT[2:])
+        if not _UK_PHONE.search(everything) and not _links_support(rendered):
+            problems.setdefault(
+                mentions[0],
+                "Give the phone number of the helpline you mention, or link to the support page.",
+            )
+    return problems
+
+
 def _write_text(version: NoticeVersion, text: NoticeText) -> None:
     version.title = text.title.strip()
     version.summary = text.summary.strip()
@@ -149,6 +213,9 @@ def _write_text(version: NoticeVersion, text: NoticeText) -> None:
     version.what_is_being_done_html = render_markdown(version.what_is_being_done_markdown)
     version.who_leads_markdown = text.who_leads_markdown.strip()
     version.who_leads_html = render_markdown(version.who_leads_markdown)
+    version.what_happens_next_markdown = text.what_happens_next_markdown.strip()
+    version.what_happens_next_html = render_markdown(version.what_happens_next_markdown)
+    version.next_update_on = text.next_update_on
     version.correction_note = text.correction_note.strip() if version.is_correction else ""
 
 
@@ -160,6 +227,8 @@ def _text_of(version: NoticeVersion) -> NoticeText:
         what_is_being_done_markdown=version.what_is_being_done_markdown,
         who_leads_markdown=version.who_leads_markdown,
         correction_note=version.correction_note,
+        what_happens_next_markdown=version.what_happens_next_markdown,
+        next_update_on=version.next_update_on,
     )
 
 
@@ -252,6 +321,9 @@ def notice_submit(*, actor: User, notice: Notice) -> NoticeVersion:
     organisation = _staff_organisation(actor, notice.case, "send this notice for review")
     notice = _lock(notice)
     version = _require_working(notice, VersionStatus.DRAFT, "There is no draft to send for review.")
+    problems = notice_text_problems(kind=notice.kind, text=_text_of(version))
+    if problems:
+        raise ValidationError(problems)
     before = {"status": notice.status, "version_status": version.status}
     _move_version(version, VersionStatus.IN_REVIEW)
     version.submitted_by, version.submitted_at = actor, timezone.now()

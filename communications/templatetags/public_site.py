@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 from django import template
 from django.urls import NoReverseMatch, reverse
+
+from failure_regime.dates import long_date
 
 register = template.Library()
 
 _NAMES = {
     "home": "public:home",
     "notices": "communications:notice-list",
+    "search": "communications:search",
+    "providers": "communications:provider-list",
+    "findings": "reviews:summary-list",
+    "join": "reviews:join",
     "special_measures": "communications:special-measures",
     "support": "communications:support",
     "contact": "communications:enquiry-new",
@@ -39,3 +46,16 @@ def public_urls() -> dict[str, str]:
     """The addresses the public layout links to, worked out once per process: they never change while it runs, and
     every public page shows them."""
     return _public_urls()
+
+
+@register.filter
+def written_date(value: date | str | None) -> str:
+    """A date as people write it, 4 December 2026, from a date or from an ISO date in a published snapshot."""
+    if not value:
+        return ""
+    if not isinstance(value, str):
+        return long_date(value)
+    try:
+        return long_date(date.fromisoformat(value[:10]))
+    except ValueError:
+        return value

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
@@ -30,9 +31,11 @@ from communications.models import (
     VersionStatus,
 )
 from communications.selectors import notices as selectors
+from communications.selectors.notices import next_update_words
 from communications.selectors.plans import communications_organisation_for, is_public_communications_lead
 from communications.services import notices as services
 from failure_regime import selectors as regime
+from failure_regime.dates import long_date
 from failure_regime.models import Case
 
 NOTICES_PER_PAGE = 25
@@ -41,6 +44,7 @@ TEXT_FIELDS = [
     ("summary", "Summary"),
     ("body_markdown", "What happened"),
     ("what_is_being_done_markdown", "What is being done"),
+    ("what_happens_next_markdown", "What happens next"),
     ("who_leads_markdown", "Who leads the response"),
 ]
 
@@ -78,6 +82,13 @@ def _diff(old: NoticeVersion, new: NoticeVersion) -> list[dict[str, Any]]:
             if sign in ("-", "+", " ") and (text.strip() or sign == " "):
                 lines.append({"change": {"-": "removed", "+": "added", " ": "same"}[sign], "text": text})
         changes.append({"label": label, "lines": lines})
+    if old.next_update_on != new.next_update_on:
+        lines = [
+            {"change": change, "text": f"By {long_date(day)}"}
+            for change, day in (("removed", old.next_update_on), ("added", new.next_update_on))
+            if day is not None
+        ]
+        changes.append({"label": "Next update", "lines": lines})
     return changes
 
 
@@ -190,18 +201,50 @@ def _act(
     return render(request, "communications/staff/notices/notice_detail.html", context, status=400)
 
 
+def _draft_form(notice: Notice, working: NoticeVersion | None) -> forms.Form:
+    """The draft's own words in the form that writes them, so that what the service says must change before the
+    draft is sent for approval lands on the field concerned. Without a draft, an empty form."""
+    if working is None or working.status != VersionStatus.DRAFT:
+        return forms.Form({})
+    data = _version_initial(working, correction_note=working.correction_note)
+    data["next_update_on"] = working.next_update_on.isoformat() if working.next_update_on else ""
+    if notice.families_first:
+        data["families_first"] = "on"
+    form = NoticeForm(data, correction=working.is_correction, unpublished=notice.status not in LIVE_STATUSES)
+    form.is_valid()
+    return form
+
+
 @staff
 @require_POST
 def notice_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _act(
-        request, pk, "submit_form", forms.Form(request.POST), lambda u, n, d: services.notice_submit(actor=u, notice=n)
-    )
+    """Sends the draft for approval. If its words are not ready (``services.notice_text_problems``), the draft's
+    form is shown with each problem on its field, to fix and save before sending it again."""
+    user = _user(request)
+    notice = selectors.notice_get_for_user(user=user, pk=pk)
+    form = _draft_form(notice, selectors.working_version(notice=notice))
+    if run_service(form, lambda: services.notice_submit(actor=user, notice=notice)) is not None:
+        messages.success(request, _DONE["submit_form"])
+        return redirect("communications:staff-notice-detail", notice.pk)
+    if any(form.has_error(name) for name in form.fields):
+        context = {
+            "case": notice.case,
+            "notice": notice,
+            "heading": "Change the draft before you send it",
+            "form": form,
+            "action": reverse("communications:notice-edit", args=[notice.pk]),
+        }
+        return render(request, "communications/staff/notices/notice_form.html", context, status=400)
+    context = _detail_context(request, notice, submit_form=form)
+    return render(request, "communications/staff/notices/notice_detail.html", context, status=400)
 
 
 @staff
 @require_POST
 def notice_return(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ReasonForm(request.POST, label="What needs to change?", prefix="return")
+    form = ReasonForm(
+        request.POST, label="What needs to change?", message="Enter what needs to change", prefix="return"
+    )
     return _act(
         request, pk, "return_form", form, lambda u, n, d: services.notice_return(actor=u, notice=n, reason=d["reason"])
     )
@@ -269,7 +312,9 @@ def notice_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ReasonForm(request.POST, label="Why is it withdrawn?", prefix="withdraw")
+    form = ReasonForm(
+        request.POST, label="Why is it withdrawn?", message="Enter why it is withdrawn", prefix="withdraw"
+    )
     return _act(
         request,
         pk,
@@ -293,6 +338,8 @@ def _preview(form: NoticeForm) -> dict[str, str] | None:
         "body_html": render_markdown(data["body_markdown"]),
         "what_is_being_done_html": render_markdown(data.get("what_is_being_done_markdown", "")),
         "who_leads_html": render_markdown(data.get("who_leads_markdown", "")),
+        "what_happens_next_html": render_markdown(data.get("what_happens_next_markdown", "")),
+        "next_update": next_update_words(data.get("next_update_on")),
         "correction_note": data.get("correction_note", ""),
     }
 
@@ -341,7 +388,11 @@ def notice_new(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 
 def _version_initial(version: NoticeVersion, **extra: Any) -> dict[str, Any]:
-    return {field: getattr(version, field) for field, _ in TEXT_FIELDS} | extra
+    return (
+        {field: getattr(version, field) for field, _ in TEXT_FIELDS}
+        | {"next_update_on": version.next_update_on}
+        | extra
+    )
 
 
 @staff

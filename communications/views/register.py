@@ -98,7 +98,7 @@ class RegisterFeed(Feed):
     progress reports, newest first."""
 
     feed_type = Atom1Feed
-    title = f"Special measures – {settings.SERVICE_NAME}"
+    title = f"Special measures – {settings.PUBLIC_SERVICE_NAME}"
     subtitle = "Providers put into special measures or leaving it, and their monthly progress reports."
 
     def link(self) -> str:

@@ -34,9 +34,10 @@ from django.views.decorators.http import etag
 from accounts.access import public
 from accounts.models import Organisation
 from communications.forms.notices import PublicNoticeFilter
-from communications.models import NoticeKind, NoticeStatus
+from communications.models import PUBLIC_NOTICE_KINDS, NoticeStatus
 from communications.public_cache import cache_seconds, cached_public_page, known_parameters, public_site_state
 from communications.selectors import notices as selectors
+from communications.selectors import review_links
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date
 from failure_regime.episode_words import provider_stories
@@ -55,15 +56,16 @@ def _day(moment: datetime) -> str:
     return long_date(timezone.localtime(moment).date())
 
 
-def summaries_html(rows: Iterable[dict[str, Any]], *, level: int = 3) -> SafeString:
+def summaries_html(rows: Iterable[dict[str, Any]], *, level: int = 3, with_provider: bool = True) -> SafeString:
     """Notice summaries (rows of ``public_notice_summaries``) as list items. Written here rather than in a template:
     the notice list is the busiest page of the service, and this is most of its work. Everything from the database
-    is escaped."""
-    kinds = dict(NoticeKind.choices)
+    is escaped. A provider's own page leaves out its name, which it would repeat on every notice."""
+    kinds = PUBLIC_NOTICE_KINDS
     prefix = reverse("communications:notice-list")
     items = []
     for row in rows:
-        about = f"{kinds.get(row['kind'], '')} · {row['provider_name']} · Published {_day(row['publish_at'])}"
+        facts = [kinds.get(row["kind"], ""), *([row["provider_name"]] if with_provider else [])]
+        about = " · ".join([*facts, f"Published {_day(row['publish_at'])}"])
         if row["status"] == NoticeStatus.CORRECTED:
             about += f" · Corrected {_day(row['last_updated_at'])}"
         items.append(
@@ -120,7 +122,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
         "filtered": any(value.strip() for _, value in known),
         "query": urlencode(known),
         "regions": PublicNoticeFilter.base_filters["region"].extra["choices"],
-        "kinds": NoticeKind.choices,
+        "kinds": list(PUBLIC_NOTICE_KINDS.items()),
     }
     return render(request, "communications/public/notices/notice_list.html", context)
 
@@ -132,6 +134,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "notice": notice,
         "services": [] if notice.withdrawn else selectors.public_support_for_case(case_id=notice.case_id),
+        "reviews": None if notice.withdrawn else review_links.case_review_links(case_id=notice.case_id),
     }
     return render(request, "communications/public/notices/notice_detail.html", context)
 
@@ -140,7 +143,7 @@ class NoticeFeed(Feed):
     """The newest published and corrected notices, as an Atom feed."""
 
     feed_type = Atom1Feed
-    title = f"Notices – {settings.SERVICE_NAME}"
+    title = f"Notices – {settings.PUBLIC_SERVICE_NAME}"
     subtitle = "Notices, guidance and progress updates about failures of care and what is being done about them."
 
     def link(self) -> str:
@@ -165,7 +168,7 @@ class NoticeFeed(Feed):
         return item["last_updated_at"]
 
     def item_categories(self, item: dict[str, Any]) -> list[str]:
-        return [NoticeKind(item["kind"]).label]
+        return [PUBLIC_NOTICE_KINDS[item["kind"]]]
 
 
 _feed = NoticeFeed()
@@ -223,9 +226,13 @@ def _work_out_provider_etag(ods_code: str) -> str | None:
         return None
     reports = regime.public_provider_version(provider_id=provider["pk"])
     notices = selectors.public_provider_notices_version(provider_id=provider["pk"])
+    findings = review_links.provider_findings_version(provider_id=provider["pk"])
     # The page shows the provider's own details too, so a rename must change the tag.
     # What the page says of a re-inspection depends on whether its date has passed, so the day counts too.
-    shown = f"{provider['name']}|{provider['kind']}|{provider['region']}|{reports}|{notices}|{timezone.localdate()}"
+    shown = (
+        f"{provider['name']}|{provider['kind']}|{provider['region']}|{reports}|{notices}|{findings}"
+        f"|{timezone.localdate()}"
+    )
     return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
@@ -236,9 +243,10 @@ def _provider_page(request: HttpRequest, ods_code: str) -> HttpResponse:
         "stories": provider_stories(provider=organisation, today=timezone.localdate()),
         "reports": regime.published_reports(provider=organisation),
         "cases": [
-            {**case, "notices": summaries_html(case["notices"], level=4)}
+            {**case, "notices": summaries_html(case["notices"], level=4, with_provider=False)}
             for case in selectors.public_cases_of(provider=organisation)
         ],
+        "findings": review_links.provider_findings(provider=organisation),
     }
     return render(request, "communications/public/site/provider.html", context)
 

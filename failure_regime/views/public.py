@@ -1,5 +1,7 @@
-"""Public pages of the service that belong to no single app: the accessibility statement and the error pages.
-The home page and providers' pages are communications' (the public site)."""
+"""Public pages of the service that belong to no single app: the accessibility statement, the privacy notice and
+the error pages. The home page and providers' pages are communications' (the public site)."""
+
+from datetime import date
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -10,11 +12,35 @@ from django.views.decorators.cache import cache_control
 from accounts.access import public
 from failure_regime.api.errors import json_not_found, json_permission_denied, json_server_error
 
+# When the accessibility statement and the privacy notice were written and last checked against the service.
+# Change these dates whenever either is reviewed.
+ACCESSIBILITY_STATEMENT_PREPARED = date(2026, 12, 4)
+ACCESSIBILITY_STATEMENT_REVIEWED = date(2026, 12, 4)
+PRIVACY_NOTICE_UPDATED = date(2026, 12, 4)
+
 
 @public
 @cache_control(public=True, max_age=3600)
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "failure_regime/public/accessibility.html")
+    context = {
+        "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "operator": settings.SERVICE_OPERATOR,
+        "prepared_on": ACCESSIBILITY_STATEMENT_PREPARED,
+        "reviewed_on": ACCESSIBILITY_STATEMENT_REVIEWED,
+    }
+    return render(request, "failure_regime/public/accessibility.html", context)
+
+
+@public
+@cache_control(public=True, max_age=3600)
+def privacy(request: HttpRequest) -> HttpResponse:
+    """What the service does with the personal data people give it: the contact form and expert applications."""
+    context = {
+        "dpo_email": settings.DATA_PROTECTION_OFFICER_EMAIL,
+        "operator": settings.SERVICE_OPERATOR,
+        "updated_on": PRIVACY_NOTICE_UPDATED,
+    }
+    return render(request, "failure_regime/public/privacy.html", context)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -35,4 +61,5 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_server_error(request)
     # No context processors or queries: this page must render even when the database is down.
-    return HttpResponse(loader.get_template("500.html").render({"service_name": settings.SERVICE_NAME}), status=500)
+    page = loader.get_template("500.html").render({"service_name": settings.PUBLIC_SERVICE_NAME})
+    return HttpResponse(page, status=500)

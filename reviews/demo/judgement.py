@@ -117,12 +117,13 @@ def _publish(cohort: Cohort) -> None:
     findings_publish(
         actor=publisher,
         case=case,
-        title="Early findings of the case-note review",
+        title="What the review of patients' notes has found so far",
         body=(
-            "Independent clinical experts have reviewed the first patients' care using the Royal College of "
-            "Physicians' structured judgement review. Most care was judged adequate or good. In some cases, "
-            "reviewers found problems with monitoring and with escalation to senior staff, and the trust has been "
-            "asked to act on them now. A fuller report will follow when more of the review is complete."
+            "Experts who do not work there have looked at the care of the first patients. They used a set way to "
+            "score care, made by the Royal College of Physicians. Most care was good enough or good. For some "
+            "patients, they found that staff did not check them often enough. Or staff did not get a senior doctor "
+            "soon enough. We have asked the trust to fix this now. We will publish a fuller report when more of the "
+            "review is done."
         ),
     )
 

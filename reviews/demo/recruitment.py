@@ -116,11 +116,12 @@ def seed() -> None:
     campaign = recruitment.campaign_open(
         actor=lead,
         case=case,
-        title="Physicians, emergency doctors and nurses to review the care of patients who died",
+        title="Doctors and nurses to look at the care of patients who died",
         description=(
-            "An independent review of the care of patients who died after emergency admission to Basildon "
-            "University Hospital. Reviewers read case notes at home and record a structured judgement review of "
-            "each, about four hours a week for three months. Training is provided."
+            "We are looking at the care of patients who died after they came into Basildon University Hospital as "
+            "an emergency. You would read patients' notes at home. You would score the care of each one in a set "
+            "way (a structured judgement review). It takes about four hours a week for three months. We will "
+            "train you."
         ),
         closes_on=timezone.localdate() + datetime.timedelta(days=28),
         needs=NEEDS,

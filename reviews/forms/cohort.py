@@ -8,17 +8,19 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from accounts.form_errors import NHSForm
 from reviews.models import Expert, Specialty, Wave
 from reviews.services.cohort import cohort_upload_max_bytes, default_second_review_share
 from reviews.services.cohort_rows import nhs_number_normalise
 
 
-class CohortForm(forms.Form):
+class CohortForm(NHSForm):
     title = forms.CharField(max_length=200, label="Title", help_text="For example, Maternity deaths 2019 to 2024.")
     second_review_percent = forms.IntegerField(
         min_value=0,
         max_value=100,
         label="Share of patients who also get a second review, chosen at random (%)",
+        error_messages={"required": "Enter the percentage of patients who get a second review"},
         help_text="Every patient whose care is rated poor or very poor gets a second review as well.",
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-3", "inputmode": "numeric"}),
     )
@@ -32,7 +34,7 @@ class CohortForm(forms.Form):
         return Decimal(self.cleaned_data["second_review_percent"]) / 100
 
 
-class WaveForm(forms.Form):
+class WaveForm(NHSForm):
     criteria_version = forms.CharField(
         max_length=40, label="Version of the inclusion criteria", help_text="For example, v2, March 2026."
     )
@@ -43,7 +45,7 @@ class WaveForm(forms.Form):
     )
 
 
-class ImportForm(forms.Form):
+class ImportForm(NHSForm):
     wave = forms.ModelChoiceField(queryset=Wave.objects.none(), label="Wave", empty_label=None)
     file = forms.FileField(label="CSV file")
     valid_rows_only = forms.BooleanField(
@@ -61,7 +63,7 @@ class ImportForm(forms.Form):
         self.fields["file"].help_text = f"A .csv file saved as UTF-8, up to {megabytes} MB."
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(NHSForm):
     reviewer = forms.ModelChoiceField(
         queryset=Expert.objects.none(),
         required=False,
@@ -69,7 +71,9 @@ class ReassignForm(forms.Form):
         empty_label="Choose for me: the least-loaded eligible reviewer",
     )
     reason = forms.CharField(
-        label="Why is the review being given to someone else?", widget=forms.Textarea(attrs={"rows": 3})
+        label="Why is the review being given to someone else?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter why the review is being given to someone else"},
     )
 
     def __init__(self, *args: Any, reviewers: QuerySet[Expert], **kwargs: Any) -> None:
@@ -77,7 +81,7 @@ class ReassignForm(forms.Form):
         self.fields["reviewer"].queryset = reviewers  # type: ignore[attr-defined]
 
 
-class PatientFilterForm(forms.Form):
+class PatientFilterForm(NHSForm):
     specialty = forms.ModelChoiceField(
         queryset=Specialty.objects.none(), required=False, label="Specialty", empty_label="All specialties"
     )
@@ -90,7 +94,7 @@ class PatientFilterForm(forms.Form):
         self.fields["wave"].queryset = waves  # type: ignore[attr-defined]
 
 
-class FindPatientForm(forms.Form):
+class FindPatientForm(NHSForm):
     """Finds a patient by NHS number. Sent by POST so that the number never appears in an address."""
 
     nhs_number = forms.CharField(

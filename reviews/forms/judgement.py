@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from accounts.form_errors import NHSForm
 from reviews.models import AVOIDABILITY_DIRECTION, AVOIDABILITY_SCALE, Avoidability, CareRating, Phase, ProblemType
 from reviews.selectors.judgement import RATED_LABELS
 from reviews.services.judgement import EDITABLE_FIELDS, MAX_NARRATIVE
@@ -36,7 +37,7 @@ def _narrative(label: str) -> forms.CharField:
     )
 
 
-class JudgementForm(forms.Form):
+class JudgementForm(NHSForm):
     """The structured judgement review: each phase of care and the overall care rated 1 (very poor) to
     5 (excellent) with notes, problem types, avoidability on the 1 to 6 scale, and any safety concern.
     Everything is optional while it is a draft; submitting checks that it is complete."""
@@ -82,7 +83,7 @@ class JudgementForm(forms.Form):
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
 
 
-class SummaryForm(forms.Form):
+class SummaryForm(NHSForm):
     title = forms.CharField(label="Title", max_length=200)
     body = forms.CharField(
         label="Summary for the public",

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation
 from reviews.models import REGISTRATION_NUMBER_FORMATS, InterestKind, Regulator, Seniority, Specialty
 from reviews.services.recruitment import CHECKS, MAX_CAPACITY_PER_WEEK, Need
@@ -22,7 +23,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(NHSForm):
     """A campaign with up to ``NEED_ROWS`` specialty rows; empty rows are ignored."""
 
     title = forms.CharField(
@@ -82,15 +83,23 @@ def _registration_hint() -> str:
     return " ".join(formats) + " Leave it empty only if your regulator is “Other or none”."
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(NHSForm):
     """The public application. ``website`` is a trap for robots: people never see it, so it stays empty."""
 
-    name = forms.CharField(max_length=150, label="Full name", widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    name = forms.CharField(
+        max_length=150,
+        label="Full name",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your full name"},
+    )
     email = forms.EmailField(
         label="E-mail address",
         help_text="We will send your reference and our decision here.",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
-        error_messages={"invalid": "Enter an e-mail address in the right format, like name@example.org."},
+        error_messages={
+            "required": "Enter your e-mail address",
+            "invalid": "Enter an e-mail address in the right format, like name@example.org",
+        },
     )
     phone = forms.CharField(
         max_length=32,
@@ -98,9 +107,17 @@ class ApplicationForm(forms.Form):
         label="Phone number (optional)",
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel", "class": "nhsuk-input--width-20"}),
     )
-    profession = forms.CharField(max_length=100, label="Profession", help_text="For example, obstetrician or midwife.")
+    profession = forms.CharField(
+        max_length=100,
+        label="Profession",
+        help_text="For example, doctor, nurse or midwife.",
+        error_messages={"required": "Enter your profession"},
+    )
     regulator = forms.ChoiceField(
-        choices=Regulator.choices, widget=forms.RadioSelect, label="Who regulates your profession?"
+        choices=Regulator.choices,
+        widget=forms.RadioSelect,
+        label="Who regulates your profession?",
+        error_messages={"required": "Choose who regulates your profession"},
     )
     registration_number = forms.CharField(
         max_length=20,
@@ -113,26 +130,33 @@ class ApplicationForm(forms.Form):
         queryset=Specialty.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Which of the specialties this review needs can you offer?",
-        error_messages={"required": "Choose at least one of the specialties this review needs."},
+        error_messages={"required": "Choose at least one of the specialties this review needs"},
     )
     seniority = forms.TypedChoiceField(
-        choices=Seniority.choices, coerce=int, widget=forms.RadioSelect, label="How senior are you?"
+        choices=Seniority.choices,
+        coerce=int,
+        widget=forms.RadioSelect,
+        label="How senior are you?",
+        error_messages={"required": "Choose how senior you are"},
     )
     current_employer = forms.CharField(
         max_length=200,
         label="Current employer",
         help_text="If you are retired or self-employed, say so.",
+        error_messages={"required": "Enter your current employer, or say that you are retired or self-employed"},
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     employment_history = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Posts you have held in the last 5 years",
+        error_messages={"required": "Enter the posts you have held in the last 5 years"},
         help_text="For each: the employer, your role, and the dates you started and left.",
     )
     capacity_per_week = forms.IntegerField(
         min_value=1,
         max_value=MAX_CAPACITY_PER_WEEK,
         label="How many cases could you review each week?",
+        error_messages={"required": "Enter how many cases you could review each week"},
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4"}),
     )
     sjr_trained_on = forms.DateField(
@@ -144,33 +168,36 @@ class ApplicationForm(forms.Form):
     first_referee = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="First referee",
+        error_messages={"required": "Enter your first referee's name, role and contact details"},
         help_text="Their name, role, and e-mail address or phone number. One should know your clinical work.",
     )
     second_referee = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Second referee",
+        error_messages={"required": "Enter your second referee's name, role and contact details"},
         help_text="Their name, role and contact details.",
     )
     interests = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        label="Interests you declare (optional)",
-        help_text="Any work for, money from, shares in, or personal connection with an NHS provider or its staff "
-        "in the last 5 years, including care of you or your family. Leave it empty if you have none.",
+        label="Your links to NHS providers (optional)",
+        help_text="Tell us about any link you have had with an NHS provider or its staff in the last 5 years. For "
+        "example, work, money, shares, friends or family there, or care of you or your family. Leave it empty if "
+        "you have none.",
     )
     no_other_interests = forms.BooleanField(
-        label="I have declared every interest I hold, and will tell the review team of any new one",
-        error_messages={"required": "Confirm that you have declared every interest."},
+        label="I have told you about all my links to NHS providers, and I will tell the review team about any new one",
+        error_messages={"required": "Confirm that you have told us about all your links to NHS providers"},
     )
     information_true = forms.BooleanField(
         label="The information I have given is true and complete",
-        error_messages={"required": "Confirm that the information you have given is true and complete."},
+        error_messages={"required": "Confirm that the information you have given is true and complete"},
     )
     consent = forms.BooleanField(
-        label="I agree that the review team may use this information, and contact my referees, to assess my "
+        label="I agree that the review team may use this information and contact my referees to decide on my "
         "application",
-        help_text="Only the review's recruitment team sees your application. It is never published.",
-        error_messages={"required": "You need to agree to the use of your information to apply."},
+        help_text="Only the people who choose experts for this review see your application. It is never published.",
+        error_messages={"required": "Agree to the use of your information to apply"},
     )
     website = forms.CharField(
         required=False,
@@ -183,7 +210,7 @@ class ApplicationForm(forms.Form):
         ("Your profession", ["profession", "regulator", "registration_number", "specialties", "seniority"]),
         ("Your experience", ["current_employer", "employment_history", "capacity_per_week", "sjr_trained_on"]),
         ("Your referees", ["first_referee", "second_referee"]),
-        ("Interests and declarations", ["interests", "no_other_interests", "information_true", "consent"]),
+        ("Your links to providers", ["interests", "no_other_interests", "information_true", "consent"]),
     ]
 
     def __init__(self, *args: Any, specialties: QuerySet[Specialty], **kwargs: Any) -> None:
@@ -200,7 +227,7 @@ class ApplicationForm(forms.Form):
         return bool(self.data.get(HONEYPOT, "").strip())
 
 
-class VettingForm(forms.Form):
+class VettingForm(NHSForm):
     """The four vetting checks, ticked as each is done."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -219,9 +246,10 @@ def _organisation(ods_code: str, field: str) -> Organisation | None:
     return organisation
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(NHSForm):
     employer_started_on = forms.DateField(
         label="When did they start with their current employer?",
+        error_messages={"required": "Enter the date they started with their current employer"},
         help_text="As confirmed by their references. It goes on their record in the expert registry.",
         widget=DateInput,
     )
@@ -259,7 +287,7 @@ class ApproveForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
+class RejectForm(NHSForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why is the application turned down?",
@@ -269,7 +297,7 @@ class RejectForm(forms.Form):
     )
 
 
-class InvitationAcceptForm(forms.Form):
+class InvitationAcceptForm(NHSForm):
     password = forms.CharField(
         label="Choose a password",
         help_text="At least 12 characters. Avoid common words and your name.",

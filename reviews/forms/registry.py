@@ -11,6 +11,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from accounts.form_errors import NHSForm
 from accounts.models import Organisation, User
 from reviews.models import (
     AppointmentRole,
@@ -55,7 +56,7 @@ def _specialty_names(data: dict[str, Any]) -> list[str]:
     return [*chosen, *(name for name in typed if name)]
 
 
-class SpecialtiesMixin(forms.Form):
+class SpecialtiesMixin(NHSForm):
     specialties = forms.ModelMultipleChoiceField(
         queryset=Specialty.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, label="Specialties"
     )
@@ -89,6 +90,7 @@ class ExpertForm(SpecialtiesMixin):
         max_value=1000,
         label="Cases per week",
         help_text="How many cases the expert can review each week.",
+        error_messages={"required": "Enter how many cases the expert can review each week"},
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4"}),
     )
     available = forms.BooleanField(required=False, initial=True, label="Available for new work")
@@ -121,7 +123,7 @@ class ExpertForm(SpecialtiesMixin):
         return user
 
 
-class AvailabilityForm(forms.Form):
+class AvailabilityForm(NHSForm):
     """What an expert may change on their own record."""
 
     capacity_per_week = forms.IntegerField(
@@ -129,6 +131,7 @@ class AvailabilityForm(forms.Form):
         max_value=1000,
         label="Cases per week",
         help_text="How many cases can be given each week.",
+        error_messages={"required": "Enter how many cases can be given each week"},
         widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-4"}),
     )
     available = forms.BooleanField(required=False, label="Available for new work")
@@ -145,7 +148,7 @@ class ExpertUpdateForm(SpecialtiesMixin, AvailabilityForm):
     field_order = ["profession", "specialties", "other_specialties", "seniority", "capacity_per_week", "available"]
 
 
-class EmploymentForm(forms.Form):
+class EmploymentForm(NHSForm):
     employer_name = forms.CharField(
         max_length=200,
         required=False,
@@ -163,7 +166,7 @@ class EmploymentForm(forms.Form):
     )
 
 
-class InterestForm(forms.Form):
+class InterestForm(NHSForm):
     organisation = OrganisationCodeField(label="ODS code of the organisation", help_text="For example, RDD.")
     kind = forms.ChoiceField(choices=InterestKind.choices, widget=forms.RadioSelect, label="Kind of interest")
     description = forms.CharField(
@@ -180,12 +183,12 @@ class InterestForm(forms.Form):
         return organisation
 
 
-class TrainingForm(forms.Form):
+class TrainingForm(NHSForm):
     kind = forms.ChoiceField(choices=TrainingKind.choices, widget=forms.RadioSelect, label="Training")
     completed_on = forms.DateField(label="Date completed", help_text=DATE_HINT, widget=DateInput)
 
 
-class ConflictCheckForm(forms.Form):
+class ConflictCheckForm(NHSForm):
     provider = OrganisationCodeField(
         label="Provider's ODS code", help_text="Shows this expert's conflicts of interest with the provider."
     )
@@ -231,7 +234,7 @@ class ExpertFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset).distinct()
 
 
-class CandidateSearchForm(forms.Form):
+class CandidateSearchForm(NHSForm):
     specialty = forms.ModelChoiceField(
         queryset=Specialty.objects.all(), required=False, label="Specialty", empty_label="Any specialty"
     )
@@ -244,7 +247,7 @@ class CandidateSearchForm(forms.Form):
     )
 
 
-class AppointmentForm(forms.Form):
+class AppointmentForm(NHSForm):
     role = forms.ChoiceField(choices=AppointmentRole.choices, widget=forms.RadioSelect, label="Role")
     signed = forms.BooleanField(
         label="The expert has signed this declaration",
@@ -253,16 +256,20 @@ class AppointmentForm(forms.Form):
     )
 
 
-class WaiverForm(forms.Form):
+class WaiverForm(NHSForm):
     rationale = forms.CharField(
         max_length=10000,
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Why may this expert act despite the conflict?",
+        error_messages={"required": "Enter why this expert may act despite the conflict"},
         help_text="This is recorded with the conflicts it covers, and shown to everyone who can see the case.",
     )
 
 
-class EndAppointmentForm(forms.Form):
+class EndAppointmentForm(NHSForm):
     reason = forms.CharField(
-        max_length=10000, widget=forms.Textarea(attrs={"rows": 4}), label="Why does the appointment end?"
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why does the appointment end?",
+        error_messages={"required": "Enter why the appointment ends"},
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.form_errors import NHSForm
 
-class DeclineForm(forms.Form):
+
+class DeclineForm(NHSForm):
     prefix = "decline"
     reason = forms.CharField(
         label="Why is the request declined?",
@@ -15,7 +17,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(NHSForm):
     prefix = "outcome"
     outcome = forms.CharField(
         label="What was the outcome of the review?",

@@ -23,7 +23,7 @@ def fill_the_rest(page: Page) -> None:
     page.get_by_label("What worries you?").fill("My daughter's care when she gave birth in 2021.")
     page.get_by_label("Email", exact=True).check()
     page.get_by_label("Email address").fill("sam@example.com")
-    page.get_by_label("I agree that the family liaison team can keep these details and use them to help me").check()
+    page.get_by_label("I agree that the family support team can keep these details and use them to help me").check()
 
 
 def test_it_suggests_providers_as_the_sender_types(

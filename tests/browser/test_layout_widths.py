@@ -25,7 +25,17 @@ pytestmark = pytest.mark.django_db(transaction=True)
 case, concern = regime.case, regime.concern
 
 WIDE = 1280
-PUBLIC_PAGES = ["/", "/notices/", "/support/", "/contact-us/", "/accessibility/", "/sign-in/", "/no-such-page/"]
+PUBLIC_PAGES = [
+    "/",
+    "/notices/",
+    "/providers/",
+    "/support/",
+    "/contact-us/",
+    "/accessibility/",
+    "/privacy/",
+    "/sign-in/",
+    "/no-such-page/",
+]
 
 OpenAs = Callable[..., Page]
 

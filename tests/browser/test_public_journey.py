@@ -67,10 +67,10 @@ def test_a_member_of_the_public_finds_a_notice_then_support_then_writes_in(
     expect(page.get_by_role("heading", name="Latest notices")).to_be_visible()
     axe.check(page)
 
-    # 2. A search for the hospital finds the notice.
-    page.get_by_label("Search notices").fill("maternity")
+    # 2. A search of the site finds the notice.
+    page.get_by_label("Search this site").fill("maternity")
     page.get_by_role("button", name="Search").click()
-    expect(page.get_by_role("heading", name="1 notice found")).to_be_visible()
+    expect(page.get_by_role("heading", name="Notices and guidance (1)")).to_be_visible()
     axe.check(page)
 
     # 3. The notice says what happened, who leads the response and how to get support.
@@ -104,7 +104,7 @@ def test_a_member_of_the_public_finds_a_notice_then_support_then_writes_in(
     page.get_by_label("What worries you?").fill("My daughter's care when she gave birth in 2021.")
     page.get_by_label("Email", exact=True).check()
     page.get_by_label("Email address").fill("sam@example.com")
-    page.get_by_label("I agree that the family liaison team can keep these details and use them to help me").check()
+    page.get_by_label("I agree that the family support team can keep these details and use them to help me").check()
     page.get_by_role("button", name="Send your message").click()
     expect(page.get_by_role("heading", name="Your message has been sent")).to_be_visible()
     reference = Enquiry.objects.get().reference
@@ -139,6 +139,7 @@ def test_a_notice_is_drafted_approved_and_scheduled_and_appears_at_its_embargo_t
     drafting.get_by_label("Title").fill("Maternity care at Mid Shire Hospitals")
     drafting.get_by_label("Summary").fill("An independent review of maternity care at the trust has begun.")
     drafting.get_by_label("What happened").fill("Families raised concerns about **maternity care**.")
+    drafting.get_by_label("What happens next").fill("The review team will write to every family within two weeks.")
     drafting.get_by_role("button", name="Preview").click()
     expect(drafting.get_by_role("heading", name="Preview")).to_be_visible()
     expect(drafting.locator("strong", has_text="maternity care")).to_be_visible()

@@ -71,6 +71,7 @@ NOTICE_TEXT = NoticeText(
     body_markdown="Families raised concerns about **maternity care** between 2019 and 2024.",
     what_is_being_done_markdown="An independent team is reviewing the care of every family affected.",
     who_leads_markdown="The Care Quality Commission leads the review.",
+    what_happens_next_markdown="The review team will write to every family within two weeks.",
 )
 
 

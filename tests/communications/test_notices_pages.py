@@ -185,7 +185,7 @@ def test_a_preview_shows_markup_as_text(client_for: ClientFor, triggered_case: C
 
 def test_the_form_says_what_is_missing(client_for: ClientFor, triggered_case: Case, comms_officer: User) -> None:
     response = client_for(comms_officer).post(new_url(triggered_case), {**NEW_NOTICE, "title": "", "save": "1"})
-    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    assert response.status_code == 400 and "Enter the title" in response.content.decode()
 
 
 def test_a_trust_manager_of_a_party_may_not_draft(

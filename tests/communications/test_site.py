@@ -136,7 +136,7 @@ def test_the_home_page_links_to_support_and_contact(client: Client) -> None:
 
 def test_the_home_page_search_box_is_a_get_form_without_a_csrf_token(client: Client) -> None:
     page = html(client, reverse("public:home"))
-    assert f'action="{reverse("communications:notice-list")}" method="get"' in page
+    assert f'action="{reverse("communications:search")}" method="get"' in page
     assert "csrfmiddlewaretoken" not in page
 
 
@@ -164,7 +164,7 @@ def test_search_finds_a_notice_by_its_title(client: Client, two_notices: tuple[N
 
 
 def test_search_finds_a_notice_by_its_summary(client: Client, two_notices: tuple[Notice, Notice]) -> None:
-    page = html(client, reverse("communications:notice-list"), q="review of care")
+    page = html(client, reverse("communications:notice-list"), q="review ask")
     assert "Guidance for families" in page and NOTICE_TEXT.title not in page
 
 

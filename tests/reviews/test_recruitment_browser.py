@@ -55,7 +55,7 @@ def test_an_expert_is_recruited_from_application_to_account(
     public = browser.new_context().new_page()
     public.goto(f"{live_server.url}/join-a-review/")  # type: ignore[attr-defined]
     axe.check(public)
-    public.get_by_role("link", name=f"Apply to review for “{TITLE}”").click()
+    public.get_by_role("link", name=f"Apply to join this review for “{TITLE}”").click()
     axe.check(public)
     public.get_by_role("button", name="Send the application").click()
     expect(public.get_by_role("alert")).to_contain_text("There is a problem")
@@ -72,7 +72,7 @@ def test_an_expert_is_recruited_from_application_to_account(
     public.get_by_label("How many cases could you review each week?").fill("3")
     public.get_by_label("First referee", exact=True).fill("Ms One, head of midwifery, one@example.org")
     public.get_by_label("Second referee", exact=True).fill("Dr Two, consultant, two@example.org")
-    public.get_by_label("I have declared every interest").check()
+    public.get_by_label("I have told you about all my links").check()
     public.get_by_label("The information I have given is true and complete").check()
     public.get_by_label("I agree that the review team may use this information").check()
     public.get_by_role("button", name="Send the application").click()
