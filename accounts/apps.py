@@ -9,7 +9,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
-        from accounts import roles
+        from accounts import checks, roles  # noqa: F401 - checks registers the deployment checks
         from accounts.middleware import session_start
 
         roles.register_role_permissions(roles.ACCOUNTS_ROLE_PERMISSIONS)

@@ -5,27 +5,42 @@ covers its content and the previous event's hash, so ``audit_chain_verify`` dete
 edited, deleted or reordered after the fact. Writers are serialised on the chain's head row; call
 ``audit_record`` after taking any other locks so that the head is held for as short a time as
 possible and always in the same order.
+
+The hash is an HMAC keyed with ``AUDIT_CHAIN_KEY``, so a person who can write to the database but
+does not hold the key cannot rebuild the chain after an edit. ``audit_anchor_write`` regularly signs
+the chain's head into a file outside the database; verification checks the latest anchor file, so
+events deleted from the end of the chain, or a chain rebuilt with the key, are found too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from accounts.models import AuditChainHead, AuditEvent, Organisation, User
+from accounts.models import AuditAnchor, AuditChainHead, AuditEvent, Organisation, User
 from accounts.request_id import current_request_id
 
+logger = logging.getLogger(__name__)
+
 GENESIS_HASH = "0" * 64
+# Version 1 hashes are plain SHA-256 (events recorded before the chain was keyed); version 2 are keyed.
+KEYED_HASH_VERSION = 2
+ANCHOR_DIRECTORY = "audit-anchors"
 
 
 class AccountsVerb(StrEnum):
@@ -45,8 +60,20 @@ def _normalise(data: dict[str, Any] | None) -> dict[str, Any]:
     return normalised
 
 
+def audit_chain_key() -> bytes:
+    """The key of the chain's HMACs: ``AUDIT_CHAIN_KEY``, or one derived from ``SECRET_KEY`` when it is not set
+    (a deployment check warns about that, since changing ``SECRET_KEY`` would then break every later hash)."""
+    key = settings.AUDIT_CHAIN_KEY or hmac.new(settings.SECRET_KEY.encode(), b"audit-chain", hashlib.sha256).hexdigest()
+    return key.encode()
+
+
+def _sign(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hmac.new(audit_chain_key(), canonical.encode(), hashlib.sha256).hexdigest()
+
+
 def _event_hash(event: AuditEvent) -> str:
-    payload = {
+    payload: dict[str, Any] = {
         "sequence": event.sequence,
         "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
         "actor": event.actor_id,
@@ -63,6 +90,9 @@ def _event_hash(event: AuditEvent) -> str:
         "request_id": event.request_id,
         "previous_hash": event.previous_hash,
     }
+    if event.hash_version >= KEYED_HASH_VERSION:
+        payload["hash_version"] = event.hash_version
+        return _sign(payload)
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -109,6 +139,7 @@ def audit_record(
         after=_normalise(after),
         request_id=current_request_id.get(),
         previous_hash=head.hash,
+        hash_version=KEYED_HASH_VERSION,
     )
     event.hash = _event_hash(event)
     event.save()
@@ -116,28 +147,51 @@ def audit_record(
     return event
 
 
+@dataclass(frozen=True)
+class AnchorNote:
+    """What an anchor file holds: the chain's last event then, its hash, how many events led to it, and when."""
+
+    sequence: int
+    head_hash: str
+    event_count: int
+    created_at: str
+    signature: str = ""
+
+    def signed_fields(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "signature"}
+
+    def is_signed(self) -> bool:
+        return hmac.compare_digest(self.signature, _sign(self.signed_fields()))
+
+    @property
+    def created(self) -> datetime:
+        return datetime.fromisoformat(self.created_at)
+
+
 @dataclass
 class ChainReport:
-    """What ``audit_chain_verify`` found: how many events it checked and every break in the chain."""
+    """What ``audit_chain_verify`` found: how many events it checked, the anchor it checked them against, and
+    every break in the chain."""
 
     checked: int = 0
     problems: list[str] = field(default_factory=list)
+    anchor: AnchorNote | None = None
 
     @property
     def intact(self) -> bool:
         return not self.problems
 
 
-def _events_in_order() -> Iterator[AuditEvent]:
-    return AuditEvent.objects.order_by("sequence").iterator(chunk_size=2000)
-
-
-def audit_chain_verify() -> ChainReport:
-    """Recomputes every hash in sequence order and reports each event that does not fit the chain."""
-    report = ChainReport()
-    expected_previous = GENESIS_HASH
-    expected_sequence = 1
-    for event in _events_in_order():
+def _walk(
+    report: ChainReport, *, after: int = 0, previous_hash: str = GENESIS_HASH, hash_version: int = 1
+) -> tuple[int, str]:
+    """Checks every event after sequence ``after`` against the chain; returns the last sequence and hash."""
+    expected_previous = previous_hash
+    expected_sequence = after + 1
+    events: Iterator[AuditEvent] = (
+        AuditEvent.objects.filter(sequence__gt=after).order_by("sequence").iterator(chunk_size=2000)
+    )
+    for event in events:
         report.checked += 1
         if event.sequence != expected_sequence:
             report.problems.append(
@@ -145,17 +199,138 @@ def audit_chain_verify() -> ChainReport:
             )
         if event.previous_hash != expected_previous:
             report.problems.append(f"Event #{event.sequence} does not follow the event before it.")
-        if _event_hash(event) != event.hash:
+        if event.hash_version < hash_version or event.hash_version > KEYED_HASH_VERSION:
+            # Once the chain is keyed it stays keyed: an unkeyed hash after a keyed one was made without the key.
+            report.problems.append(f"Event #{event.sequence} claims an older kind of hash than the event before it.")
+        if not hmac.compare_digest(_event_hash(event), event.hash):
             report.problems.append(f"Event #{event.sequence} was changed after it was recorded.")
         expected_previous = event.hash
         expected_sequence = event.sequence + 1
+        hash_version = max(hash_version, event.hash_version)
+    return expected_sequence - 1, expected_previous
+
+
+def audit_chain_verify() -> ChainReport:
+    """Recomputes every hash in sequence order, reports each event that does not fit the chain, then checks the
+    chain against the latest anchor file (which a person who rewrites the database cannot rewrite)."""
+    report = ChainReport()
+    last_sequence, last_hash = _walk(report)
+    expected_sequence, expected_previous = last_sequence + 1, last_hash
     head = AuditChainHead.objects.filter(pk=1).first() or AuditChainHead()
     if head.sequence != expected_sequence - 1 or head.hash != expected_previous:
         report.problems.append(
             f"The chain should end at event #{head.sequence}, but it ends at #{expected_sequence - 1}: "
             "the latest events were deleted."
         )
+    report.anchor = _latest_anchor(report)
+    if report.anchor is not None:
+        _check_anchor(report, report.anchor)
     return report
+
+
+def _check_anchor(report: ChainReport, anchor: AnchorNote) -> None:
+    when = f"anchored at {anchor.created:%d %B %Y %H:%M} UTC"
+    event = AuditEvent.objects.filter(sequence=anchor.sequence).first()
+    if event is None:
+        report.problems.append(f"Event #{anchor.sequence}, {when}, is missing: events were deleted.")
+    elif not hmac.compare_digest(event.hash, anchor.head_hash):
+        report.problems.append(f"Event #{anchor.sequence} is not the event {when}: the chain was rewritten.")
+    count = AuditEvent.objects.filter(sequence__lte=anchor.sequence).count()
+    if count != anchor.event_count:
+        report.problems.append(
+            f"There are {count} events up to #{anchor.sequence}, but there were {anchor.event_count} when it was "
+            f"{when}: events were deleted or added."
+        )
+
+
+def _anchor_storage() -> Storage:
+    """Where anchor files go: the ``audit_anchors`` storage if one is configured (best write-once, and out of
+    reach of the database's owner), otherwise the default storage."""
+    return storages["audit_anchors" if "audit_anchors" in settings.STORAGES else "default"]
+
+
+def _anchor_file_name(sequence: int) -> str:
+    # Zero-padded, so that the names sort in the order of the chain.
+    return f"{ANCHOR_DIRECTORY}/{sequence:020d}.json"
+
+
+def _read_anchor(storage: Storage, name: str) -> AnchorNote | None:
+    try:
+        with storage.open(name) as file:
+            data = json.loads(file.read())
+        return AnchorNote(
+            sequence=int(data["sequence"]),
+            head_hash=str(data["head_hash"]),
+            event_count=int(data["event_count"]),
+            created_at=str(data["created_at"]),
+            signature=str(data["signature"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _latest_anchor(report: ChainReport) -> AnchorNote | None:
+    """The latest anchor file signed with the chain's key; each later file that is not is a problem."""
+    storage = _anchor_storage()
+    try:
+        _, names = storage.listdir(ANCHOR_DIRECTORY)
+    except (FileNotFoundError, NotImplementedError):
+        return None
+    for name in sorted((n for n in names if n.endswith(".json")), reverse=True):
+        anchor = _read_anchor(storage, f"{ANCHOR_DIRECTORY}/{name}")
+        if anchor is not None and anchor.is_signed():
+            return anchor
+        report.problems.append(f"The anchor file {name} is not signed with the audit chain's key.")
+    return None
+
+
+def audit_anchor_write() -> AuditAnchor | None:
+    """Signs the chain's last event into a new anchor file and row; safe to run twice (a head already anchored
+    is not anchored again). Anchors nothing, and logs an error, if the events since the last anchor do not fit
+    the chain, so that an anchor never vouches for a rewritten chain."""
+    last = AuditEvent.objects.order_by("-sequence").first()
+    if last is None:
+        return None
+    report = ChainReport()
+    previous = _latest_anchor(report)
+    if previous is not None and previous.sequence == last.sequence and previous.head_hash == last.hash:
+        return _anchor_row(previous)
+    if previous is None:
+        _walk(report)
+    else:
+        _check_anchor(report, previous)
+        anchored = AuditEvent.objects.filter(sequence=previous.sequence).first()
+        if anchored is not None:
+            _walk(report, after=anchored.sequence, previous_hash=anchored.hash, hash_version=anchored.hash_version)
+    if report.problems:
+        logger.error("The audit chain is broken, so it was not anchored: %s", " ".join(report.problems))
+        return None
+    unsigned = AnchorNote(
+        sequence=last.sequence,
+        head_hash=last.hash,
+        event_count=AuditEvent.objects.filter(sequence__lte=last.sequence).count(),
+        created_at=timezone.now().astimezone(UTC).isoformat(),
+    )
+    anchor = AnchorNote(**unsigned.signed_fields(), signature=_sign(unsigned.signed_fields()))
+    storage = _anchor_storage()
+    name = _anchor_file_name(anchor.sequence)
+    if not storage.exists(name):
+        storage.save(name, ContentFile(json.dumps(asdict(anchor), indent=2).encode()))
+    return _anchor_row(anchor)
+
+
+def _anchor_row(anchor: AnchorNote) -> AuditAnchor:
+    row, _ = AuditAnchor.objects.get_or_create(
+        sequence=anchor.sequence,
+        defaults={
+            "head_hash": anchor.head_hash,
+            "event_count": anchor.event_count,
+            "created_at": anchor.created,
+            "signature": anchor.signature,
+            "file_name": _anchor_file_name(anchor.sequence),
+        },
+    )
+    return row
 
 
 def audit_events_for(*, obj: models.Model) -> models.QuerySet[AuditEvent]:

@@ -253,6 +253,8 @@ class AuditEvent(models.Model):
     request_id = models.CharField(max_length=64, blank=True, editable=False)
     previous_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, unique=True, editable=False)
+    # 1: a plain SHA-256 (events recorded before the chain was keyed); 2: an HMAC-SHA256 with AUDIT_CHAIN_KEY.
+    hash_version = models.PositiveSmallIntegerField(default=2, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -287,6 +289,27 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain at #{self.sequence}"
+
+
+class AuditAnchor(models.Model):
+    """A signed note of the audit chain's head, also written as a file outside the database.
+
+    The file is what verification trusts: a person who can rewrite the database can delete this row, but not
+    the file, so events deleted from the end of the chain, or a chain rebuilt from an edited event, are found.
+    """
+
+    sequence = models.PositiveBigIntegerField(unique=True, help_text="The last event the anchor covers.")
+    head_hash = models.CharField(max_length=64)
+    event_count = models.PositiveBigIntegerField(help_text="How many events there were up to that one.")
+    created_at = models.DateTimeField()
+    signature = models.CharField(max_length=64, help_text="HMAC-SHA256 of the other fields with AUDIT_CHAIN_KEY.")
+    file_name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"audit anchor at #{self.sequence}"
 
 
 class WebhookSubscription(models.Model):

@@ -8,9 +8,11 @@ from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import (
     PROVIDER_KINDS,
+    AuditAnchor,
     AuditEvent,
     Membership,
     Organisation,
+    Role,
     User,
     WebhookDelivery,
     WebhookSubscription,
@@ -69,6 +71,21 @@ def audit_event_list_for_user(*, user: User) -> QuerySet[AuditEvent]:
         .select_related("target_type", "scope_type", "organisation")
         .order_by("sequence")
     )
+
+
+# Who may check that the whole audit trail is intact: it spans every organisation.
+AUDIT_INTEGRITY_ROLES = frozenset({Role.NATIONAL_OVERSIGHT, Role.ADMINISTRATOR})
+
+
+def audit_integrity_visible(*, user: User) -> bool:
+    """Whether the user may see the audit trail's anchors and check the whole chain: national oversight and
+    administrators."""
+    return Membership.objects.filter(user=user, role__in=AUDIT_INTEGRITY_ROLES).exists()
+
+
+def audit_anchor_list(*, limit: int = 10) -> list[AuditAnchor]:
+    """The latest anchors recorded in the database, newest first (their files are what verification trusts)."""
+    return list(AuditAnchor.objects.order_by("-sequence")[:limit])
 
 
 def webhook_organisations_for_user(*, user: User) -> QuerySet[Organisation]:

@@ -29,3 +29,12 @@ def deliver_webhook(delivery_id: int) -> bool:
     from accounts.webhooks import webhook_deliver
 
     return webhook_deliver(delivery_id=delivery_id)
+
+
+@shared_task(name="accounts.tasks.anchor_audit_chain")
+def anchor_audit_chain() -> int | None:
+    """Beat runs this hourly: signs the audit chain's head into an anchor file. Returns the anchored event's number."""
+    from accounts.audit import audit_anchor_write
+
+    anchor = audit_anchor_write()
+    return anchor.sequence if anchor is not None else None

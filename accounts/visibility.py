@@ -75,6 +75,28 @@ def _keys(queryset: QuerySet[Any]) -> QuerySet[Any]:
     return keys
 
 
+def _seen_q(*, type_id: int, registration: Registration, user: User) -> Q:
+    """Events whose target or scope is one of the registered model's objects that ``user``'s lists show."""
+    keys = _keys(registration.visible(user))
+    return Q(target_type_id=type_id, target_id__in=keys) | Q(scope_type_id=type_id, scope_id__in=keys)
+
+
+def timeline_events_q(*, user: User) -> Q:
+    """The condition on the events of a timeline ``user`` may already open (a case's, say): every event, except one
+    about a record that holds personal data (an enquiry, a cohort patient) unless ``user``'s lists show that
+    record. The same rule as the event feed's (``visible_events_q``) for such records."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    types = _content_types()
+    personal_ids = [types[label].pk for label, reg in _REGISTRY.items() if reg.personal]
+    personal_visible = Q(pk__in=[])
+    for label, reg in _REGISTRY.items():
+        if reg.personal:
+            personal_visible |= _seen_q(type_id=types[label].pk, registration=reg, user=user)
+    is_personal = Q(target_type_id__in=personal_ids) | Q(scope_type_id__in=personal_ids)
+    return ~is_personal | personal_visible
+
+
 def visible_events_q(*, user: User) -> Q:
     """The condition on ``AuditEvent`` for the events ``user`` may see. Builds subqueries only: the
     selectors it calls may read the user's roles, but never the events, so the cost is the same for
@@ -87,9 +109,7 @@ def visible_events_q(*, user: User) -> Q:
     plain_visible = Q(pk__in=[])
     personal_visible = Q(pk__in=[])
     for label, reg in _REGISTRY.items():
-        type_id = types[label].pk
-        keys = _keys(reg.visible(user))
-        seen = Q(target_type_id=type_id, target_id__in=keys) | Q(scope_type_id=type_id, scope_id__in=keys)
+        seen = _seen_q(type_id=types[label].pk, registration=reg, user=user)
         if reg.personal:
             personal_visible |= seen
         else:

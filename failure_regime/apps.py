@@ -49,3 +49,5 @@ class FailureRegimeConfig(AppConfig):
         from failure_regime import work_sources
 
         work_sources.register()
+        # The fail-open cache follows requests from the first one (it connects to request_started when it loads).
+        import failure_regime.cache  # noqa: F401

@@ -9,12 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from failure_regime.models import (
     Action,
     ActionStatus,
     Area,
     Basis,
+    Case,
     ClosureReason,
     Concern,
     ConcernSource,
@@ -22,11 +24,14 @@ from failure_regime.models import (
     Delivery,
     EnforcementKind,
     EnforcementOutcome,
+    Handover,
     Inspection,
     NotificationEvent,
     Rag,
     Rating,
     Severity,
+    SignOff,
+    TermsOfReference,
 )
 from failure_regime.models.notifications import STATUTORY_EVENTS
 from failure_regime.uploads import EVIDENCE_TYPES, check_upload
@@ -83,6 +88,7 @@ class ConcernForm(NHSForm):
         error_messages={"required": "Choose how urgent the concern is"},
     )
     summary = forms.CharField(
+        max_length=max_length_of(Concern, "summary"),
         widget=forms.Textarea(attrs={"rows": 6}),
         label="What is the concern?",
         error_messages={"required": "Enter what the concern is"},
@@ -106,13 +112,20 @@ class CaseForm(NHSForm):
         error_messages={"required": "Choose at least one concern."},
     )
     title = forms.CharField(max_length=200, label="Title")
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Summary")
+    summary = forms.CharField(
+        max_length=max_length_of(Case, "summary"), widget=forms.Textarea(attrs={"rows": 4}), label="Summary"
+    )
     scope = forms.CharField(
+        max_length=max_length_of(Case, "scope"),
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Scope",
         help_text="Which services, which years, which patients.",
     )
-    terms_of_reference = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="Terms of reference")
+    terms_of_reference = forms.CharField(
+        max_length=max_length_of(TermsOfReference, "text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="Terms of reference",
+    )
 
     def __init__(self, *args: Any, concerns: QuerySet[Concern], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,7 +153,11 @@ class SignOffForm(NHSForm):
         label="Your organisation's decision",
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reasons", help_text="Needed if you object."
+        max_length=max_length_of(SignOff, "reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Reasons",
+        help_text="Needed if you object.",
     )
 
     def __init__(self, *args: Any, organisations: list[Organisation], **kwargs: Any) -> None:
@@ -155,6 +172,7 @@ class SignOffForm(NHSForm):
 class WithdrawForm(NHSForm):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.none(), widget=forms.HiddenInput)
     reason = forms.CharField(
+        max_length=max_length_of(SignOff, "withdrawal_reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Why is the decision withdrawn?",
         error_messages={"required": "Enter why the decision is withdrawn"},
@@ -183,6 +201,7 @@ class LeadForm(NHSForm):
     area = forms.ChoiceField(choices=Area.choices, label="Area")
     lead = LeadChoiceField(queryset=User.objects.none(), label="Accountable lead", empty_label="Choose a person")
     reason = forms.CharField(
+        max_length=max_length_of(Handover, "reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Why this person?",
         error_messages={"required": "Enter why this person should be the accountable lead"},
@@ -218,7 +237,11 @@ class ResponsibilityOrganisationsForm(NHSForm):
 
 
 class TermsForm(NHSForm):
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), label="New terms of reference")
+    text = forms.CharField(
+        max_length=max_length_of(TermsOfReference, "text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        label="New terms of reference",
+    )
 
 
 class CloseForm(NHSForm):

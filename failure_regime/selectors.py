@@ -27,6 +27,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from accounts.audit import audit_events_for
 from accounts.models import AuditEvent, Membership, Organisation, User
+from accounts.visibility import timeline_events_q
 from failure_regime.models import (
     DECIDED_STATUSES,
     Action,
@@ -141,9 +142,11 @@ def lead_candidates(*, case: Case) -> QuerySet[User]:
     )
 
 
-def case_timeline(*, case: Case) -> QuerySet[AuditEvent]:
-    """Every event of the case and its parts, oldest first, read from the audit trail."""
-    return audit_events_for(obj=case).order_by("sequence")
+def case_timeline(*, case: Case, user: User) -> QuerySet[AuditEvent]:
+    """Every event of the case and its parts that ``user`` may see, oldest first, read from the audit trail. The
+    caller has checked that ``user`` may see the case; events about records holding personal data (which enquiries
+    were linked to the case, say) show only to those who may see those records (``timeline_events_q``)."""
+    return audit_events_for(obj=case).filter(timeline_events_q(user=user)).order_by("sequence")
 
 
 def sign_off_organisations_for(*, user: User, case: Case) -> list[Organisation]:

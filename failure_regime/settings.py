@@ -89,9 +89,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.RequestIdMiddleware",
+    # Refuses a query string or form holding a NUL or bytes that are not UTF-8 with a 400, before any cache or view.
+    "failure_regime.middleware.RefuseUnreadableInputMiddleware",
     # Serves public pages from the shared cache before any session, user or database work (see the module).
     "communications.public_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Inside the session layer, so pages served from the public cache above never reach it.
+    "failure_regime.middleware.NoStoreMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -148,8 +152,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds to wait for Redis to accept a connection, and to answer. A dead Redis costs a request at most one connect
+# wait: the cache then fails open for the rest of the request (see failure_regime/cache.py).
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5"))
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "2"))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            # Django's Redis cache, treating an unreachable Redis as a cache miss: pages come from the database.
+            "BACKEND": "failure_regime.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_TIMEOUT},
+        }
+    }
 else:
     # A file cache is shared by every process on the machine, unlike the per-process memory cache.
     CACHES = {
@@ -170,6 +185,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message sent while a page is answered (the outbox flush asked for on commit) waits for a dead Redis for no
+    # more than the cache does; the outbox keeps the mail and the periodic flush sends it.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -206,7 +225,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sweep_webhooks",
         "schedule": timedelta(seconds=env_int("WEBHOOK_SWEEP_SECONDS", 60)),
     },
+    # Signs the audit chain's head into a file outside the database (see "Audit trail" in README.md).
+    "anchor-audit-chain": {
+        "task": "accounts.tasks.anchor_audit_chain",
+        "schedule": timedelta(seconds=env_int("AUDIT_ANCHOR_SECONDS", 3600)),
+    },
 }
+
+# --- Audit trail -------------------------------------------------------------------------------
+
+# The key of the audit chain's HMACs and of its anchors. Set it in production, apart from SECRET_KEY, and never
+# change it: events are verified with it for as long as they are kept. Unset, a key derived from SECRET_KEY is used
+# (and `check --deploy` warns). Anchor files go to the STORAGES alias "audit_anchors" if defined, else "default".
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 
 # --- Webhooks ----------------------------------------------------------------------------------
 
@@ -230,9 +261,21 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@single-failure-regime.localhost")
+# How accounts (the ground floor) queues mail in the outbox, which stands above it.
+ACCOUNTS_QUEUE_MAIL = "failure_regime.services.outbox.outbox_enqueue_one"
 
 # Evidence files and monthly reports: the largest file accepted, in bytes.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+# Word and Excel files are zip archives: refuse one whose parts add up to more than this when inflated, or that
+# inflates more than this many times its stored size (a "zip bomb"). Judged from the archive's directory.
+UPLOAD_MAX_INFLATED_BYTES = env_int("UPLOAD_MAX_INFLATED_BYTES", 100 * 1024 * 1024)
+UPLOAD_MAX_COMPRESSION_RATIO = env_int("UPLOAD_MAX_COMPRESSION_RATIO", 200)
+# Optional ClamAV daemon: every upload is streamed to it, and refused if it finds something or cannot be reached.
+# Give the Unix socket path, or the host (and port).
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("CLAMD_HOST", "")
+CLAMD_PORT = env_int("CLAMD_PORT", 3310)
+CLAMD_TIMEOUT = env_int("CLAMD_TIMEOUT", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The regime's clock: how long parties have to sign off a case raised from an immediate concern, and
@@ -268,6 +311,11 @@ NOTICE_FAMILIES_FIRST_MINUTES = env_int("NOTICE_FAMILIES_FIRST_MINUTES", 60)
 # and the cut-off after which an urgent enquiry is due the next working day (London time), and who handles an
 # enquiry that no case or oversight body takes (an ODS code; NHS England).
 ENQUIRY_RATE_LIMIT = os.environ.get("ENQUIRY_RATE_LIMIT", "5/h")
+# The contact form's and the recruitment form's limits are counted in the cache. While it is unreachable they let
+# messages through (logged as a warning by failure_regime/cache.py) rather than turn people away: a worried family
+# must be able to write when it matters, the forms' hidden robot trap still works, and the outage is short and seen.
+# Sign-in does not depend on this: its lockout (django-axes) and the second factor's throttle count in the database.
+RATELIMIT_FAIL_OPEN = True
 ENQUIRY_SENT_PAGE_SECONDS = env_int("ENQUIRY_SENT_PAGE_SECONDS", 3600)
 ENQUIRY_WORKING_DAY_ENDS = os.environ.get("ENQUIRY_WORKING_DAY_ENDS", "17:00")
 ENQUIRY_URGENT_CUTOFF = os.environ.get("ENQUIRY_URGENT_CUTOFF", "15:00")
@@ -315,6 +363,7 @@ SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Sessions are kept in the database and read through the cache, so signing in works while Redis is down.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # Failed sign-ins: five per account and address, then a 15-minute pause.

@@ -12,12 +12,15 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from accounts.models import User
 from failure_regime.models.cases import StoredFile
+from failure_regime.screening import screen_content, screen_structure, screen_test_virus
 
 
 @dataclass(frozen=True)
@@ -101,16 +104,21 @@ def detect_type(upload: UploadedFile) -> FileType | None:
 
 
 def check_upload(upload: UploadedFile, *, allowed: tuple[FileType, ...] = EVIDENCE_TYPES) -> FileType:
-    """Returns the file's type, or raises a ValidationError saying plainly what is wrong with it."""
+    """Returns the file's type, or raises a ValidationError saying plainly what is wrong with it: its size, its type
+    read from the content, or harmful content found by the screening (see ``failure_regime.screening``)."""
     limit = settings.UPLOAD_MAX_BYTES
     if not upload.size:
         raise ValidationError(f"The file {upload.name} is empty.", code="empty")
     if upload.size > limit:
         raise ValidationError(f"The file {upload.name} is larger than {filesizeformat(limit)}.", code="too_large")
+    name = display_name(upload.name or "")
     file_type = detect_type(upload)
     if file_type not in allowed:
+        screen_test_virus(upload, name=name)  # a virus is named as such, whatever it is dressed as
         names = ", ".join(t.label for t in allowed)
         raise ValidationError(f"The file {upload.name} must be a {names}.", code="wrong_type")
+    screen_structure(upload, name=name, kind=file_type.extension)
+    screen_content(upload, name=name)
     return file_type
 
 
@@ -122,6 +130,28 @@ def storage_name(file_type: FileType) -> str:
 def display_name(original_name: str) -> str:
     """The name shown and offered on download: the base name only, shortened."""
     return PurePath(original_name.replace("\\", "/")).name[:200] or "file"
+
+
+def download_name(item: StoredFile) -> str:
+    """The name a stored file is offered under: the uploader's name, with the extension of the type read from its
+    content, so that a PDF called ``poly.html`` downloads as ``poly.pdf`` and never opens as a web page."""
+    extensions = {t.content_type: t.extension for t in EVIDENCE_TYPES}
+    extension = extensions.get(item.content_type, "bin")
+    name = PurePath(item.original_name or "file")
+    if name.suffix.lower().lstrip(".") in ({extension, "jpeg"} if extension == "jpg" else {extension}):
+        return name.name
+    return f"{name.stem or 'file'}.{extension}"
+
+
+def download_response(item: StoredFile, file: File) -> FileResponse:
+    """A stored file as a private attachment, named and typed from its detected type, that browsers may neither
+    sniff into another type nor keep."""
+    response = FileResponse(
+        file.open("rb"), as_attachment=True, filename=download_name(item), content_type=item.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def store(item: StoredFile, *, upload: UploadedFile, file_type: FileType, actor: User) -> StoredFile:

@@ -46,6 +46,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "failure_regime.views.public.bad_request"
 handler404 = "failure_regime.views.public.page_not_found"
 handler403 = "failure_regime.views.public.permission_denied"
 handler500 = "failure_regime.views.public.server_error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,7 +12,7 @@ from rest_framework.authtoken.models import Token
 
 from accounts import selectors, services
 from accounts.access import staff
-from accounts.audit import audit_events_for
+from accounts.audit import audit_chain_verify, audit_events_for
 from accounts.filters import OrganisationFilter
 from accounts.models import User
 
@@ -57,3 +58,17 @@ def api_token(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/staff/api_token.html", {"new_key": token.key, "has_token": True})
     has_token = Token.objects.filter(user=user).exists()
     return render(request, "accounts/staff/api_token.html", {"has_token": has_token})
+
+
+@staff
+@never_cache
+@require_http_methods(["GET", "POST"])
+def audit_integrity(request: HttpRequest) -> HttpResponse:
+    """The audit trail's latest anchors and, on request, a check of the whole chain against them. A check
+    changes nothing, so its result is shown on the response to the button."""
+    user: User = request.user  # type: ignore[assignment]
+    if not selectors.audit_integrity_visible(user=user):
+        raise PermissionDenied("Only national oversight and administrators can check the whole audit trail.")
+    report = audit_chain_verify() if request.method == "POST" else None
+    context = {"anchors": selectors.audit_anchor_list(), "report": report}
+    return render(request, "accounts/staff/audit_integrity.html", context)

@@ -84,7 +84,7 @@ class PublicNoticeSerializer(serializers.ModelSerializer):
 
 
 class PublicNoticeCorrectionSerializer(serializers.ModelSerializer):
-    note = serializers.CharField(source="correction_note")
+    note = serializers.CharField(source="correction_note", read_only=True)
 
     class Meta:
         model = NoticeVersion

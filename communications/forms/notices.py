@@ -10,8 +10,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
 from accounts.models import Organisation, Region
-from communications.models import PUBLIC_NOTICE_KINDS, Notice, NoticeKind, NoticeStatus
+from communications.models import PUBLIC_NOTICE_KINDS, Notice, NoticeKind, NoticeStatus, NoticeVersion
 from communications.selectors.search import notices_matching
 from communications.services.notices import NoticeText
 
@@ -36,14 +37,20 @@ class NoticeForm(NHSForm):
         help_text="One or two sentences in plain English. It appears in lists, the feed and open data.",
     )
     body_markdown = forms.CharField(
+        max_length=max_length_of(NoticeVersion, "body_markdown"),
         widget=forms.Textarea(attrs={"rows": 10}),
         label="What happened",
         help_text="For guidance, the guidance itself. " + MARKDOWN_HINT,
     )
     what_is_being_done_markdown = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 6}), label="What is being done", help_text=MARKDOWN_HINT
+        max_length=max_length_of(NoticeVersion, "what_is_being_done_markdown"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="What is being done",
+        help_text=MARKDOWN_HINT,
     )
     what_happens_next_markdown = forms.CharField(
+        max_length=max_length_of(NoticeVersion, "what_happens_next_markdown"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="What happens next",
@@ -57,12 +64,14 @@ class NoticeForm(NHSForm):
         widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}),
     )
     who_leads_markdown = forms.CharField(
+        max_length=max_length_of(NoticeVersion, "who_leads_markdown"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Who leads the response",
         help_text="By role and organisation. Do not name people who have not agreed to be named. " + MARKDOWN_HINT,
     )
     correction_note = forms.CharField(
+        max_length=max_length_of(NoticeVersion, "correction_note"),
         widget=forms.Textarea(attrs={"rows": 3}),
         label="What changed and why",
         help_text="The public sees this note on the notice.",

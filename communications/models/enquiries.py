@@ -136,12 +136,12 @@ class Enquiry(models.Model):
     provider_name = models.CharField(
         max_length=200, blank=True, help_text="The provider as the sender named it, when not chosen from the list."
     )
-    worry = models.TextField()
+    worry = models.TextField(max_length=5000)  # the one limit: ``enquiry_receive`` reads it from here
     contact_method = models.CharField(max_length=8, choices=ContactMethod.choices)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True)
     contact_times = models.CharField(max_length=300, blank=True, help_text="When it suits them to be contacted.")
-    communication_needs = models.TextField(blank=True)
+    communication_needs = models.TextField(max_length=2000, blank=True)
     wants_case_note_review = models.BooleanField(default=False)
     consent = models.BooleanField(help_text="Agreed that we keep and use these details to help them.")
     consented_at = models.DateTimeField()

@@ -226,11 +226,15 @@ class NoticeVersion(models.Model):
     status = models.CharField(max_length=16, choices=VersionStatus.choices, default=VersionStatus.DRAFT, editable=False)
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=500, help_text="One or two sentences, for lists, the feed and open data.")
-    body_markdown = models.TextField(help_text="What happened (or, for guidance, the guidance itself).")
+    # The limits on the texts people write are here only: the notice form reads them.
+    body_markdown = models.TextField(
+        max_length=20_000, help_text="What happened (or, for guidance, the guidance itself)."
+    )
     body_html = models.TextField(editable=False)
-    what_is_being_done_markdown = models.TextField(blank=True)
+    what_is_being_done_markdown = models.TextField(max_length=10_000, blank=True)
     what_is_being_done_html = models.TextField(blank=True, editable=False)
     what_happens_next_markdown = models.TextField(
+        max_length=5000,
         blank=True,
         help_text="What happens next and when. Every notice except guidance needs it before it is sent for approval.",
     )
@@ -238,12 +242,16 @@ class NoticeVersion(models.Model):
     next_update_on = models.DateField(
         null=True, blank=True, help_text="The date by which the next update will be published, if one is promised."
     )
-    who_leads_markdown = models.TextField(blank=True, help_text="Who leads the response, by role and organisation.")
+    who_leads_markdown = models.TextField(
+        max_length=5000, blank=True, help_text="Who leads the response, by role and organisation."
+    )
     who_leads_html = models.TextField(blank=True, editable=False)
     is_correction = models.BooleanField(
         default=False, editable=False, help_text="Drafted to correct the notice after it was published."
     )
-    correction_note = models.TextField(blank=True, help_text="What changed and why; shown to the public.")
+    correction_note = models.TextField(
+        max_length=2000, blank=True, help_text="What changed and why; shown to the public."
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
     submitted_by = models.ForeignKey(

@@ -21,6 +21,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
+from accounts.limits import max_length_of
 from accounts.models import Organisation, Role, User
 from communications.models import (
     AWAITING_RESPONSE,
@@ -53,16 +54,19 @@ from failure_regime.services.outbox import Mail, outbox_enqueue
 from reviews.models import ReviewRequest, ReviewRequestStatus
 from reviews.services.requests import review_request_receive
 
-# Longest accepted answers on the public form (the database allows more for some; these keep it readable).
+# Longest accepted answers on the public form: the limits of the model's fields, which set them once.
 LIMITS = {
-    "name": 150,
-    "relation_detail": 200,
-    "provider_name": 200,
-    "worry": 5000,
-    "email": 254,
-    "phone": 32,
-    "contact_times": 300,
-    "communication_needs": 2000,
+    field: max_length_of(Enquiry, field)
+    for field in (
+        "name",
+        "relation_detail",
+        "provider_name",
+        "worry",
+        "email",
+        "phone",
+        "contact_times",
+        "communication_needs",
+    )
 }
 _PHONE = re.compile(r"^\+?[0-9]{8,15}$")
 REFERENCE_ATTEMPTS = 5

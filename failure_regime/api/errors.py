@@ -61,6 +61,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def json_bad_request(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            status_code=400,
+            code="bad_request",
+            detail="The request could not be read: it holds characters that are not text. Check it and try again.",
+        ),
+        status=400,
+    )
+
+
 def json_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse(error_body(status_code=404, code="not_found", detail="Not found."), status=404)
 

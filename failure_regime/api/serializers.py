@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import AuditEvent, Organisation, User
 from failure_regime.api.fields import IdField, VisibleOrganisationIdField
 from failure_regime.models import (
@@ -241,7 +242,7 @@ class ConcernInSerializer(serializers.Serializer):
     # DRF takes declared fields off the class, so this does not clash with Field.source at run time.
     source = serializers.ChoiceField(choices=ConcernSource.choices)  # type: ignore[assignment]
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.ROUTINE)
-    summary = serializers.CharField(max_length=10000)
+    summary = serializers.CharField(max_length=max_length_of(Concern, "summary"))
 
 
 class EvidenceInSerializer(serializers.Serializer):
@@ -254,9 +255,9 @@ class CaseInSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=2**62), min_length=1, max_length=100
     )
     title = serializers.CharField(max_length=200)
-    summary = serializers.CharField(max_length=10000)
-    scope = serializers.CharField(max_length=10000)
-    terms_of_reference = serializers.CharField(max_length=20000)
+    summary = serializers.CharField(max_length=max_length_of(Case, "summary"))
+    scope = serializers.CharField(max_length=max_length_of(Case, "scope"))
+    terms_of_reference = serializers.CharField(max_length=max_length_of(TermsOfReference, "text"))
 
 
 class DecisionInSerializer(serializers.Serializer):
@@ -264,7 +265,7 @@ class DecisionInSerializer(serializers.Serializer):
 
 
 class ObjectionInSerializer(DecisionInSerializer):
-    reason = serializers.CharField(max_length=10000)
+    reason = serializers.CharField(max_length=max_length_of(SignOff, "reason"))
 
 
 class PartyInSerializer(serializers.Serializer):
@@ -275,7 +276,7 @@ class HandoverInSerializer(serializers.Serializer):
     area = serializers.ChoiceField(choices=Area.choices)
     lead = IdField(queryset=User.objects.filter(is_active=True))
     organisation = IdField(queryset=Organisation.objects.all())
-    reason = serializers.CharField(max_length=10000)
+    reason = serializers.CharField(max_length=max_length_of(Handover, "reason"))
 
 
 class ResponsibilityOrganisationsInSerializer(serializers.Serializer):
@@ -285,7 +286,7 @@ class ResponsibilityOrganisationsInSerializer(serializers.Serializer):
 
 
 class TermsInSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=20000)
+    text = serializers.CharField(max_length=max_length_of(TermsOfReference, "text"))
 
 
 class CloseInSerializer(serializers.Serializer):

@@ -191,7 +191,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk: str) -> Response:
         """Every event of the case, oldest first, read from the audit trail."""
-        events = selectors.case_timeline(case=self.get_object())
+        events = selectors.case_timeline(case=self.get_object(), user=_user(request))
         page = self.paginate_queryset(events)
         return self.get_paginated_response(s.TimelineEventSerializer(page, many=True).data)
 

@@ -37,7 +37,7 @@ class Concern(models.Model):
 
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="concerns")
     source = models.CharField(max_length=32, choices=ConcernSource.choices)
-    summary = models.TextField()
+    summary = models.TextField(max_length=10_000)  # the one limit: forms and the API read it from here
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ROUTINE)
     status = models.CharField(max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.OPEN, editable=False)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -105,8 +105,8 @@ class Case(models.Model):
     reference = models.CharField(max_length=20, unique=True, editable=False)
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
     title = models.CharField(max_length=200)
-    summary = models.TextField()
-    scope = models.TextField()
+    summary = models.TextField(max_length=10_000)
+    scope = models.TextField(max_length=10_000)
     concerns = models.ManyToManyField(Concern, related_name="cases")
     immediate = models.BooleanField(
         default=False, help_text="Raised from an immediate concern: short sign-off deadline."
@@ -148,7 +148,7 @@ class TermsOfReference(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="terms_versions")
     version = models.PositiveIntegerField()
-    text = models.TextField()
+    text = models.TextField(max_length=20_000)
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField()
 
@@ -195,14 +195,14 @@ class SignOff(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sign_offs")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(max_length=8, choices=Decision.choices)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=10_000, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     withdrawn_at = models.DateTimeField(null=True, blank=True)
-    withdrawal_reason = models.TextField(blank=True)
+    withdrawal_reason = models.TextField(max_length=10_000, blank=True)
 
     class Meta:
         ordering = ["case", "decided_at", "pk"]
@@ -270,7 +270,7 @@ class Handover(models.Model):
     from_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", null=True)
     to_lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
+    reason = models.TextField(max_length=10_000)
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     made_at = models.DateTimeField()
 

@@ -49,6 +49,11 @@ def outbox_enqueue(*, messages: list[Mail]) -> int:
     return len(new)
 
 
+def outbox_enqueue_one(*, dedupe_key: str, to: str, subject: str, body: str) -> int:
+    """Queues one message; for callers below this floor (accounts), which cannot build a ``Mail``."""
+    return outbox_enqueue(messages=[Mail(dedupe_key=dedupe_key, to=to, subject=subject, body=body)])
+
+
 def _request_flush(task: object) -> None:
     try:
         task.delay()  # type: ignore[attr-defined]

@@ -130,7 +130,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
         "terms": case.terms_versions.all(),
         # A case's concerns may come from whistleblowers: show only those the user may see on their own.
         "concerns": selectors.concern_list_for_user(user=user).filter(cases=case),
-        "timeline": [(event, verbs.label(event.verb)) for event in selectors.case_timeline(case=case)],
+        "timeline": [(event, verbs.label(event.verb)) for event in selectors.case_timeline(case=case, user=user)],
         "failed_form": next((f for f in forms_given.values() if f is not None), None),
         "can_record_enforcement": bool(memberships_with_roles(user, ENFORCEMENT_ROLES)),
         "enforcement": selectors.enforcement_list_for_user(user=user).filter(case=case),

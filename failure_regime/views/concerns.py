@@ -19,6 +19,7 @@ from failure_regime.filters import ConcernFilter
 from failure_regime.forms import ConcernForm, EvidenceForm
 from failure_regime.permissions import CONCERN_ROLES, PROPOSER_ROLES, memberships_with_roles
 from failure_regime.services.concerns import concern_evidence_add, concern_raise
+from failure_regime.uploads import download_response
 from failure_regime.verbs import RegimeVerb
 
 
@@ -89,11 +90,4 @@ def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileRe
     audit_record(
         actor=user, verb=RegimeVerb.CONCERN_EVIDENCE_DOWNLOADED, target=concern, after={"file": evidence.original_name}
     )
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(evidence, evidence.file)

@@ -10,7 +10,7 @@ from django.template import loader
 from django.views.decorators.cache import cache_control
 
 from accounts.access import public
-from failure_regime.api.errors import json_not_found, json_permission_denied, json_server_error
+from failure_regime.api.errors import json_bad_request, json_not_found, json_permission_denied, json_server_error
 
 # When the accessibility statement and the privacy notice were written and last checked against the service.
 # Change these dates whenever either is reviewed.
@@ -41,6 +41,15 @@ def privacy(request: HttpRequest) -> HttpResponse:
         "updated_on": PRIVACY_NOTICE_UPDATED,
     }
     return render(request, "failure_regime/public/privacy.html", context)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A request the service cannot read (JSON under /api/). It may be answered before sessions or the database
+    are touched, so the page uses no context processors."""
+    if request.path.startswith("/api/"):
+        return json_bad_request(request)
+    page = loader.get_template("400.html").render({"service_name": settings.PUBLIC_SERVICE_NAME})
+    return HttpResponse(page, status=400)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

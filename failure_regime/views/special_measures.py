@@ -42,6 +42,7 @@ from failure_regime.permissions import (
 )
 from failure_regime.ratings import cqc_placeable, recommendable
 from failure_regime.services import special_measures as sm
+from failure_regime.uploads import download_response
 from failure_regime.views.interventions import register_context
 
 
@@ -386,11 +387,4 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def report_evidence(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
     report = selectors.report_get_for_user(user=_user(request), pk=pk)
     evidence = get_object_or_404(report.evidence, pk=evidence_pk)
-    response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_name,
-        content_type=evidence.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(evidence, evidence.file)

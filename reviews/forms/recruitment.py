@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
 from accounts.models import Organisation
-from reviews.models import REGISTRATION_NUMBER_FORMATS, InterestKind, Regulator, Seniority, Specialty
+from reviews.models import REGISTRATION_NUMBER_FORMATS, Application, InterestKind, Regulator, Seniority, Specialty
 from reviews.services.recruitment import CHECKS, MAX_CAPACITY_PER_WEEK, Need
 
 NEED_ROWS = 5
@@ -93,6 +94,7 @@ class ApplicationForm(NHSForm):
         error_messages={"required": "Enter your full name"},
     )
     email = forms.EmailField(
+        max_length=max_length_of(Application, "email"),
         label="E-mail address",
         help_text="We will send your reference and our decision here.",
         widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
@@ -147,6 +149,7 @@ class ApplicationForm(NHSForm):
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     employment_history = forms.CharField(
+        max_length=max_length_of(Application, "employment_history"),
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Posts you have held in the last 5 years",
         error_messages={"required": "Enter the posts you have held in the last 5 years"},
@@ -166,18 +169,21 @@ class ApplicationForm(NHSForm):
         widget=DateInput,
     )
     first_referee = forms.CharField(
+        max_length=max_length_of(Application, "first_referee"),
         widget=forms.Textarea(attrs={"rows": 3}),
         label="First referee",
         error_messages={"required": "Enter your first referee's name, role and contact details"},
         help_text="Their name, role, and e-mail address or phone number. One should know your clinical work.",
     )
     second_referee = forms.CharField(
+        max_length=max_length_of(Application, "second_referee"),
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Second referee",
         error_messages={"required": "Enter your second referee's name, role and contact details"},
         help_text="Their name, role and contact details.",
     )
     interests = forms.CharField(
+        max_length=max_length_of(Application, "interests"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         label="Your links to NHS providers (optional)",

@@ -94,8 +94,11 @@ class Application(models.Model):
     specialties = models.ManyToManyField(Specialty, related_name="+")
     seniority = models.PositiveSmallIntegerField(choices=Seniority.choices)
     current_employer = models.CharField(max_length=200)
-    employment_history = models.TextField(help_text="Posts held in the last 5 years, with dates.")
-    interests = models.TextField(blank=True, help_text="Interests declared in any provider, or empty for none.")
+    # The limits on these texts are the ones the public form enforces: forms read them from here.
+    employment_history = models.TextField(max_length=10_000, help_text="Posts held in the last 5 years, with dates.")
+    interests = models.TextField(
+        max_length=10_000, blank=True, help_text="Interests declared in any provider, or empty for none."
+    )
     no_other_interests = models.BooleanField(
         default=False, help_text="The applicant confirms they have declared every interest."
     )
@@ -103,8 +106,10 @@ class Application(models.Model):
         "structured judgement review training", null=True, blank=True, help_text="When they completed the training."
     )
     capacity_per_week = models.PositiveSmallIntegerField()
-    first_referee = models.TextField(help_text="Name, role and contact details of the first referee.")
-    second_referee = models.TextField(help_text="Name, role and contact details of the second referee.")
+    first_referee = models.TextField(max_length=1000, help_text="Name, role and contact details of the first referee.")
+    second_referee = models.TextField(
+        max_length=1000, help_text="Name, role and contact details of the second referee."
+    )
     consent_given_at = models.DateTimeField(help_text="When the applicant consented to the use of their data.")
     submitted_at = models.DateTimeField()
     status = models.CharField(

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.models import User
+from failure_regime.screening import screen_content
 from failure_regime.uploads import CSV, display_name, storage_name
 from reviews.models import Cohort, CohortImport, CohortPatient, ImportStatus, SecondReviewReason, Specialty, Wave
 from reviews.services.cohort import (
@@ -84,6 +85,10 @@ def cohort_file_check(upload: UploadedFile) -> None:
     upload.seek(0)
     if not name.lower().endswith(".csv") or not _looks_like_text(head):
         raise ValidationError({"file": f"The file {name} must be a CSV file saved as UTF-8 text."})
+    try:
+        screen_content(upload, name=name)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -47,7 +47,12 @@ def test_a_link_names_the_provider(client: Client, provider: Organisation) -> No
     assert provider.name in page and 'name="provider" value="RXX"' in page
 
 
-@pytest.mark.parametrize("value", ["\x00", "%00", "ZZZ999", "RXX' OR 1=1", "x" * 5000, "NHS England", "X24"])
+def test_a_nul_in_a_link_is_refused_as_unreadable(client: Client, provider: Organisation) -> None:
+    response = client.get(FORM, {"provider": "\x00"})
+    assert response.status_code == 400 and 'name="provider" value=' not in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["%00", "ZZZ999", "RXX' OR 1=1", "x" * 5000, "NHS England", "X24"])
 def test_a_bad_provider_in_a_link_is_ignored(client: Client, provider: Organisation, value: str) -> None:
     response = client.get(FORM, {"provider": value})
     assert response.status_code == 200 and 'name="provider" value=' not in response.content.decode()
@@ -62,7 +67,7 @@ def test_a_case_without_a_public_notice_is_ignored(client: Client, case: Case) -
     assert f'value="{case.reference}"' not in client.get(FORM, {"case": case.reference}).content.decode()
 
 
-@pytest.mark.parametrize("value", ["\x00", "SFR-99999", "SFR-1", "<script>"])
+@pytest.mark.parametrize("value", ["SFR-99999", "SFR-1", "<script>"])
 def test_a_bad_case_in_a_link_is_ignored(client: Client, published: Notice, value: str) -> None:
     assert client.get(FORM, {"case": value}).status_code == 200
 
@@ -147,7 +152,7 @@ def test_words_that_match_nothing_are_kept_for_the_national_team(
 
 
 def test_no_provider_at_all_is_a_field_error(client: Client, provider: Organisation) -> None:
-    response = client.post(FORM, answers(provider="\x00", provider_name=""))
+    response = client.post(FORM, answers(provider="", provider_name=""))
     assert response.status_code == 400 and "Enter the name of the hospital" in response.content.decode()
 
 
@@ -158,7 +163,7 @@ def test_suggestions_list_the_providers_that_fit(client: Client, provider: Organ
     assert client.get(SUGGEST, {"q": "mid sh"}).json()["results"] == [{"ods_code": "RXX", "name": provider.name}]
 
 
-@pytest.mark.parametrize("value", ["", "m", "\x00\x00", "x" * 5000])
+@pytest.mark.parametrize("value", ["", "m", "x" * 5000])
 def test_suggestions_for_too_little_or_nonsense_are_empty(client: Client, provider: Organisation, value: str) -> None:
     response = client.get(SUGGEST, {"q": value})
     assert response.status_code == 200 and response.json()["results"] == []

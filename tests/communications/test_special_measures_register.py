@@ -266,8 +266,10 @@ def test_it_filters_by_region_kind_and_status(
     ["status=nonsense", "region=%00", "kind=%00gp_practice", "status=open%00", "page=%00", "page=-1", "page=99999"],
 )
 def test_bad_filter_input_is_never_a_server_error(client: Client, register: list[Episode], query: str) -> None:
+    # Input that cannot be read as text (a NUL) is refused before any view runs.
+    expected = 400 if "%00" in query else 200
     for url in (PAGE, JSON, CSV):
-        assert client.get(f"{url}?{query}").status_code == 200
+        assert client.get(f"{url}?{query}").status_code == expected
     assert APIClient().get(f"{API}?{query}").status_code in (200, 400, 404)
 
 

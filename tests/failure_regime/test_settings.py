@@ -41,9 +41,23 @@ def test_check_deploy_is_clean_with_production_settings() -> None:
         "WARNING",
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="sfr.example.org",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_warns_when_the_audit_chain_has_no_key_of_its_own() -> None:
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="sfr.example.org",
+    )
+    assert result.returncode != 0 and "accounts.W001" in result.stderr
 
 
 def test_it_refuses_to_start_without_a_secret_key() -> None:

@@ -335,10 +335,8 @@ def test_candidates_for_a_case_you_cannot_see_are_not_found(
         ("case", {}),
         ("case", {"case": "1e400"}),
         ("case", {"case": str(10**30)}),
-        ("case", {"case": "1\x00"}),
         ("specialty", {"specialty": "1e400"}),
         ("specialty", {"specialty": str(10**30)}),
-        ("specialty", {"specialty": "\x00"}),
         ("min_seniority", {"min_seniority": "9"}),
     ],
 )
