@@ -29,6 +29,8 @@ PUBLIC_PAGES = [
     "/",
     "/notices/",
     "/providers/",
+    "/special-measures/",
+    "/search/?q=Medway",
     "/support/",
     "/contact-us/",
     "/accessibility/",
