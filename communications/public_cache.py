@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -59,6 +59,13 @@ CACHEABLE_PATHS = frozenset({"/"})
 
 def cache_seconds() -> int:
     return int(settings.PUBLIC_CACHE_SECONDS)
+
+
+def keep_last_good(response: HttpResponseBase) -> HttpResponseBase:
+    """Marks a freshly rendered public answer (not one served from a cache) to be kept as the last good copy of
+    its page, for ``LastGoodCopyMiddleware`` to serve while the database is out of reach."""
+    response.last_good = True  # type: ignore[attr-defined]
+    return response
 
 
 _STATE_SQL = """
@@ -156,6 +163,7 @@ def cached_public_page(view: View) -> View:
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=cache_seconds())
             response.public_cache = True  # type: ignore[attr-defined]
+            keep_last_good(response)
         return response
 
     return wrapper  # type: ignore[return-value]
@@ -176,10 +184,12 @@ def known_parameters(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 def _page_key(request: HttpRequest, version: str) -> str:
-    where = (
-        f"{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.path}?{urlencode(known_parameters(request))}"
-    )
-    return f"{PAGE_KEY_PREFIX}:{version}:{hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()}"
+    return _where_key(request, f"{PAGE_KEY_PREFIX}:{version}", known_parameters(request))
+
+
+def _where_key(request: HttpRequest, prefix: str, parameters: list[tuple[str, str]]) -> str:
+    where = f"{request.scheme}://{request.META.get('HTTP_HOST', '')}{request.path}?{urlencode(parameters)}"
+    return f"{prefix}:{hashlib.md5(where.encode(), usedforsecurity=False).hexdigest()}"
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -212,7 +222,12 @@ class PublicPageCacheMiddleware:
         if not _cacheable(request):
             return self.get_response(request)
         keep = settings.PUBLIC_PAGE_CACHE
-        key = _page_key(request, public_site_state(request).version) if keep else ""
+        try:
+            key = _page_key(request, public_site_state(request).version) if keep else ""
+        except DatabaseError:
+            # The version cannot be worked out: the view will find the database out of reach too, and the fault
+            # handler answers for it (with the page's last good copy, if there is one).
+            return self.get_response(request)
         stored = cache.get(key) if keep else None
         if stored is not None:
             status, headers, content = stored
@@ -227,3 +242,66 @@ class PublicPageCacheMiddleware:
         if keep:
             cache.set(key, (response.status_code, dict(response.items()), content), cache_seconds())
         return get_conditional_response(request, etag=response["ETag"], response=response) or response
+
+
+# --- The last good copy -------------------------------------------------------------------------------------------
+
+LAST_GOOD_KEY_PREFIX = "public-site:last-good"
+# The parameters that change a public page, the register's among them; others are left out of the key.
+LAST_GOOD_PARAMETERS = (*KEY_PARAMETERS, "status")
+
+
+def _last_good_key(request: HttpRequest) -> str:
+    parameters = [(name, value) for name in LAST_GOOD_PARAMETERS for value in request.GET.getlist(name)]
+    return _where_key(request, LAST_GOOD_KEY_PREFIX, parameters)
+
+
+class LastGoodCopyMiddleware:
+    """Keeps the public site up while the database is out of reach, for ``PUBLIC_STALE_SECONDS``.
+
+    Each public page rendered afresh (marked by ``keep_last_good``: the page cache's pages, the register's answers,
+    the provider pages) is also kept in the shared cache as its page's last good copy, for
+    ``PUBLIC_STALE_SECONDS``, under its address alone (no version). When the database cannot be reached, the fault
+    handler answers 503 (``failure_regime.views.public.server_error``); for a public page read with GET this
+    middleware serves its last good copy instead, with ``Age`` saying how old it is. Past that time, or for a page
+    nobody has read, the 503 page stands: the service says plainly it is not available rather than show a page
+    that may be wrong. Pages served from a cache are not stored again, so a busy page costs nothing more."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if request.method not in ("GET", "HEAD"):
+            return response
+        seconds = int(settings.PUBLIC_STALE_SECONDS)
+        if seconds <= 0:
+            return response
+        if getattr(response, "database_unavailable", False):
+            return self._last_good(request, seconds) or response
+        if getattr(response, "last_good", False) and isinstance(response, HttpResponse) and _storable_copy(response):
+            kept = (response.status_code, dict(response.items()), response.content, time.time())
+            cache.set(_last_good_key(request), kept, seconds)
+        return response
+
+    def _last_good(self, request: HttpRequest, seconds: int) -> HttpResponse | None:
+        stored = cache.get(_last_good_key(request))
+        if stored is None:
+            return None
+        status, headers, content, kept_at = stored
+        if time.time() - kept_at > seconds:
+            return None  # older than the setting now allows (it may have been shortened since)
+        copy = HttpResponse(content, status=status, headers=headers)
+        copy["Age"] = str(max(0, int(time.time() - kept_at)))
+        # Browsers and shared caches ask again soon: the next answer may be the live page.
+        copy["Cache-Control"] = "public, max-age=60"
+        return copy
+
+
+def _storable_copy(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "cookie" not in response.get("Vary", "").lower()
+    )

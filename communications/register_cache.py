@@ -24,7 +24,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import urlencode
 
-from communications.public_cache import cache_seconds
+from communications.public_cache import cache_seconds, keep_last_good
 from communications.selectors.register import register_version
 
 # The parameters that change an answer of the register. Others (a click id) are left out of the key and ignored.
@@ -82,7 +82,7 @@ def cached_register_answer(what: str) -> Callable[[Callable[..., HttpResponse]],
             if keep:
                 kept = {name: response[name] for name in ("Content-Type", "Content-Disposition") if name in response}
                 cache.set(cache_key(tag), (response.content, kept), cache_seconds())
-            return public_headers(response, tag)
+            return keep_last_good(public_headers(response, tag))
 
         return wrapper
 

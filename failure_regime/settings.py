@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "accounts.middleware.RequestIdMiddleware",
     # Refuses a query string or form holding a NUL or bytes that are not UTF-8 with a 400, before any cache or view.
     "failure_regime.middleware.RefuseUnreadableInputMiddleware",
+    # While the database is out of reach, serves a public page's last good copy instead of the 503 page.
+    "communications.public_cache.LastGoodCopyMiddleware",
     # Serves public pages from the shared cache before any session, user or database work (see the module).
     "communications.public_cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,8 +192,14 @@ elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # more than the cache does; the outbox keeps the mail and the periodic flush sends it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# A task is acknowledged when it has finished, not when it starts, so a worker that dies part-way leaves the message
+# to be delivered again (at once when only the pool's child died; after the broker's visibility time-out when the
+# whole worker did, by which time the periodic resumes have usually finished the work). Every task is safe to run
+# twice. Each is stopped after its time limit (SoftTimeLimitExceeded first, so it can record the failure).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
+CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/London"
@@ -210,8 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "failure_regime.tasks.send_notification_digests",
         "schedule": crontab(hour=env_int("NOTIFICATION_DIGEST_HOUR", 7), minute=0),
     },
-    # Picks up cohort imports whose worker died or whose message was lost; each import runs once.
-    "resume-cohort-imports": {"task": "reviews.tasks.cohort_imports_resume", "schedule": timedelta(minutes=5)},
+    # Picks up cohort imports whose worker died (a stale heartbeat) or whose message was lost; each runs once.
+    "resume-cohort-imports": {
+        "task": "reviews.tasks.cohort_imports_resume",
+        "schedule": timedelta(seconds=env_int("COHORT_IMPORT_RESUME_SECONDS", 300)),
+    },
     "communications-plan-reminders": {
         "task": "communications.tasks.send_plan_item_reminders",
         "schedule": timedelta(seconds=env_int("PLAN_REMINDER_SWEEP_SECONDS", 300)),
@@ -300,10 +311,18 @@ REVIEWS_INVITATION_VALID_DAYS = env_int("REVIEWS_INVITATION_VALID_DAYS", 14)
 REVIEWS_SECOND_REVIEW_SHARE = os.environ.get("REVIEWS_SECOND_REVIEW_SHARE", "0.20")
 REVIEWS_ASSIGNMENT_WEEKS = env_int("REVIEWS_ASSIGNMENT_WEEKS", 4)
 REVIEWS_COHORT_UPLOAD_MAX_BYTES = env_int("REVIEWS_COHORT_UPLOAD_MAX_BYTES", 50 * 1024 * 1024)
+# A running cohort import touches its heartbeat every few thousand rows; one silent for this long has lost its
+# worker, and the periodic resume starts it again. Longer than the longest save (one transaction, no heartbeat).
+COHORT_IMPORT_STALE_SECONDS = env_int("COHORT_IMPORT_STALE_SECONDS", 600)
+# The longest a cohort import may run before it is stopped and marked failed.
+COHORT_IMPORT_TIME_LIMIT_SECONDS = env_int("COHORT_IMPORT_TIME_LIMIT_SECONDS", 3600)
 # Public pages: how long browsers, shared caches and the service's own page cache keep them (seconds).
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 60)
 # Serve public pages from the shared cache (turn off to see every change at once while debugging).
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", True)
+# While the database is out of reach, a public page is served from its last good copy for up to this long after it
+# was rendered; after that (or with 0) the service answers with its "not available at the moment" page.
+PUBLIC_STALE_SECONDS = env_int("PUBLIC_STALE_SECONDS", 6 * 60 * 60)
 # A "families first" notice must be scheduled at least this far ahead, so that families hear before the public.
 NOTICE_FAMILIES_FIRST_MINUTES = env_int("NOTICE_FAMILIES_FIRST_MINUTES", 60)
 # Public enquiries: how many messages one address may send (a django-ratelimit rate, counted on accepted

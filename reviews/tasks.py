@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 
-@shared_task(name="reviews.tasks.cohort_import_run")
+@shared_task(
+    name="reviews.tasks.cohort_import_run",
+    soft_time_limit=settings.COHORT_IMPORT_TIME_LIMIT_SECONDS,
+    time_limit=settings.COHORT_IMPORT_TIME_LIMIT_SECONDS + 60,
+)
 def cohort_import_run(cohort_import_id: int) -> str:
     """Checks and imports an uploaded cohort file; a second run of a finished import does nothing."""
     from reviews.services.cohort_import import cohort_import_run as run
@@ -16,10 +21,12 @@ def cohort_import_run(cohort_import_id: int) -> str:
 
 @shared_task(name="reviews.tasks.cohort_imports_resume")
 def cohort_imports_resume() -> int:
-    """Beat runs this every few minutes: queues again any import left waiting (the broker was down when it was
-    uploaded, say). Returns how many were queued."""
-    from reviews.services.cohort_import import cohort_imports_waiting
+    """Beat runs this every few minutes: fails the imports whose every run died, and queues again any import left
+    waiting (the broker was down when it was uploaded, say) or whose worker died part-way (its heartbeat is stale).
+    Returns how many were queued."""
+    from reviews.services.cohort_import import cohort_imports_abandon, cohort_imports_waiting
 
+    cohort_imports_abandon()
     waiting = cohort_imports_waiting()
     for cohort_import_id in waiting:
         cohort_import_run.delay(cohort_import_id)

@@ -4,6 +4,7 @@ Without DATABASE_URL the suite runs on SQLite in memory; CI runs it again on Pos
 """
 
 import os
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 os.environ.setdefault("DEBUG", "false")
@@ -23,6 +24,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# A Celery process started by an integration test reads the uploads the test wrote to this folder.
+if os.environ.get("TEST_MEDIA_ROOT"):
+    MEDIA_ROOT = Path(os.environ["TEST_MEDIA_ROOT"])
+    STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 from accounts.access import public
 from communications.forms.providers import ProviderListFilter
 from communications.forms.register import REGIONS
-from communications.public_cache import cache_seconds, public_site_state
+from communications.public_cache import cache_seconds, keep_last_good, public_site_state
 from communications.register_cache import public_headers
 from communications.selectors.provider_list import grouped, provider_list_version, public_provider_listings
 from communications.selectors.register import register_version
@@ -80,4 +80,4 @@ def provider_list(request: HttpRequest) -> HttpResponseBase:
         return response
     if keep:
         cache.set(key, response.content, cache_seconds())
-    return public_headers(response, tag)
+    return keep_last_good(public_headers(response, tag))

@@ -35,7 +35,13 @@ from accounts.access import public
 from accounts.models import Organisation
 from communications.forms.notices import PublicNoticeFilter
 from communications.models import PUBLIC_NOTICE_KINDS, NoticeStatus
-from communications.public_cache import cache_seconds, cached_public_page, known_parameters, public_site_state
+from communications.public_cache import (
+    cache_seconds,
+    cached_public_page,
+    keep_last_good,
+    known_parameters,
+    public_site_state,
+)
 from communications.selectors import notices as selectors
 from communications.selectors import review_links
 from failure_regime import selectors as regime
@@ -263,5 +269,6 @@ def provider(request: HttpRequest, ods_code: str) -> HttpResponse:
     if content is None:
         response = _provider_page(request, ods_code)
         cache.set(key, response.content, cache_seconds())
+        keep_last_good(response)
         return response
     return HttpResponse(content)

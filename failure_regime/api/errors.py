@@ -90,3 +90,14 @@ def json_server_error(request: HttpRequest) -> JsonResponse:
         error_body(status_code=500, code="server_error", detail="Something went wrong on our side. Try again later."),
         status=500,
     )
+
+
+def json_unavailable(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        error_body(
+            status_code=503,
+            code="service_unavailable",
+            detail="The service is not available at the moment. Try again in a few minutes.",
+        ),
+        status=503,
+    )

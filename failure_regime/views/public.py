@@ -1,6 +1,7 @@
 """Public pages of the service that belong to no single app: the accessibility statement, the privacy notice and
 the error pages. The home page and providers' pages are communications' (the public site)."""
 
+import sys
 from datetime import date
 
 from django.conf import settings
@@ -10,7 +11,14 @@ from django.template import loader
 from django.views.decorators.cache import cache_control
 
 from accounts.access import public
-from failure_regime.api.errors import json_bad_request, json_not_found, json_permission_denied, json_server_error
+from failure_regime.api.errors import (
+    json_bad_request,
+    json_not_found,
+    json_permission_denied,
+    json_server_error,
+    json_unavailable,
+)
+from failure_regime.outage import RETRY_AFTER_SECONDS, database_unavailable
 
 # When the accessibility statement and the privacy notice were written and last checked against the service.
 # Change these dates whenever either is reviewed.
@@ -67,8 +75,22 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """A fault. When it is the database being out of reach, the answer is 503 and says the service is not
+    available for now (a public page then comes from its last good copy: ``LastGoodCopyMiddleware``)."""
+    if database_unavailable(sys.exc_info()[1]):
+        unavailable = _unavailable(request)
+        unavailable["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        unavailable.database_unavailable = True  # type: ignore[attr-defined]
+        return unavailable
     if request.path.startswith("/api/"):
         return json_server_error(request)
     # No context processors or queries: this page must render even when the database is down.
     page = loader.get_template("500.html").render({"service_name": settings.PUBLIC_SERVICE_NAME})
     return HttpResponse(page, status=500)
+
+
+def _unavailable(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_unavailable(request)
+    page = loader.get_template("503.html").render({"service_name": settings.PUBLIC_SERVICE_NAME})
+    return HttpResponse(page, status=503)

@@ -98,6 +98,10 @@ class CohortImport(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A run claims the import and touches this as it goes; a run whose heartbeat is stale has died (its worker was
+    # killed, say) and the periodic resume starts the import again. Attempts bound how often that happens.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]

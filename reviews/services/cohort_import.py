@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -53,6 +54,10 @@ logger = logging.getLogger(__name__)
 MAX_KEPT_ERRORS = 1000
 PROGRESS_EVERY_ROWS = 2000
 UNFINISHED_IMPORTS = (ImportStatus.QUEUED, ImportStatus.CHECKING, ImportStatus.IMPORTING)
+RUNNING_IMPORTS = (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+# How many runs an import gets. A file that kills its worker each time (by exhausting its memory, say) is failed
+# after this many, rather than started again for ever.
+MAX_ATTEMPTS = 3
 _SNIFF_BYTES = 64 * 1024
 # The fields of a patient, in the order the checked rows are kept in the temporary file.
 _KEPT = [
@@ -147,12 +152,49 @@ def _request_import(import_id: int) -> None:
         logger.warning("Could not queue cohort import %s; it will be resumed later.", import_id)
 
 
+def _stale_before() -> datetime.datetime:
+    """A running import whose heartbeat is older than this has lost its worker."""
+    return timezone.now() - datetime.timedelta(seconds=settings.COHORT_IMPORT_STALE_SECONDS)
+
+
+def _runnable(stale_before: datetime.datetime) -> Q:
+    """Imports a run may claim: queued ones, and running ones whose heartbeat is stale (or was never given)."""
+    stale = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True)
+    return Q(status=ImportStatus.QUEUED) | (Q(status__in=RUNNING_IMPORTS) & stale)
+
+
 def cohort_imports_waiting(*, older_than_seconds: int = 300) -> list[int]:
-    """Imports still queued some minutes after upload (the broker was down, say), for a periodic resume."""
+    """Imports to start again: those still queued some minutes after upload (the broker was down, say) and those
+    whose run died (their heartbeat is stale) with attempts left. For the periodic resume; a run claims an import
+    before it starts, so one queued twice still runs once."""
     cutoff = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    queued = Q(status=ImportStatus.QUEUED, uploaded_at__lt=cutoff)
+    dead = _runnable(_stale_before()) & Q(status__in=RUNNING_IMPORTS)
     return list(
-        CohortImport.objects.filter(status=ImportStatus.QUEUED, uploaded_at__lt=cutoff).values_list("pk", flat=True)
+        CohortImport.objects.filter(queued | dead, attempts__lt=MAX_ATTEMPTS)
+        .order_by("uploaded_at", "pk")
+        .values_list("pk", flat=True)
     )
+
+
+def cohort_imports_abandon() -> int:
+    """Fails the imports whose every attempt died part-way, and tells their uploader. Returns how many."""
+    dead = CohortImport.objects.filter(
+        _runnable(_stale_before()), status__in=RUNNING_IMPORTS, attempts__gte=MAX_ATTEMPTS
+    ).select_related("wave__cohort__case", "uploaded_by")
+    count = 0
+    for cohort_import in dead:
+        with transaction.atomic():
+            claimed = (
+                CohortImport.objects.filter(pk=cohort_import.pk, status__in=RUNNING_IMPORTS)
+                .filter(_runnable(_stale_before()))
+                .update(status=ImportStatus.FAILED)
+            )
+            if claimed:
+                logger.error("Cohort import %s failed: its run died %s times.", cohort_import.pk, MAX_ATTEMPTS)
+                _finish(cohort_import, _Checked(kept=io.StringIO()), status=ImportStatus.FAILED)
+                count += 1
+    return count
 
 
 # --- The check ----------------------------------------------------------------------------------
@@ -256,7 +298,7 @@ def _check_rows(cohort_import: CohortImport, checked: _Checked) -> None:
                     checked.add(errors)
                 done += 1
                 if done % PROGRESS_EVERY_ROWS == 0:
-                    progress.update(processed_rows=done)
+                    progress.update(processed_rows=done, heartbeat_at=timezone.now())
         except CsvProblem as problem:
             checked.unreadable = True
             checked.add([RowError(problem.line, "", problem.reason)])
@@ -349,10 +391,13 @@ def _save_rows(cohort_import: CohortImport, checked: _Checked) -> None:
 def cohort_import_run(*, cohort_import_id: int) -> CohortImport | None:
     """Checks a queued import's whole file, streaming it, then saves its valid rows in one transaction: all of
     them, or (with ``valid_rows_only``) those without errors. Progress is recorded as it goes. Safe to run twice:
-    a finished import is left alone, and one whose run died part-way is done again from the start. Returns the
-    import, or None when there was nothing to do."""
-    claimed = CohortImport.objects.filter(pk=cohort_import_id, status__in=UNFINISHED_IMPORTS).update(
-        status=ImportStatus.CHECKING, processed_rows=0
+    a finished import is left alone, one another run is working on (its heartbeat is fresh) too, and one whose run
+    died part-way (its heartbeat is stale) is done again from the start: nothing is saved until the one transaction
+    at the end, so a run that dies leaves no rows. Returns the import, or None when there was nothing to do."""
+    claimed = (
+        CohortImport.objects.filter(pk=cohort_import_id, attempts__lt=MAX_ATTEMPTS)
+        .filter(_runnable(_stale_before()))
+        .update(status=ImportStatus.CHECKING, processed_rows=0, heartbeat_at=timezone.now(), attempts=F("attempts") + 1)
     )
     if not claimed:
         return None
@@ -361,7 +406,9 @@ def cohort_import_run(*, cohort_import_id: int) -> CohortImport | None:
         checked = _Checked(kept=kept)
         try:
             _count_rows(cohort_import, checked)
-            CohortImport.objects.filter(pk=cohort_import.pk).update(total_rows=checked.total)
+            CohortImport.objects.filter(pk=cohort_import.pk).update(
+                total_rows=checked.total, heartbeat_at=timezone.now()
+            )
             if not checked.unreadable:
                 _check_rows(cohort_import, checked)
             has_errors = checked.error_count and not cohort_import.valid_rows_only
@@ -369,7 +416,11 @@ def cohort_import_run(*, cohort_import_id: int) -> CohortImport | None:
                 with transaction.atomic():
                     _finish(cohort_import, checked, status=ImportStatus.INVALID)
             else:
-                CohortImport.objects.filter(pk=cohort_import.pk).update(status=ImportStatus.IMPORTING)
+                # The save holds the import's row lock until it commits, so a resume that finds this heartbeat
+                # stale meanwhile waits for the save and then finds the import done.
+                CohortImport.objects.filter(pk=cohort_import.pk).update(
+                    status=ImportStatus.IMPORTING, heartbeat_at=timezone.now()
+                )
                 _save_rows(cohort_import, checked)
         except Exception as error:  # noqa: BLE001 - recorded on the import; its message may quote a patient's data
             logger.error("Cohort import %s failed: %s", cohort_import_id, type(error).__name__)
