@@ -13,7 +13,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -311,20 +310,6 @@ def published_reports(*, provider: Organisation) -> QuerySet[MonthlyReport]:
         .order_by("-month")
         .only("pk", "month", "snapshot", "published_at", "episode_id")
     )
-
-
-def public_provider_version(*, provider_id: int) -> str:
-    """Changes whenever the provider's public page would: a new episode, an exit, or a published report."""
-    episodes = Episode.objects.filter(provider_id=provider_id).aggregate(
-        n=Count("pk", distinct=True),
-        exits=Count("exited_on", distinct=True),
-        extended=Max("extended_until"),
-        reinspected=Max("inspections__carried_out_on"),
-    )
-    published = MonthlyReport.objects.filter(episode__provider_id=provider_id, status=ReportStatus.ACCEPTED).aggregate(
-        latest=Max("published_at"), n=Count("pk")
-    )
-    return "-".join(str(v) for v in (*episodes.values(), *published.values())).replace(" ", "T")
 
 
 # --- Work waiting for a person (see failure_regime.work) ---------------------------------------------

@@ -44,6 +44,7 @@ from communications.public_cache import (
 )
 from communications.selectors import notices as selectors
 from communications.selectors import review_links
+from communications.selectors.register import register_version
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date
 from failure_regime.episode_words import provider_stories
@@ -227,24 +228,45 @@ def _provider_etag(request: HttpRequest, ods_code: str) -> str | None:
 
 
 def _work_out_provider_etag(ods_code: str) -> str | None:
-    provider = Organisation.objects.filter(ods_code=ods_code).providers().values("pk", "name", "kind", "region").first()
+    """The provider page's ETag, and its cache key: the provider itself (its code, so two providers with the same
+    name never share a page), and the versions of everything the page shows: the register (episodes, reports,
+    inspections and ratings, renames, and the day, since what the page says of a due date depends on whether it
+    has passed), the provider's public notices and its published findings."""
+    provider = Organisation.objects.filter(ods_code=ods_code).providers().values("pk", "ods_code").first()
     if provider is None:
         return None
-    reports = regime.public_provider_version(provider_id=provider["pk"])
     notices = selectors.public_provider_notices_version(provider_id=provider["pk"])
     findings = review_links.provider_findings_version(provider_id=provider["pk"])
-    # The page shows the provider's own details too, so a rename must change the tag.
-    # What the page says of a re-inspection depends on whether its date has passed, so the day counts too.
-    shown = (
-        f"{provider['name']}|{provider['kind']}|{provider['region']}|{reports}|{notices}|{findings}"
-        f"|{timezone.localdate()}"
-    )
+    shown = f"{provider['pk']}|{provider['ods_code']}|{register_version()}|{notices}|{findings}"
     return hashlib.sha256(shown.encode()).hexdigest()[:32]
+
+
+# The five questions CQC asks of every provider, as the public page puts them.
+KEY_QUESTIONS = (
+    ("safe", "Is it safe?"),
+    ("effective", "Does care work well?"),
+    ("caring", "Are staff caring?"),
+    ("responsive", "Does it meet people's needs?"),
+    ("well_led", "Is it well led?"),
+)
+
+
+def _rating_rows(rating: Any) -> list[tuple[str, str]]:
+    if rating is None:
+        return []
+    return [
+        (question, getattr(rating, f"get_{field}_display")())
+        for field, question in KEY_QUESTIONS
+        if getattr(rating, field)
+    ]
 
 
 def _provider_page(request: HttpRequest, ods_code: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.providers(), ods_code=ods_code)
+    rating = regime.provider_current_ratings(providers=[organisation]).get(organisation.pk)
     context = {
+        "rating": rating,
+        "rating_rows": _rating_rows(rating),
         "provider": organisation,
         "stories": provider_stories(provider=organisation, today=timezone.localdate()),
         "reports": regime.published_reports(provider=organisation),

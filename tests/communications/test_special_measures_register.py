@@ -489,3 +489,30 @@ def test_a_provider_renamed_or_moved_changes_the_answer(client: Client, medway: 
     )
     after = client.get(PAGE)
     assert before["ETag"] != after["ETag"] and "Medway Maritime NHS Foundation Trust" in after.content.decode()
+
+
+def test_two_look_alike_providers_never_share_a_provider_page(client: Client, cqc: Organisation, decider: User) -> None:
+    regulator = member(cqc, Role.REGULATOR_DECISION_MAKER, full_name="Reg")
+    pages = {}
+    for ods_code, entered_on in (("F84004", date(2025, 2, 1)), ("F84005", date(2025, 6, 1))):
+        surgery = OrganisationFactory.create(
+            name="The Surgery", ods_code=ods_code, kind=OrganisationKind.GP_PRACTICE, region=Region.LONDON
+        )
+        episode(surgery, regulator, entered_on)
+        pages[ods_code] = client.get(reverse("provider-public", args=[ods_code]))
+    assert pages["F84004"]["ETag"] != pages["F84005"]["ETag"]
+    assert long_date(date(2025, 2, 1)) in pages["F84004"].content.decode()
+    assert long_date(date(2025, 6, 1)) in pages["F84005"].content.decode()
+    assert long_date(date(2025, 2, 1)) not in pages["F84005"].content.decode()
+
+
+def test_a_published_rating_changes_the_provider_page_s_tag(
+    client: Client, medway: Episode, decider: User, today: date
+) -> None:
+    url = reverse("provider-public", args=[medway.provider.ods_code])
+    first = client.get(url)
+    rated(medway.provider, decider, "requires_improvement", today)
+    rerated = client.get(url, headers={"If-None-Match": first["ETag"]})
+    assert rerated.status_code == 200 and rerated["ETag"] != first["ETag"]
+    assert "Its latest rating here is <strong>Requires improvement</strong>" in rerated.content.decode()
+    assert "<dt class=\"nhsuk-summary-list__key\">Is it well led?</dt>" in rerated.content.decode()
