@@ -215,3 +215,9 @@ def test_the_acknowledgement_waits_in_the_outbox(send: Callable[[], Any]) -> Non
 def test_the_rate_limit_lets_messages_through_while_it_cannot_count(send: Callable[[], Any], settings: Any) -> None:
     settings.ENQUIRY_RATE_LIMIT = "1/h"
     assert [send().status_code, send().status_code] == [302, 302]
+
+
+def test_the_cache_keeps_one_redis_client_per_pool() -> None:
+    first = cache._cache.get_client("a")  # type: ignore[attr-defined]
+    assert cache._cache.get_client("b") is first  # type: ignore[attr-defined]
+    assert cache._cache.get_client("c", write=True) is first  # type: ignore[attr-defined]
