@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import Organisation, Region
 from failure_regime.models import (
     Case,
+    CaseParty,
     CaseStatus,
     Concern,
     ConcernSource,
@@ -58,10 +59,7 @@ class CaseFilter(ProviderSearchMixin, django_filters.FilterSet):
         field_name="provider__region", choices=Region.choices, label="Region", empty_label="Any region"
     )
     party = django_filters.ModelChoiceFilter(
-        field_name="parties__organisation",
-        queryset=Organisation.objects.all(),
-        label="Party",
-        empty_label="Any party",
+        queryset=Organisation.objects.all(), label="Party", empty_label="Any party", method="filter_party"
     )
     overdue = django_filters.BooleanFilter(
         field_name="is_overdue", label="Overdue deadlines only", widget=forms.CheckboxInput
@@ -76,11 +74,15 @@ class CaseFilter(ProviderSearchMixin, django_filters.FilterSet):
         if parties is not None:
             self.filters["party"].queryset = parties
 
+    def filter_party(self, queryset: QuerySet[Case], name: str, value: Organisation) -> QuerySet[Case]:
+        # A subquery rather than a join, so each case comes once without DISTINCT (which sorts every case).
+        return queryset.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), organisation=value)))
+
     def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
         overdue = self.form.cleaned_data.get("overdue")
         if not overdue:
             self.form.cleaned_data["overdue"] = None  # an unticked box means "all", not "not overdue"
-        return super().filter_queryset(queryset).distinct()
+        return super().filter_queryset(queryset)
 
 
 class EnforcementFilter(ProviderSearchMixin, django_filters.FilterSet):
