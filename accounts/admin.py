@@ -6,9 +6,14 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from knox.models import AuthToken
 
 from accounts import services
 from accounts.models import AuditEvent, Membership, Organisation, User
+
+# django-rest-knox offers its tokens here, where an administrator could make one for anybody with no audit event.
+# Each person makes and revokes their own token on the API access page instead.
+admin.site.unregister(AuthToken)
 
 
 @admin.register(User)

@@ -9,7 +9,12 @@ possible and always in the same order.
 The hash is an HMAC keyed with ``AUDIT_CHAIN_KEY``, so a person who can write to the database but
 does not hold the key cannot rebuild the chain after an edit. ``audit_anchor_write`` regularly signs
 the chain's head into a file outside the database; verification checks the latest anchor file, so
-events deleted from the end of the chain, or a chain rebuilt with the key, are found too.
+events deleted from the end of the chain, or a chain rebuilt with the key, are found too. Anchor files are
+write-once: one is never written over another (``accounts.storage``).
+
+Checking the whole chain reads every event, so it runs in the background (``audit_check_run``): every hour after
+the anchor, and when someone asks on the audit trail page. Each ``AuditCheck`` keeps when it ran, how many events it
+checked, and whether the chain was intact or where it broke.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -29,10 +34,18 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from accounts.models import AuditAnchor, AuditChainHead, AuditEvent, Organisation, User
+from accounts.models import (
+    AuditAnchor,
+    AuditChainHead,
+    AuditCheck,
+    AuditCheckStatus,
+    AuditEvent,
+    Organisation,
+    User,
+)
 from accounts.request_id import current_request_id
 
 logger = logging.getLogger(__name__)
@@ -52,6 +65,8 @@ class AccountsVerb(StrEnum):
     MEMBERSHIP_DELETED = "membership.deleted"
     SECOND_FACTOR_SET_UP = "second_factor.set_up"
     API_TOKEN_ISSUED = "api_token.issued"  # noqa: S105 - a verb, not a secret
+    API_TOKEN_REVOKED = "api_token.revoked"  # noqa: S105 - a verb, not a secret
+    AUDIT_CHECK_REQUESTED = "audit_trail.check_requested"
 
 
 def _normalise(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -314,9 +329,28 @@ def audit_anchor_write() -> AuditAnchor | None:
     anchor = AnchorNote(**unsigned.signed_fields(), signature=_sign(unsigned.signed_fields()))
     storage = _anchor_storage()
     name = _anchor_file_name(anchor.sequence)
-    if not storage.exists(name):
-        storage.save(name, ContentFile(json.dumps(asdict(anchor), indent=2).encode()))
+    try:
+        _anchor_file_write(storage, name, anchor)
+    except FileExistsError:
+        existing = _read_anchor(storage, name)
+        if existing is None or not existing.is_signed() or not hmac.compare_digest(existing.head_hash, last.hash):
+            logger.error(
+                "The anchor file %s exists and does not vouch for event #%s; it is left as it is.", name, last.sequence
+            )
+            return None
+        anchor = existing  # another run anchored the same head first
     return _anchor_row(anchor)
+
+
+def _anchor_file_write(storage: Storage, name: str, anchor: AnchorNote) -> None:
+    """Writes an anchor file, never over another: ``FileExistsError`` if the name is taken. The ``audit_anchors``
+    storage refuses by itself, and atomically (``accounts.storage.WriteOnceFileSystemStorage``); any other storage
+    is asked first, and a name it changed because another run wrote it meanwhile is refused too."""
+    if storage.exists(name):
+        raise FileExistsError(f"{name} already exists, and anchor files are never replaced.")
+    saved = storage.save(name, ContentFile(json.dumps(asdict(anchor), indent=2).encode()))
+    if saved != name:
+        raise FileExistsError(f"{name} was written by another run meanwhile.")
 
 
 def _anchor_row(anchor: AnchorNote) -> AuditAnchor:
@@ -331,6 +365,118 @@ def _anchor_row(anchor: AnchorNote) -> AuditAnchor:
         },
     )
     return row
+
+
+# --- Checks of the whole chain, run in the background ----------------------------------------------------------
+
+# How many of a check's problems are kept for the page; the first says where the chain broke.
+PROBLEMS_KEPT = 20
+
+
+def _check_stale_before() -> datetime:
+    """A check still running after this long has lost its worker: no task runs longer than its time limit."""
+    return timezone.now() - timedelta(seconds=int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 660)))
+
+
+def _check_claimable() -> models.Q:
+    """Checks a run may claim: waiting ones, and running ones whose worker died."""
+    return models.Q(status=AuditCheckStatus.QUEUED) | models.Q(
+        status=AuditCheckStatus.RUNNING, started_at__lt=_check_stale_before()
+    )
+
+
+def audit_checks_under_way() -> models.QuerySet[AuditCheck]:
+    """Checks waiting to start or being run by a live worker."""
+    return AuditCheck.objects.filter(
+        models.Q(status=AuditCheckStatus.QUEUED)
+        | models.Q(status=AuditCheckStatus.RUNNING, started_at__gte=_check_stale_before())
+    )
+
+
+def _send_check(check_id: int) -> None:
+    from accounts.tasks import check_audit_chain
+
+    try:
+        check_audit_chain.delay(check_id)
+    except Exception:  # noqa: BLE001 - the hourly run sends it again
+        logger.warning("Could not queue audit trail check %s; the hourly run will.", check_id)
+
+
+@transaction.atomic
+def audit_check_request(*, actor: User) -> tuple[AuditCheck, bool]:
+    """Queues a check of the whole chain for ``actor``, unless one is already waiting or under way; returns the check
+    and whether it is new. A new request is audited. The check is sent to a worker once the request commits; if the
+    broker is down then, the hourly run sends it."""
+    # The chain's head row serialises requests (audit_record takes it next anyway), so two at once queue one check.
+    AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    pending = audit_checks_under_way().order_by("requested_at", "pk").first()
+    if pending is not None:
+        return pending, False
+    check = AuditCheck.objects.create(requested_by=actor, requested_at=timezone.now())
+    audit_record(actor=actor, verb=AccountsVerb.AUDIT_CHECK_REQUESTED, target=check)
+    check_id = check.pk
+    transaction.on_commit(lambda: _send_check(check_id))
+    return check, True
+
+
+def audit_checks_due() -> list[int]:
+    """For the hourly run: the checks to send to a worker. Those left waiting (the broker was down) or whose worker
+    died, or else a new scheduled check when none is waiting or under way. A run claims its check before it starts,
+    so a check sent twice still runs once."""
+    due = list(
+        AuditCheck.objects.filter(_check_claimable()).order_by("requested_at", "pk").values_list("pk", flat=True)
+    )
+    if not due and not audit_checks_under_way().exists():
+        due.append(AuditCheck.objects.create(requested_by=None, requested_at=timezone.now()).pk)
+    return due
+
+
+def _verify_in_one_snapshot() -> ChainReport:
+    """``audit_chain_verify`` over one snapshot of the database, so that events recorded while the walk runs are
+    not taken for deleted ones (on PostgreSQL, each statement would otherwise see the latest rows)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        return audit_chain_verify()
+
+
+def audit_check_run(*, check_id: int) -> AuditCheck | None:
+    """Claims the check and runs it: the whole chain against the latest anchor file, recording when, how many
+    events, and every problem (where the chain broke), or that it could not finish. Returns None when another run
+    has it or it is done: safe to run twice."""
+    started = timezone.now()
+    claimed = AuditCheck.objects.filter(_check_claimable(), pk=check_id).update(
+        status=AuditCheckStatus.RUNNING, started_at=started, finished_at=None, attempts=models.F("attempts") + 1
+    )
+    if not claimed:
+        return None
+    # Only this run's claim is finished below: a run that outlived its claim (reclaimed as stale) writes nothing.
+    mine = AuditCheck.objects.filter(pk=check_id, status=AuditCheckStatus.RUNNING, started_at=started)
+    try:
+        report = _verify_in_one_snapshot()
+    except Exception:
+        mine.update(status=AuditCheckStatus.FAILED, finished_at=timezone.now())
+        logger.exception("The audit trail check %s could not finish.", check_id)
+        raise
+    mine.update(
+        status=AuditCheckStatus.DONE,
+        finished_at=timezone.now(),
+        events_checked=report.checked,
+        intact=report.intact,
+        anchor_sequence=report.anchor.sequence if report.anchor is not None else None,
+        problems=report.problems[:PROBLEMS_KEPT],
+        problem_count=len(report.problems),
+    )
+    if not report.intact:
+        logger.error(
+            "The audit trail check %s found %s problem(s); the first: %s",
+            check_id,
+            len(report.problems),
+            report.problems[0],
+        )
+    return AuditCheck.objects.get(pk=check_id)
 
 
 def audit_events_for(*, obj: models.Model) -> models.QuerySet[AuditEvent]:

@@ -312,6 +312,47 @@ class AuditAnchor(models.Model):
         return f"audit anchor at #{self.sequence}"
 
 
+class AuditCheckStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Checking"
+    DONE = "done", "Checked"
+    FAILED = "failed", "Could not finish"
+
+
+class AuditCheck(models.Model):
+    """One check of the whole audit chain against its latest anchor file, run in the background: asked for by a
+    person on the audit trail page, or by the hourly schedule. It keeps what it found, for the page to show."""
+
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Empty: the schedule."
+    )
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=AuditCheckStatus.choices, default=AuditCheckStatus.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    events_checked = models.PositiveBigIntegerField(default=0)
+    intact = models.BooleanField(null=True, blank=True, help_text="Empty until the check has finished.")
+    anchor_sequence = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="The last event of the anchor the chain was checked against."
+    )
+    problems = models.JSONField(default=list, blank=True, help_text="The first problems found: where it broke.")
+    problem_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["status", "finished_at"], name="audit_check_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="audit_check_result_when_done",
+                condition=~Q(status="done") | Q(intact__isnull=False, finished_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit trail check {self.pk} ({self.status})"
+
+
 class WebhookSubscription(models.Model):
     """An organisation's system that is sent, signed, every audit event its creator may see.
 

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
+from knox.models import AuthToken
 
+from accounts.audit import audit_checks_under_way
 from accounts.models import (
     PROVIDER_KINDS,
     AuditAnchor,
+    AuditCheck,
+    AuditCheckStatus,
     AuditEvent,
     Membership,
     Organisation,
@@ -83,9 +91,40 @@ def audit_integrity_visible(*, user: User) -> bool:
     return Membership.objects.filter(user=user, role__in=AUDIT_INTEGRITY_ROLES).exists()
 
 
+def audit_check_last() -> AuditCheck | None:
+    """The latest check of the whole audit chain that has finished, or could not, with who asked for it."""
+    finished = AuditCheck.objects.filter(status__in=[AuditCheckStatus.DONE, AuditCheckStatus.FAILED])
+    return finished.select_related("requested_by").order_by("-finished_at", "-pk").first()
+
+
+def audit_check_pending() -> AuditCheck | None:
+    """The check of the whole audit chain waiting to start or under way, if any."""
+    return audit_checks_under_way().select_related("requested_by").order_by("requested_at", "pk").first()
+
+
 def audit_anchor_list(*, limit: int = 10) -> list[AuditAnchor]:
     """The latest anchors recorded in the database, newest first (their files are what verification trusts)."""
     return list(AuditAnchor.objects.order_by("-sequence")[:limit])
+
+
+@dataclass(frozen=True)
+class ApiTokenStatus:
+    """What the API access page says about a person's token: when it was made and when it stops working. Never the
+    key, which only the response that issued it shows."""
+
+    created: datetime
+    expiry: datetime
+    expired: bool
+
+
+def api_token_status_for_user(*, user: User) -> ApiTokenStatus | None:
+    """The user's own API token, or None; an expired one is still returned until it is replaced, to say so."""
+    token = AuthToken.objects.filter(user=user).order_by("-created").values("created", "expiry").first()
+    if token is None:
+        return None
+    # django-rest-knox refuses a token once its expiry has passed.
+    expired = token["expiry"] < timezone.now()
+    return ApiTokenStatus(created=token["created"], expiry=token["expiry"], expired=expired)
 
 
 def webhook_organisations_for_user(*, user: User) -> QuerySet[Organisation]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from guardian.shortcuts import assign_perm, remove_perm
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from accounts import roles
 from accounts.audit import AccountsVerb, audit_record
@@ -22,6 +25,7 @@ from accounts.models import (
     Role,
     User,
 )
+from accounts.role_removal import role_removal_apply
 
 
 def _organisation_group_name(ods_code: str) -> str:
@@ -161,9 +165,16 @@ def membership_create(*, actor: User | None, user: User, organisation: Organisat
 
 @transaction.atomic
 def membership_delete(*, actor: User | None, membership: Membership) -> None:
-    """Takes a role away; the user loses what it granted at once."""
-    user, organisation = membership.user, membership.organisation
-    before = {"user": user.email, "role": membership.role}
+    """Takes a role away; the user loses what it granted at once: its permissions, and whatever the apps gave
+    through it that no membership they keep still grants (``role_removal_apply``: reviews, appointments, leads)."""
+    # The person's row serialises removals of their roles: two removals at once cannot each see the other's
+    # membership still there and so both leave standing what neither membership any longer grants.
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    current = Membership.objects.select_related("organisation").filter(pk=membership.pk).first()
+    if current is None:
+        return  # already removed, by a request that got here first
+    membership, organisation, role = current, current.organisation, current.role
+    before = {"user": user.email, "role": role}
     audit_record(
         actor=actor,
         verb=AccountsVerb.MEMBERSHIP_DELETED,
@@ -174,15 +185,43 @@ def membership_delete(*, actor: User | None, membership: Membership) -> None:
     )
     membership.delete()
     _sync_user_groups(user)
+    role_removal_apply(actor=actor, user=user, organisation=organisation, role=role)
+
+
+@dataclass(frozen=True)
+class IssuedApiToken:
+    """A token just issued. ``key`` is its only copy: the database keeps a digest, so show it to the person once."""
+
+    key: str
+    created: datetime
+    expiry: datetime
 
 
 @transaction.atomic
-def api_token_issue(*, actor: User) -> Token:
-    """Issues a new API token for the signed-in user, replacing any earlier one."""
-    Token.objects.filter(user=actor).delete()
-    token = Token.objects.create(user=actor)
-    audit_record(actor=actor, verb=AccountsVerb.API_TOKEN_ISSUED, target=actor)
-    return token
+def api_token_issue(*, actor: User) -> IssuedApiToken:
+    """Issues a new API token for the signed-in user, revoking any earlier one. It works for ``API_TOKEN_DAYS``."""
+    # Locking the person's row makes two issues at once take turns, so that one token survives, not two.
+    User.objects.select_for_update().get(pk=actor.pk)
+    replaced, _ = AuthToken.objects.filter(user=actor).delete()
+    token, key = AuthToken.objects.create(user=actor)
+    audit_record(
+        actor=actor,
+        verb=AccountsVerb.API_TOKEN_ISSUED,
+        target=actor,
+        after={"expiry": token.expiry, "replaced_earlier_token": bool(replaced)},
+    )
+    return IssuedApiToken(key=key, created=token.created, expiry=token.expiry)
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User) -> bool:
+    """Stops the signed-in user's API token working at once. Returns False when there was no token to revoke."""
+    User.objects.select_for_update().get(pk=actor.pk)
+    revoked, _ = AuthToken.objects.filter(user=actor).delete()
+    if not revoked:
+        return False
+    audit_record(actor=actor, verb=AccountsVerb.API_TOKEN_REVOKED, target=actor)
+    return True
 
 
 BACKUP_CODE_COUNT = 10

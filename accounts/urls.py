@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/organisations/<int:pk>/", staff.organisation_detail, name="organisation-detail"),
     path("staff/organisations/<int:pk>/audit/", staff.organisation_audit, name="organisation-audit"),
     path("staff/api-access/", staff.api_token, name="api-token"),
+    path("staff/api-access/revoke/", staff.api_token_revoke, name="api-token-revoke"),
     path("staff/audit-trail/", staff.audit_integrity, name="audit-integrity"),
     path("staff/stay-signed-in/", session.stay_signed_in, name="stay-signed-in"),
     path("staff/unsent-work/", session.unsent_work, name="unsent-work"),

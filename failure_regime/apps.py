@@ -49,5 +49,10 @@ class FailureRegimeConfig(AppConfig):
         from failure_regime import work_sources
 
         work_sources.register()
+        from accounts.role_removal import register_role_removal
+        from failure_regime.services.accountability import leads_end_on_role_removal
+
+        # Leaving an organisation ends the accountable leads held for it (accounts.role_removal).
+        register_role_removal("regime.leads", leads_end_on_role_removal)
         # The fail-open cache follows requests from the first one (it connects to request_started when it loads).
         import failure_regime.cache  # noqa: F401

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 
 from accounts.models import Role, User
+from accounts.selectors import AUDIT_INTEGRITY_ROLES
 
 _EVERY_ROLE = frozenset(Role)
 
@@ -86,6 +87,8 @@ _MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
             }
         ),
     ),
+    # The whole audit trail spans every organisation: the page's own rule (``audit_integrity_visible``) decides.
+    ("Audit trail", "accounts:audit-integrity", AUDIT_INTEGRITY_ROLES),
 )
 
 

@@ -68,7 +68,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens, kept as a digest with an expiry (accounts.services.api_token_issue).
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -247,7 +248,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # The key of the audit chain's HMACs and of its anchors. Set it in production, apart from SECRET_KEY, and never
 # change it: events are verified with it for as long as they are kept. Unset, a key derived from SECRET_KEY is used
-# (and `check --deploy` warns). Anchor files go to the STORAGES alias "audit_anchors" if defined, else "default".
+# (and `check --deploy` warns). Anchor files go to the STORAGES alias "audit_anchors" (write-once, see STORAGES) if
+# defined, else "default"; either way an anchor file is never written over.
 AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 
 # --- Webhooks ----------------------------------------------------------------------------------
@@ -356,6 +358,13 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
+    # The audit chain's anchor files: write-once, so that none is ever written over (accounts.storage). By default
+    # under MEDIA_ROOT/audit-anchors/, where they have always been; in production set AUDIT_ANCHOR_ROOT to a volume
+    # the database's owner cannot write to.
+    "audit_anchors": {
+        "BACKEND": "accounts.storage.WriteOnceFileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("AUDIT_ANCHOR_ROOT", str(MEDIA_ROOT))},
+    },
 }
 
 # --- People and sign-in ------------------------------------------------------------------------
@@ -439,7 +448,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous request is told how to authenticate (401, not 403).
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.api.authentication.ApiTokenAuthentication",
         "accounts.api.authentication.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -451,6 +460,18 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "1200/minute"},
     "DEFAULT_VERSIONING_CLASS": None,
+}
+# API tokens (django-rest-knox): the database keeps only a digest of each, and a token stops working API_TOKEN_DAYS
+# after it was made; using it does not extend it. A person has one token at a time: making a new one revokes the old.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)
+if API_TOKEN_DAYS < 1:
+    raise ImproperlyConfigured("API_TOKEN_DAYS must be a whole number of days, 1 or more.")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": 1,
+    # The header stays `Authorization: Token <key>`, as clients and the API documentation know it.
+    "AUTH_HEADER_PREFIX": "Token",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SERVICE_NAME} API",

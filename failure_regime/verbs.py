@@ -14,6 +14,7 @@ class RegimeVerb(StrEnum):
     SIGN_OFF_WITHDRAWN = "case.sign_off_withdrawn"
     CASE_TRIGGERED = "case.triggered"
     LEAD_HANDED_OVER = "case.lead_handed_over"
+    LEAD_REMOVED = "case.lead_removed"
     RESPONSIBILITY_ORGANISATIONS_SET = "case.responsibility_organisations_set"
     CASE_ACTIVATED = "case.activated"
     CASE_CLOSED = "case.closed"
@@ -32,6 +33,7 @@ LABELS: dict[str, str] = {
     RegimeVerb.SIGN_OFF_WITHDRAWN: "Decision withdrawn",
     RegimeVerb.CASE_TRIGGERED: "Case triggered",
     RegimeVerb.LEAD_HANDED_OVER: "Accountable lead appointed",
+    RegimeVerb.LEAD_REMOVED: "Accountable lead removed: they left the organisation",
     RegimeVerb.RESPONSIBILITY_ORGANISATIONS_SET: "Responsible and consulted organisations changed",
     RegimeVerb.CASE_ACTIVATED: "Case made active",
     RegimeVerb.CASE_CLOSED: "Case closed",

@@ -17,6 +17,11 @@ class ReviewsConfig(AppConfig):
         from reviews import work
 
         work.register()
+        from accounts.role_removal import register_role_removal
+        from reviews.services.role_removal import reviewer_role_removed
+
+        # Removing a reviewing role ends the reviews and appointments it alone held up (accounts.role_removal).
+        register_role_removal("reviews.reviewer", reviewer_role_removed)
 
     def seed_demo(self) -> None:
         from reviews.demo import seed_demo

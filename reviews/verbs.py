@@ -28,6 +28,7 @@ class ReviewsVerb(StrEnum):
     COHORT_PATIENT_VIEWED = "cohort.patient_viewed"
     COHORT_ASSIGNED = "cohort.assigned"
     ASSIGNMENT_REASSIGNED = "cohort.reassigned"
+    ASSIGNMENTS_ENDED = "cohort.assignments_ended"
     SECOND_REVIEW_ADDED = "cohort.second_review_added"
     JUDGEMENT_SAVED = "judgement.saved"
     JUDGEMENT_SUBMITTED = "judgement.submitted"
@@ -65,6 +66,7 @@ LABELS: dict[str, str] = {
     ReviewsVerb.COHORT_PATIENT_VIEWED: "Patient record viewed",
     ReviewsVerb.COHORT_ASSIGNED: "Cases assigned to reviewers",
     ReviewsVerb.ASSIGNMENT_REASSIGNED: "Case reassigned",
+    ReviewsVerb.ASSIGNMENTS_ENDED: "Reviews ended: the reviewer's role was removed",
     ReviewsVerb.SECOND_REVIEW_ADDED: "Second review added",
     ReviewsVerb.JUDGEMENT_SAVED: "Structured judgement saved",
     ReviewsVerb.JUDGEMENT_SUBMITTED: "Structured judgement submitted",

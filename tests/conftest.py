@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, OrganisationKind, Region, Role, User
+from accounts.services import api_token_issue
 from tests.factories import OrganisationFactory, member
 
 
@@ -175,13 +176,15 @@ def client_for(db: None) -> Callable[[User], Client]:
 
 @pytest.fixture
 def api_client_for(db: None) -> Callable[[User], APIClient]:
-    """``api_client_for(user)``: an API client authenticated with the user's token."""
+    """``api_client_for(user)``: an API client authenticated with the user's API token. Each user is issued one
+    token per test, which every client for them shares (a second issue would revoke the first)."""
+    keys: dict[int, str] = {}
 
     def make(user: User) -> APIClient:
-        from rest_framework.authtoken.models import Token
-
+        if user.pk not in keys:
+            keys[user.pk] = api_token_issue(actor=user).key
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {keys[user.pk]}")
         return api
 
     return make

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
-from rest_framework.authtoken.models import Token
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.access import staff
-from accounts.audit import audit_chain_verify, audit_events_for
+from accounts.audit import audit_check_request, audit_events_for
 from accounts.filters import OrganisationFilter
 from accounts.models import User
 
@@ -52,23 +53,43 @@ def organisation_audit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    context: dict[str, object] = {"token_days": settings.API_TOKEN_DAYS}
     if request.method == "POST":
-        token = services.api_token_issue(actor=user)
-        # Shown once, on this response only; the page never displays an existing key again.
-        return render(request, "accounts/staff/api_token.html", {"new_key": token.key, "has_token": True})
-    has_token = Token.objects.filter(user=user).exists()
-    return render(request, "accounts/staff/api_token.html", {"has_token": has_token})
+        # Shown once, on this response only: the database keeps a digest, so no page can show the key again.
+        context["new_key"] = services.api_token_issue(actor=user).key
+    context["token"] = selectors.api_token_status_for_user(user=user)
+    return render(request, "accounts/staff/api_token.html", context)
+
+
+@staff
+@require_POST
+def api_token_revoke(request: HttpRequest) -> HttpResponse:
+    """Revokes the signed-in person's own token; there is no way to name anyone else's."""
+    user: User = request.user  # type: ignore[assignment]
+    if services.api_token_revoke(actor=user):
+        messages.success(request, "Your API token is revoked. Systems that used it can no longer reach the API.")
+    return redirect("accounts:api-token")
 
 
 @staff
 @never_cache
 @require_http_methods(["GET", "POST"])
 def audit_integrity(request: HttpRequest) -> HttpResponse:
-    """The audit trail's latest anchors and, on request, a check of the whole chain against them. A check
-    changes nothing, so its result is shown on the response to the button."""
+    """The last check of the whole audit chain (when it ran, how many events, intact or where it broke), the latest
+    anchors, and a button that queues a fresh check. Checks run in the background, never in the request."""
     user: User = request.user  # type: ignore[assignment]
     if not selectors.audit_integrity_visible(user=user):
         raise PermissionDenied("Only national oversight and administrators can check the whole audit trail.")
-    report = audit_chain_verify() if request.method == "POST" else None
-    context = {"anchors": selectors.audit_anchor_list(), "report": report}
+    if request.method == "POST":
+        _, queued = audit_check_request(actor=user)
+        if queued:
+            messages.success(request, "A check of the audit trail is queued. Its result shows here when it finishes.")
+        else:
+            messages.info(request, "A check of the audit trail is already under way. Its result shows here soon.")
+        return redirect("accounts:audit-integrity")
+    context = {
+        "last": selectors.audit_check_last(),
+        "pending": selectors.audit_check_pending(),
+        "anchors": selectors.audit_anchor_list(),
+    }
     return render(request, "accounts/staff/audit_integrity.html", context)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import TransitionNotAllowed
 from accounts.models import Organisation, User
+from accounts.role_removal import RoleRemoval
 from failure_regime.models import Case, CaseStatus, Handover, Responsibility
 from failure_regime.services.cases import overseer_organisation
 from failure_regime.services.notification_events import lead_appointed_notify
@@ -99,3 +100,39 @@ def responsibility_organisations_set(
         },
     )
     return responsibility
+
+
+@transaction.atomic
+def leads_end_on_role_removal(removal: RoleRemoval) -> None:
+    """Ends the removed person's accountable leads for the organisation whose membership was removed, once they keep
+    no membership of it: a lead is a member of the organisation they lead for (``lead_hand_over``). The area is left
+    with no lead, recorded with who removed it and why, and the case shows at once on the work list of those who
+    appoint its leads ("cases missing a lead"). Closed cases keep their leads as they were. Registered with
+    ``accounts.role_removal``; runs in ``membership_delete``'s transaction."""
+    if removal.organisation.pk in removal.organisations_held():
+        return
+    led = (
+        Responsibility.objects.filter(lead=removal.user, lead_organisation=removal.organisation)
+        .exclude(case__status=CaseStatus.CLOSED)
+        .order_by("case_id", "pk")
+        .values_list("case_id", "area")
+    )
+    for case_id, area in list(led):
+        if Case.objects.select_for_update().get(pk=case_id).status == CaseStatus.CLOSED:
+            continue
+        responsibility = (
+            Responsibility.objects.select_for_update().select_related("case").get(case_id=case_id, area=area)
+        )
+        if (responsibility.lead_id, responsibility.lead_organisation_id) != (removal.user.pk, removal.organisation.pk):
+            continue  # handed over meanwhile
+        responsibility.lead, responsibility.lead_organisation = None, None
+        responsibility.save(update_fields=["lead", "lead_organisation"])
+        audit_record(
+            actor=removal.actor,
+            organisation=removal.organisation,
+            verb=RegimeVerb.LEAD_REMOVED,
+            target=responsibility,
+            scope=responsibility.case,
+            before={"lead": removal.user.email, "organisation": removal.organisation.ods_code},
+            after={"area": area, "lead": None, "organisation": None, "reason": removal.reason},
+        )

@@ -184,7 +184,8 @@ class AssignmentKind(models.TextChoices):
 
 class Assignment(models.Model):
     """A patient's case notes given to one reviewer, for the first or an independent second review. Reassignment
-    ends the assignment with a reason and makes a new one; nothing is deleted."""
+    ends the assignment with a reason and makes a new one, and removing the reviewer's role ends it too (see
+    ``reviews.services.role_removal``); nothing is deleted."""
 
     patient = models.ForeignKey(CohortPatient, on_delete=models.CASCADE, related_name="assignments")
     reviewer = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="assignments")
@@ -192,6 +193,16 @@ class Assignment(models.Model):
     assigned_at = models.DateTimeField()
     assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="Who ended it: who gave the review to someone else, or who removed the reviewer's role. Empty for "
+        "the system, and for assignments ended before this was kept.",
+    )
     end_reason = models.TextField(blank=True, editable=False)
 
     ACTIVE: ClassVar[Q] = Q(ended_at__isnull=True)

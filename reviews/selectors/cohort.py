@@ -304,7 +304,7 @@ def patient_assignments(*, patient: CohortPatient) -> QuerySet[Assignment]:
     """Every assignment of the patient, current and ended, oldest first."""
     return (
         Assignment.objects.filter(patient=patient)
-        .select_related("reviewer", "assigned_by", "judgement")
+        .select_related("reviewer", "assigned_by", "ended_by", "judgement")
         .order_by("assigned_at", "pk")
     )
 

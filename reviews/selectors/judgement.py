@@ -48,6 +48,7 @@ from reviews.models import (
     ProblemType,
     StructuredJudgement,
 )
+from reviews.selectors.team import holds_reviewing_role
 
 NOT_STARTED = "not_started"
 PROGRESS_LABELS = {
@@ -105,10 +106,13 @@ _REVIEWER_COLUMNS = (
 )
 
 
-def _reviewer_assignments(user: User) -> QuerySet[Assignment]:
+def reviewer_assignment_list_for_user(*, user: User) -> QuerySet[Assignment]:
+    """The user's own assignments they may open and write: active, and only while they hold a reviewing role. An
+    assignment whose reviewer's role was removed has ended (``reviews.services.role_removal``); a submitted one stays
+    active, for the findings, but is no longer theirs to read once they hold no reviewing role."""
     if not user.is_authenticated:
         return Assignment.objects.none()
-    return Assignment.objects.filter(Assignment.ACTIVE, reviewer__user=user)
+    return Assignment.objects.filter(Assignment.ACTIVE, holds_reviewing_role(user=user), reviewer__user=user)
 
 
 def _reviewer_case(row: dict[str, Any]) -> ReviewerCase:
@@ -135,7 +139,7 @@ def _reviewer_rows(assignments: QuerySet[Assignment]) -> QuerySet[Assignment, di
 def my_assignments(*, user: User) -> list[ReviewerCase]:
     """The reviewer's active assignments, pseudonymised: unfinished first, then by review reference. One query.
     A reviewer holds at most a few hundred at a time (their weekly capacity over the life of a review)."""
-    rows = _reviewer_rows(_reviewer_assignments(user).order_by("patient__reference", "kind"))
+    rows = _reviewer_rows(reviewer_assignment_list_for_user(user=user).order_by("patient__reference", "kind"))
     cases = [_reviewer_case(row) for row in rows]
     return sorted(cases, key=lambda c: c.progress == JudgementStatus.SUBMITTED)
 
@@ -157,7 +161,7 @@ class ReviewerAssignment:
 def assignment_get_for_reviewer(*, user: User, pk: int) -> ReviewerAssignment:
     """The user's own active assignment and their judgement of it; 404 for anyone else's, or one that ended.
     Two queries."""
-    row = next(iter(_reviewer_rows(_reviewer_assignments(user).filter(pk=pk))), None)
+    row = next(iter(_reviewer_rows(reviewer_assignment_list_for_user(user=user).filter(pk=pk))), None)
     if row is None:
         raise Http404("No such review.")
     assignment = Assignment.objects.select_related("reviewer").get(pk=pk)
@@ -167,7 +171,7 @@ def assignment_get_for_reviewer(*, user: User, pk: int) -> ReviewerAssignment:
 
 def reviewer_case_count(*, user: User, case: Case) -> int:
     """How many of the case's patients are assigned to the user for review, now."""
-    return _reviewer_assignments(user).filter(patient__cohort__case=case).count()
+    return reviewer_assignment_list_for_user(user=user).filter(patient__cohort__case=case).count()
 
 
 # --- Agreement and intervals -----------------------------------------------------------------------------------

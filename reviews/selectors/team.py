@@ -11,13 +11,22 @@ Everyone else gets 404 for the review's objects, whether or not they can see the
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Membership, Role, User
 from failure_regime.models import Area, Case, Responsibility
 from failure_regime.selectors import case_list_for_user
 from reviews.models import LEADING_ROLES, Appointment, Expert
+
+# The roles a person reviews through. Their reviews and their appointments to cases last only while they hold one
+# of them (``reviews.services.role_removal`` ends the rest when one is removed).
+REVIEWING_ROLES = frozenset({Role.EXPERT_REVIEWER, Role.REVIEW_CHAIR})
+
+
+def holds_reviewing_role(*, user: User) -> Exists:
+    """The condition that ``user`` holds a reviewing role somewhere, for a query about their own reviews."""
+    return Exists(Membership.objects.filter(user=user, role__in=REVIEWING_ROLES))
 
 
 def _leads(case: Case, areas: list[str]) -> Q:

@@ -455,8 +455,9 @@ def assignment_reassign(
         raise ValidationError(errors)
     now = timezone.now()
     assignment.ended_at = now
+    assignment.ended_by = actor
     assignment.end_reason = reason.strip()
-    assignment.save(update_fields=["ended_at", "end_reason"])
+    assignment.save(update_fields=["ended_at", "ended_by", "end_reason"])
     new = Assignment.objects.create(
         patient=patient, reviewer_id=expert_id, kind=assignment.kind, assigned_at=now, assigned_by=actor
     )

@@ -51,6 +51,7 @@ from reviews.selectors.judgement import (
     cohort_for_case,
     patients_reviewed,
     problem_types_decode,
+    reviewer_assignment_list_for_user,
     submitted_judgements,
 )
 from reviews.selectors.team import investigation_lead, is_review_manager, review_managers
@@ -76,16 +77,18 @@ SUBMITTED_MESSAGE = "This review has been submitted and can no longer be changed
 
 
 def _lock_own(actor: User, assignment: Assignment) -> tuple[Assignment, StructuredJudgement]:
-    """Locks the assignment (only its own row), checks that ``actor`` is its reviewer and that it is still
-    active, and returns it with its judgement, new and unsaved if there is none yet. The lock serialises every
-    write to the judgement, including its creation."""
+    """Locks the assignment (only its own row), checks that it is one ``actor`` may write as its reviewer (the rule
+    their pages and API read with: their own, active, while they hold a reviewing role), and returns it with its
+    judgement, new and unsaved if there is none yet. The lock serialises every write to the judgement, including its
+    creation, and waits for a removal of the reviewer's role that is ending it."""
     locked = (
-        Assignment.objects.select_for_update(of=("self",))
+        reviewer_assignment_list_for_user(user=actor)
+        .select_for_update(of=("self",))
         .select_related("reviewer", "patient__cohort__case")
         .filter(pk=assignment.pk)
         .first()
     )
-    if locked is None or locked.ended_at is not None or locked.reviewer.user_id != actor.pk:
+    if locked is None:
         raise PermissionDenied("Only the reviewer assigned to this case can record its review.")
     judgement = StructuredJudgement.objects.select_for_update().filter(assignment=locked).first()
     if judgement is None:

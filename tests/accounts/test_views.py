@@ -81,14 +81,6 @@ def test_another_trusts_audit_trail_is_not_found(
     assert response.status_code == 404
 
 
-def test_a_new_api_token_is_shown_once(client_for: ClientFor, trust_manager: User) -> None:
-    client = client_for(trust_manager)
-    created = client.post(reverse("accounts:api-token"))
-    later = client.get(reverse("accounts:api-token"))
-    key = created.context["new_key"]
-    assert key in created.content.decode() and key not in later.content.decode()
-
-
 def test_the_organisation_list_keeps_to_a_query_budget(
     client_for: ClientFor, national: User, django_assert_max_num_queries
 ) -> None:

@@ -5,15 +5,19 @@ navigation wraps instead of overflowing."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.test import Client
+from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from accounts.models import User
+from accounts.audit import ANCHOR_DIRECTORY, audit_anchor_write, audit_check_request
+from accounts.models import AuditChainHead, User
 from failure_regime.models import Case
 from tests.browser.conftest import NARROW, Accessibility, assert_fits, watch
 from tests.conftest import sign_in as sign_in_client
@@ -112,3 +116,29 @@ def test_it_fits_staff_pages_at_320_and_1280_pixels(
     page = open_as(trust_manager)
     visit_at_both_widths(page, axe, live_server.url + "/staff/cases/new/")
     expect(page.get_by_role("heading", name="You cannot do this", level=1)).to_be_visible()
+
+
+@pytest.fixture
+def anchor_files_removed() -> Iterator[None]:
+    """Removes the anchor files the test writes: the in-memory storage outlives the test's database."""
+    yield
+    with contextlib.suppress(FileNotFoundError):
+        for name in default_storage.listdir(ANCHOR_DIRECTORY)[1]:
+            default_storage.delete(f"{ANCHOR_DIRECTORY}/{name}")
+
+
+def test_it_fits_the_audit_trail_page_at_320_and_1280_pixels(
+    open_as: OpenAs, live_server: Any, axe: Accessibility, national: User, case: Case, anchor_files_removed: None
+) -> None:
+    # With anchors, and a finished check that found the chain broken (its head moved): the page's longest state.
+    audit_anchor_write()
+    AuditChainHead.objects.filter(pk=1).update(hash="0" * 64)
+    audit_check_request(actor=national)  # the check runs when the request commits (tasks run eagerly here)
+    page = open_as(national)
+    url = live_server.url + reverse("accounts:audit-integrity")
+    visit_at_both_widths(page, axe, url)
+    expect(page.get_by_role("heading", name="The audit trail has been changed")).to_be_visible()
+    expect(page.get_by_role("button", name="Check the audit trail now")).to_be_visible()
+    page.set_viewport_size({"width": WIDE, "height": 800})
+    link = page.get_by_role("navigation", name="Menu").get_by_role("link", name="Audit trail")
+    expect(link).to_have_attribute("aria-current", "page")

@@ -515,4 +515,4 @@ def test_a_published_rating_changes_the_provider_page_s_tag(
     rerated = client.get(url, headers={"If-None-Match": first["ETag"]})
     assert rerated.status_code == 200 and rerated["ETag"] != first["ETag"]
     assert "Its latest rating here is <strong>Requires improvement</strong>" in rerated.content.decode()
-    assert "<dt class=\"nhsuk-summary-list__key\">Is it well led?</dt>" in rerated.content.decode()
+    assert '<dt class="nhsuk-summary-list__key">Is it well led?</dt>' in rerated.content.decode()

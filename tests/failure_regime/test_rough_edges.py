@@ -65,9 +65,9 @@ def confirmations(response: object) -> list[str]:
         (
             Role.NATIONAL_OVERSIGHT,
             "nhs_england",
-            ["Home", "Cases", "Concerns", "Special measures", "Reviews", "Notices", "What is due"],
+            ["Home", "Cases", "Concerns", "Special measures", "Reviews", "Notices", "What is due", "Audit trail"],
         ),
-        (Role.ADMINISTRATOR, "nhs_england", ["Home", "Reviews"]),
+        (Role.ADMINISTRATOR, "nhs_england", ["Home", "Reviews", "Audit trail"]),
     ],
 )
 def test_it_shows_each_role_only_the_pages_it_can_use(
