@@ -22,13 +22,18 @@ from failure_regime.models import (
     ConcernSource,
     Decision,
     Delivery,
+    EnforcementAction,
     EnforcementKind,
     EnforcementOutcome,
+    Extension,
     Handover,
     Inspection,
+    MonthlyReport,
     NotificationEvent,
     Rag,
     Rating,
+    Recommendation,
+    ReportActionStatus,
     Severity,
     SignOff,
     TermsOfReference,
@@ -251,7 +256,11 @@ class CloseForm(NHSForm):
         label="Why is it closing?",
         error_messages={"required": "Choose why the case is closing"},
     )
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Closing summary")
+    summary = forms.CharField(
+        max_length=max_length_of(Case, "closing_summary"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Closing summary",
+    )
 
 
 class EnforcementForm(NHSForm):
@@ -259,7 +268,11 @@ class EnforcementForm(NHSForm):
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
     kind = forms.ChoiceField(choices=EnforcementKind.choices, label="Kind of action")
-    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What was served")
+    summary = forms.CharField(
+        max_length=max_length_of(EnforcementAction, "summary"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What was served",
+    )
     served_on = forms.DateField(
         label="Date served",
         help_text="For example, 27 3 2026 is written 2026-03-27.",
@@ -283,7 +296,12 @@ class OutcomeForm(NHSForm):
         widget=forms.RadioSelect,
         label="Outcome",
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes")
+    notes = forms.CharField(
+        max_length=max_length_of(EnforcementAction, "outcome_notes"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Notes",
+    )
 
 
 # --- Special measures -------------------------------------------------------------------------------
@@ -344,7 +362,11 @@ class EpisodeForm(NHSForm):
 
 class ActionForm(NHSForm):
     reference = forms.CharField(max_length=20, label="Reference", help_text="For example, A1.")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What will be done")
+    description = forms.CharField(
+        max_length=max_length_of(Action, "description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What will be done",
+    )
     owner = forms.ModelChoiceField(
         queryset=User.objects.none(), required=False, label="Owner", empty_label="No named owner"
     )
@@ -353,7 +375,12 @@ class ActionForm(NHSForm):
     )
     status = forms.ChoiceField(choices=ActionStatus.choices, label="Status")
     rag = forms.ChoiceField(choices=Rag.choices, widget=forms.RadioSelect, label="RAG rating")
-    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Evidence of progress")
+    evidence = forms.CharField(
+        max_length=max_length_of(Action, "evidence"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        label="Evidence of progress",
+    )
 
     def __init__(self, *args: Any, owners: QuerySet[User], editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -366,6 +393,7 @@ class ReportForm(NHSForm):
     """The monthly report: a narrative, a status and RAG rating for every action, and evidence files."""
 
     narrative = forms.CharField(
+        max_length=max_length_of(MonthlyReport, "narrative"),
         widget=forms.Textarea(attrs={"rows": 8}),
         label="Progress this month",
         help_text="What has changed, what has not, and why. This is published.",
@@ -390,7 +418,10 @@ class ReportForm(NHSForm):
                 error_messages={"required": f"Choose the RAG rating of action {action.reference}"},
             )
             self.fields[f"note_{action.pk}"] = forms.CharField(
-                required=False, label=f"{action.reference}: note", widget=forms.Textarea(attrs={"rows": 2})
+                max_length=max_length_of(ReportActionStatus, "note"),
+                required=False,
+                label=f"{action.reference}: note",
+                widget=forms.Textarea(attrs={"rows": 2}),
             )
         self.fields["evidence"] = MultipleFileField(required=False, label="Evidence", help_text=EVIDENCE_HINT)
 
@@ -403,7 +434,11 @@ class ReportForm(NHSForm):
 
 
 class ReturnForm(NHSForm):
-    comments = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="What needs to change")
+    comments = forms.CharField(
+        max_length=max_length_of(MonthlyReport, "review_comments"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="What needs to change",
+    )
 
 
 class ScheduleForm(NHSForm):
@@ -435,7 +470,13 @@ class OutcomeChoice(NHSForm):
         queryset=Inspection.objects.none(), required=False, label="Re-inspection this is based on", empty_label="Choose"
     )
     until = forms.DateField(required=False, label="Extended until", widget=DateInput)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Reason or summary")
+    # The reason of an extension, or the summary of a proposal to cancel registration: the shorter limit of the two.
+    reason = forms.CharField(
+        max_length=min(max_length_of(Extension, "reason"), max_length_of(EnforcementAction, "summary")),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Reason or summary",
+    )
 
     def __init__(
         self, *args: Any, choices: list[tuple[str, str]], inspections: QuerySet[Inspection], **kwargs: Any
@@ -510,7 +551,11 @@ class RecommendationForm(NHSForm):
         empty_label="Choose the inspection",
         help_text="Only inspections that rated a trust inadequate overall or for being well-led are offered.",
     )
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Why CQC recommends special measures")
+    reasons = forms.CharField(
+        max_length=max_length_of(Recommendation, "reasons"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Why CQC recommends special measures",
+    )
 
     def __init__(self, *args: Any, inspections: QuerySet[Inspection], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -535,8 +580,16 @@ class RecommendationDecisionForm(NHSForm):
         widget=forms.RadioSelect,
         label="Your decision",
     )
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), label="Reasons for the decision")
+    reasons = forms.CharField(
+        max_length=max_length_of(Recommendation, "decision_reasons"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        label="Reasons for the decision",
+    )
 
 
 class RecommendationWithdrawalForm(NHSForm):
-    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why CQC withdraws its recommendation")
+    reasons = forms.CharField(
+        max_length=max_length_of(Recommendation, "decision_reasons"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why CQC withdraws its recommendation",
+    )

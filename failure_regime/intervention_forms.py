@@ -9,9 +9,11 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from failure_regime.forms import DateInput
-from failure_regime.models import LICENSING_KINDS, InterventionKind, InterventionStatus
+from failure_regime.models import LICENSING_KINDS, Intervention, InterventionKind, InterventionStatus
+from failure_regime.services.interventions import HAND_OVER_NOTE_LIMIT
 
 LICENSING_REFUSAL = (
     "Licence conditions and undertakings are recorded only by an oversight lead of the provider's oversight body."
@@ -27,7 +29,12 @@ class InterventionForm(NHSForm):
         label="Title",
         help_text="For example, 'Board chair replaced'. Improvement directors may leave this blank.",
     )
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Description")
+    description = forms.CharField(
+        max_length=max_length_of(Intervention, "description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Description",
+    )
     person_name = forms.CharField(max_length=150, required=False, label="Improvement director's name")
     person_organisation = forms.CharField(max_length=200, required=False, label="Improvement director's organisation")
     partner = forms.ModelChoiceField(
@@ -92,7 +99,9 @@ class HandOverForm(NHSForm):
     on = forms.DateField(label="Hand-over date", widget=DateInput)
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner", empty_label=None)
     review_on = forms.DateField(label="Review by", widget=DateInput)
-    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note")
+    note = forms.CharField(
+        max_length=HAND_OVER_NOTE_LIMIT, widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note"
+    )
 
     def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -103,4 +112,8 @@ class EndForm(NHSForm):
     ended_on = forms.DateField(
         label="Ended on", widget=DateInput, error_messages={"required": "Enter the date it ended"}
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why it ended")
+    reason = forms.CharField(
+        max_length=max_length_of(Intervention, "end_reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it ended",
+    )

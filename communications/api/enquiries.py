@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import Organisation, Region, Role, User
 from communications.forms.enquiries import EnquiryFilter
 from communications.models import (
@@ -134,7 +135,7 @@ class SupportServiceDetailSerializer(SupportServiceSerializer):
 class SupportServiceInSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, allow_blank=True)
     kind = serializers.ChoiceField(choices=SupportKind.choices)
-    description = serializers.CharField(max_length=5000, allow_blank=True)
+    description = serializers.CharField(max_length=max_length_of(SupportService, "description"), allow_blank=True)
     run_by = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     textphone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
@@ -305,25 +306,29 @@ class EnquiryTriageInSerializer(serializers.Serializer):
 
 class EnquiryNoteInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NoteKind.choices)
-    text = serializers.CharField(max_length=10000)
+    text = serializers.CharField(max_length=max_length_of(EnquiryNote, "text"))
 
 
 class EnquiryRespondInSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=10000, help_text="How the sender was answered, and what was said.")
+    text = serializers.CharField(
+        max_length=max_length_of(EnquiryNote, "text"), help_text="How the sender was answered, and what was said."
+    )
 
 
 class EnquiryCloseInSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason = serializers.CharField(max_length=max_length_of(Enquiry, "closure_reason"))
 
 
 class ReferralOfferInSerializer(serializers.Serializer):
     service = IdField(queryset=SupportService.objects.all())
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=max_length_of(Referral, "note"), required=False, allow_blank=True, default=""
+    )
 
 
 class EnquiryPassToReviewInSerializer(serializers.Serializer):
     text = serializers.CharField(
-        max_length=4000,
+        max_length=max_length_of(ReviewRequest, "text"),
         help_text="What the family would like reviewed, without names, NHS numbers, dates of birth or contact details.",
     )
     age_band = serializers.ChoiceField(choices=AGE_BAND_CHOICES, required=False, default="")

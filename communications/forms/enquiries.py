@@ -11,21 +11,24 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
 from accounts.models import User
 from communications.models import (
     AWAITING_RESPONSE,
     ContactMethod,
     Enquiry,
     EnquiryCategory,
+    EnquiryNote,
     EnquiryStatus,
     NoteKind,
+    Referral,
     Relation,
     SupportService,
     Urgency,
     enquiry_reference_normalise,
 )
 from failure_regime.models import Case
-from reviews.models import AGE_BAND_CHOICES
+from reviews.models import AGE_BAND_CHOICES, ReviewRequest
 
 # --- The public form ----------------------------------------------------------------------------------------
 
@@ -233,12 +236,18 @@ class NoteForm(NHSForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what kind of note this is"},
     )
-    text = forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    text = forms.CharField(
+        max_length=max_length_of(EnquiryNote, "text"),
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class RespondForm(NHSForm):
     prefix = "respond"
     text = forms.CharField(
+        max_length=max_length_of(EnquiryNote, "text"),
         label="How did you respond, and what did you say?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -268,6 +277,7 @@ class CloseForm(NHSForm):
 class PassToReviewForm(NHSForm):
     prefix = "review"
     text = forms.CharField(
+        max_length=max_length_of(ReviewRequest, "text"),
         label="What would the family like the review to look at?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -295,7 +305,12 @@ class ReferralForm(NHSForm):
         empty_label="Choose a service",
         error_messages={"required": "Choose a service", "invalid_choice": "Choose one of the services listed"},
     )
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        max_length=max_length_of(Referral, "note"),
+        label="Note (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, services: QuerySet[SupportService], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -108,7 +108,12 @@ class NoticeForm(NHSForm):
 
 
 class ReasonForm(NHSForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
+    # Why a version is returned, or why a notice is withdrawn: both fields have the same limit.
+    reason = forms.CharField(
+        max_length=max_length_of(NoticeVersion, "return_reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason",
+    )
 
     def __init__(
         self, *args: Any, label: str = "Reason", help_text: str = "", message: str = "", **kwargs: Any

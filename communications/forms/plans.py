@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
 from accounts.models import User
-from communications.models import Audience, Channel, CommunicationsPlan, Notice
+from communications.models import Audience, Channel, CommunicationsPlan, Notice, PlanAudience, PlanItem
 
 
 def _needs_field(audience: str) -> str:
@@ -20,9 +21,13 @@ def _needs_field(audience: str) -> str:
 
 class PlanForm(NHSForm):
     objectives = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="Objectives", help_text="What the communications must achieve."
+        max_length=max_length_of(CommunicationsPlan, "objectives"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Objectives",
+        help_text="What the communications must achieve.",
     )
     key_messages = forms.CharField(
+        max_length=max_length_of(CommunicationsPlan, "key_messages"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Key messages",
@@ -48,6 +53,7 @@ class PlanForm(NHSForm):
         super().__init__(*args, **kwargs)
         for value, label in Audience.choices:
             self.fields[_needs_field(value)] = forms.CharField(
+                max_length=max_length_of(PlanAudience, "needs"),
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 label=f"What {label[0].lower() + label[1:]} need",
@@ -72,7 +78,12 @@ class PlanItemForm(NHSForm):
         help_text="For example: briefing for local MPs.",
         error_messages={"required": "Enter what the item is, such as a briefing for local MPs"},
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Details")
+    description = forms.CharField(
+        max_length=max_length_of(PlanItem, "description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Details",
+    )
     channel = forms.ChoiceField(choices=[("", "Choose a channel"), *Channel.choices], label="Channel")
     audience = forms.ChoiceField(choices=[], label="Audience")
     owner = forms.ModelChoiceField(queryset=User.objects.none(), label="Owner", empty_label="Choose who owns it")

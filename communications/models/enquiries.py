@@ -275,7 +275,7 @@ class EnquiryNote(models.Model):
 
     enquiry = models.ForeignKey(Enquiry, on_delete=models.CASCADE, related_name="notes")
     kind = models.CharField(max_length=16, choices=NoteKind.choices)
-    text = models.TextField()
+    text = models.TextField(max_length=10_000)
     written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     written_at = models.DateTimeField()
 
@@ -311,7 +311,7 @@ class Referral(models.Model):
     status = models.CharField(
         max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.OFFERED, editable=False
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=2000, blank=True)
     offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     offered_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -124,7 +124,7 @@ class Notice(models.Model):
     withdrawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
-    withdrawal_reason = models.TextField(blank=True, editable=False, help_text="Shown to the public.")
+    withdrawal_reason = models.TextField(max_length=5000, blank=True, editable=False, help_text="Shown to the public.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
@@ -262,7 +262,7 @@ class NoticeVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     returned_at = models.DateTimeField(null=True, blank=True, editable=False)
-    return_reason = models.TextField(blank=True, editable=False)
+    return_reason = models.TextField(max_length=5000, blank=True, editable=False)
     approved_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the last approval it needed was given."
     )

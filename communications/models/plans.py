@@ -43,8 +43,8 @@ class CommunicationsPlan(models.Model):
     and the scheduled items. Each case has at most one; changes are recorded in the audit trail."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="communications_plan")
-    objectives = models.TextField(help_text="What the communications must achieve.")
-    key_messages = models.TextField(help_text="The messages every item should carry, one a line.")
+    objectives = models.TextField(max_length=5000, help_text="What the communications must achieve.")
+    key_messages = models.TextField(max_length=5000, help_text="The messages every item should carry, one a line.")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
@@ -69,7 +69,9 @@ class PlanAudience(models.Model):
 
     plan = models.ForeignKey(CommunicationsPlan, on_delete=models.CASCADE, related_name="audiences")
     audience = models.CharField(max_length=24, choices=Audience.choices)
-    needs = models.TextField(blank=True, help_text="What this audience needs to know, and how best to reach them.")
+    needs = models.TextField(
+        max_length=2000, blank=True, help_text="What this audience needs to know, and how best to reach them."
+    )
 
     class Meta:
         ordering = ["plan", "pk"]
@@ -89,7 +91,7 @@ class PlanItem(models.Model):
 
     plan = models.ForeignKey(CommunicationsPlan, on_delete=models.CASCADE, related_name="items")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=5000, blank=True)
     channel = models.CharField(max_length=32, choices=Channel.choices)
     audience = models.CharField(max_length=24, choices=Audience.choices)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="communications_items")

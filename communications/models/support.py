@@ -34,7 +34,7 @@ class SupportService(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=SupportKind.choices)
     run_by = models.CharField(max_length=200, blank=True, help_text="The charity or organisation that runs it.")
-    description = models.TextField(help_text="Who it is for and what it offers, in plain English.")
+    description = models.TextField(max_length=5000, help_text="Who it is for and what it offers, in plain English.")
     phone = models.CharField(max_length=32, blank=True)
     textphone = models.CharField(max_length=32, blank=True, help_text="Textphone or Relay UK number.")
     website = models.URLField(blank=True)

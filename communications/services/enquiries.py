@@ -448,6 +448,9 @@ def _note(enquiry: Enquiry, actor: User, kind: str, text: str, field: str = "tex
         raise ValidationError({"kind": "Select what kind of note this is"})
     if not text:
         raise ValidationError({field: "Write the note"})
+    limit = max_length_of(EnquiryNote, "text")
+    if len(text) > limit:
+        raise ValidationError({field: f"The note must be {limit:,} characters or fewer"})
     return EnquiryNote.objects.create(
         enquiry=enquiry, kind=kind, text=text, written_by=actor, written_at=timezone.now()
     )
@@ -500,8 +503,9 @@ def enquiry_close(*, actor: User, enquiry: Enquiry, reason: str) -> Enquiry:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the enquiry is closed"})
-    if len(reason) > 300:
-        raise ValidationError({"reason": "The reason must be 300 characters or fewer"})
+    limit = max_length_of(Enquiry, "closure_reason")
+    if len(reason) > limit:
+        raise ValidationError({"reason": f"The reason must be {limit:,} characters or fewer"})
     before = _state(enquiry)
     enquiry.status, enquiry.closed_at, enquiry.closed_by, enquiry.closure_reason = (
         EnquiryStatus.CLOSED,

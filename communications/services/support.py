@@ -19,6 +19,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
+from accounts.limits import max_length_of
 from accounts.models import Organisation, Region, Role, User
 from communications.models import MIDNIGHT, OpeningTime, SupportKind, SupportService, Weekday
 from communications.verbs import CommunicationsVerb
@@ -26,6 +27,8 @@ from failure_regime.models import Case, CaseStatus
 from failure_regime.selectors import case_list_for_user
 
 SUPPORT_ROLES = frozenset({Role.COMMUNICATIONS_OFFICER, Role.FAMILY_LIAISON_OFFICER})
+# Longest accepted answers: the limits of the model's fields, which set them once.
+LIMITS = {field: max_length_of(SupportService, field) for field in ("name", "run_by", "description")}
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ]*$")
 _PHONE_MESSAGE = "Enter a phone number in digits, like 0808 157 0001 or 116 123"
@@ -102,14 +105,16 @@ def _details(
     }
     if not cleaned["name"]:
         errors["name"] = "Enter the name of the service"
-    elif len(cleaned["name"]) > 200:
-        errors["name"] = "The name must be 200 characters or fewer"
+    elif len(cleaned["name"]) > LIMITS["name"]:
+        errors["name"] = f"The name must be {LIMITS['name']:,} characters or fewer"
     if kind not in SupportKind.values:
         errors["kind"] = "Select the kind of service"
     if not cleaned["description"]:
         errors["description"] = "Say who the service is for and what it offers"
-    if len(cleaned["run_by"]) > 200:
-        errors["run_by"] = "The name of who runs it must be 200 characters or fewer"
+    elif len(cleaned["description"]) > LIMITS["description"]:
+        errors["description"] = f"The description must be {LIMITS['description']:,} characters or fewer"
+    if len(cleaned["run_by"]) > LIMITS["run_by"]:
+        errors["run_by"] = f"The name of who runs it must be {LIMITS['run_by']:,} characters or fewer"
     cleaned["phone"] = _phone("phone", phone, errors)
     cleaned["textphone"] = _phone("textphone", textphone, errors)
     if cleaned["website"]:

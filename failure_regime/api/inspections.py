@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import User
 from failure_regime import selectors
 from failure_regime.api.fields import IdField, VisibleOrganisationIdField
@@ -155,7 +156,7 @@ class RecommendationInSerializer(serializers.Serializer):
     inspection = IdField(
         queryset=Inspection.objects.none(), help_text="The inspection that rated the trust inadequate."
     )
-    reasons = serializers.CharField(max_length=10000)
+    reasons = serializers.CharField(max_length=max_length_of(Recommendation, "reasons"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -168,11 +169,11 @@ class RecommendationInSerializer(serializers.Serializer):
 
 class RecommendationDecisionInSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=DECISION_CHOICES)
-    reasons = serializers.CharField(max_length=10000)
+    reasons = serializers.CharField(max_length=max_length_of(Recommendation, "decision_reasons"))
 
 
 class RecommendationWithdrawalInSerializer(serializers.Serializer):
-    reasons = serializers.CharField(max_length=10000)
+    reasons = serializers.CharField(max_length=max_length_of(Recommendation, "decision_reasons"))
 
 
 # --- Inspections --------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from accounts.selectors import organisation_list_for_user
 from failure_regime import selectors
@@ -135,7 +136,9 @@ class InterventionInSerializer(OwnerMixin):
     episode = VisibleEpisodeIdField(queryset=Episode.objects.none())
     kind = serializers.ChoiceField(choices=InterventionKind.choices)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    description = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    description = serializers.CharField(
+        max_length=max_length_of(Intervention, "description"), required=False, allow_blank=True, default=""
+    )
     person_name = serializers.CharField(
         max_length=150, required=False, allow_blank=True, default="", help_text="Improvement directors only."
     )
@@ -164,12 +167,12 @@ class HandOverInSerializer(OwnerMixin):
     person_organisation = serializers.CharField(max_length=200)
     on = serializers.DateField(help_text="The hand-over date: the previous director's last day.")
     review_on = serializers.DateField()
-    note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=services.HAND_OVER_NOTE_LIMIT, required=False, allow_blank=True, default="")
 
 
 class EndInSerializer(serializers.Serializer):
     ended_on = serializers.DateField()
-    reason = serializers.CharField(max_length=10000)
+    reason = serializers.CharField(max_length=max_length_of(Intervention, "end_reason"))
 
 
 def _owner(request: Request, episode: Episode, data: dict[str, Any]) -> tuple[User, Organisation]:

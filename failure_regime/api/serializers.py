@@ -291,14 +291,14 @@ class TermsInSerializer(serializers.Serializer):
 
 class CloseInSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=ClosureReason.choices)
-    summary = serializers.CharField(max_length=10000)
+    summary = serializers.CharField(max_length=max_length_of(Case, "closing_summary"))
 
 
 class EnforcementInSerializer(serializers.Serializer):
     provider = VisibleOrganisationIdField()
     case = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
     kind = serializers.ChoiceField(choices=EnforcementKind.choices)
-    summary = serializers.CharField(max_length=10000)
+    summary = serializers.CharField(max_length=max_length_of(EnforcementAction, "summary"))
     served_on = serializers.DateField()
     deadline_on = serializers.DateField(required=False, allow_null=True)
 
@@ -307,4 +307,6 @@ class OutcomeInSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(
         choices=[c for c in EnforcementOutcome.choices if c[0] != EnforcementOutcome.PENDING]
     )
-    notes = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(
+        max_length=max_length_of(EnforcementAction, "outcome_notes"), required=False, allow_blank=True, default=""
+    )

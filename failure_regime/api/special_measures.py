@@ -27,6 +27,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import User
 from failure_regime import selectors
 from failure_regime.api.fields import IdField, VisibleCaseIdField, VisibleOrganisationIdField
@@ -37,6 +38,7 @@ from failure_regime.models import (
     ActionStatus,
     Basis,
     Case,
+    EnforcementAction,
     Episode,
     EpisodeStatus,
     Extension,
@@ -102,7 +104,9 @@ class MonthField(serializers.Field):
 class ActionStandingInSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
     rag = serializers.ChoiceField(choices=Rag.choices)
-    note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=max_length_of(ReportActionStatus, "note"), required=False, allow_blank=True, default=""
+    )
 
 
 @extend_schema_field(
@@ -365,7 +369,7 @@ class EpisodeInSerializer(serializers.Serializer):
 
 class ActionInSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=20)
-    description = serializers.CharField(max_length=10000)
+    description = serializers.CharField(max_length=max_length_of(Action, "description"))
     owner_organisation = VisibleOrganisationIdField()
     due_on = serializers.DateField()
     owner = IdField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
@@ -375,13 +379,13 @@ class ActionInSerializer(serializers.Serializer):
 class ActionChangeInSerializer(serializers.Serializer):
     """Only the fields sent change."""
 
-    description = serializers.CharField(max_length=10000, required=False)
+    description = serializers.CharField(max_length=max_length_of(Action, "description"), required=False)
     owner = IdField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
     owner_organisation = VisibleOrganisationIdField(required=False)
     due_on = serializers.DateField(required=False)
     status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
     rag = serializers.ChoiceField(choices=Rag.choices, required=False)
-    evidence = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    evidence = serializers.CharField(max_length=max_length_of(Action, "evidence"), required=False, allow_blank=True)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
@@ -407,11 +411,13 @@ class EpisodeExitInSerializer(serializers.Serializer):
 
 class EpisodeExtendInSerializer(serializers.Serializer):
     until = serializers.DateField()
-    reason = serializers.CharField(max_length=10000)
+    reason = serializers.CharField(max_length=max_length_of(Extension, "reason"))
 
 
 class CancellationProposalInSerializer(serializers.Serializer):
-    summary = serializers.CharField(max_length=10000, help_text="What the notice of proposal says.")
+    summary = serializers.CharField(
+        max_length=max_length_of(EnforcementAction, "summary"), help_text="What the notice of proposal says."
+    )
 
 
 class RegistrationCancellationInSerializer(serializers.Serializer):
@@ -420,7 +426,7 @@ class RegistrationCancellationInSerializer(serializers.Serializer):
 
 class MonthlyReportInSerializer(serializers.Serializer):
     month = MonthField()
-    narrative = serializers.CharField(max_length=20000)
+    narrative = serializers.CharField(max_length=max_length_of(MonthlyReport, "narrative"))
     statuses = ActionStatusesField(
         required=False, default=dict, help_text="Where every action of the plan stands, by action id, as JSON."
     )
@@ -469,7 +475,9 @@ class EpisodeHistoryImportOutSerializer(serializers.Serializer):
 
 
 class ReportReturnInSerializer(serializers.Serializer):
-    comments = serializers.CharField(max_length=10000, help_text="What needs to change.")
+    comments = serializers.CharField(
+        max_length=max_length_of(MonthlyReport, "review_comments"), help_text="What needs to change."
+    )
 
 
 # --- Episodes -----------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ class Case(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     closure_reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True, editable=False)
-    closing_summary = models.TextField(blank=True, editable=False)
+    closing_summary = models.TextField(max_length=10_000, blank=True, editable=False)
 
     class Meta:
         ordering = ["-proposed_at", "-pk"]

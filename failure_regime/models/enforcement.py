@@ -46,13 +46,13 @@ class EnforcementAction(models.Model):
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="enforcement_actions")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="enforcement_actions", null=True, blank=True)
     kind = models.CharField(max_length=32, choices=EnforcementKind.choices)
-    summary = models.TextField()
+    summary = models.TextField(max_length=10_000)
     served_on = models.DateField()
     deadline_on = models.DateField(
         null=True, blank=True, help_text="The compliance deadline, or the end of the window for representations."
     )
     outcome = models.CharField(max_length=32, choices=EnforcementOutcome.choices, default=EnforcementOutcome.PENDING)
-    outcome_notes = models.TextField(blank=True)
+    outcome_notes = models.TextField(max_length=10_000, blank=True)
     outcome_recorded_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")

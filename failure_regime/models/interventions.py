@@ -49,7 +49,7 @@ class Intervention(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="interventions")
     kind = models.CharField(max_length=32, choices=InterventionKind.choices)
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=10_000, blank=True)
     person_name = models.CharField(
         "Name", max_length=150, blank=True, help_text="Improvement directors: the person appointed. Never published."
     )
@@ -81,7 +81,7 @@ class Intervention(models.Model):
         editable=False,
         help_text="The improvement director this one took over from.",
     )
-    end_reason = models.TextField(blank=True, editable=False)
+    end_reason = models.TextField(max_length=10_000, blank=True, editable=False)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()

@@ -29,7 +29,7 @@ class Recommendation(models.Model):
     recommended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recommended_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     recommended_at = models.DateTimeField()
-    reasons = models.TextField()
+    reasons = models.TextField(max_length=10_000)
     decision_due_on = models.DateField()
     status = models.CharField(
         max_length=32,
@@ -44,7 +44,7 @@ class Recommendation(models.Model):
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    decision_reasons = models.TextField(blank=True, editable=False)
+    decision_reasons = models.TextField(max_length=10_000, blank=True, editable=False)
     episode = models.OneToOneField(
         Episode, on_delete=models.PROTECT, null=True, blank=True, related_name="recommendation", editable=False
     )

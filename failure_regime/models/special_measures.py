@@ -46,7 +46,7 @@ class RuleSet(models.Model):
         help_text="Trusts: the oversight body decides on CQC's recommendation within this many days. Empty where "
         "CQC places the provider itself.",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=5000, blank=True)
 
     class Meta:
         ordering = ["provider_kind", "-effective_from"]
@@ -140,7 +140,7 @@ class Extension(models.Model):
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="extensions")
     until = models.DateField()
-    reason = models.TextField()
+    reason = models.TextField(max_length=10_000)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     approved_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField()
@@ -228,7 +228,7 @@ class Action(models.Model):
 
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="actions")
     reference = models.CharField(max_length=20)
-    description = models.TextField()
+    description = models.TextField(max_length=10_000)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -237,7 +237,7 @@ class Action(models.Model):
     status = models.CharField(max_length=16, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED)
     rag = models.CharField("RAG rating", max_length=8, choices=Rag.choices, default=Rag.RED)
     evidence = models.TextField(
-        blank=True, help_text="What shows progress, in words; files go with the monthly report."
+        max_length=10_000, blank=True, help_text="What shows progress, in words; files go with the monthly report."
     )
 
     class Meta:
@@ -270,7 +270,7 @@ class MonthlyReport(models.Model):
     month = models.DateField(help_text="The first day of the month reported on.")
     due_on = models.DateField()
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.DUE, editable=False)
-    narrative = models.TextField(blank=True)
+    narrative = models.TextField(max_length=20_000, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -279,7 +279,7 @@ class MonthlyReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
-    review_comments = models.TextField(blank=True)
+    review_comments = models.TextField(max_length=10_000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     snapshot = models.JSONField(
         null=True, blank=True, editable=False, help_text="What the public sees: fixed when the report is accepted."
@@ -308,7 +308,7 @@ class ReportActionStatus(models.Model):
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=ActionStatus.choices)
     rag = models.CharField(max_length=8, choices=Rag.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(max_length=10_000, blank=True)
 
     class Meta:
         ordering = ["report", "action__reference"]

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import TransitionNotAllowed
+from accounts.limits import max_length_of
 from accounts.models import Organisation, OrganisationKind, User
 from failure_regime.dates import add_months, end_of_day
 from failure_regime.models import (
@@ -36,6 +37,11 @@ from failure_regime.permissions import (
 )
 from failure_regime.services.clock import Recipients, deadline_meet, deadline_open, members_by_role, register_resolver
 from failure_regime.verbs import InterventionVerb
+
+# An improvement director who hands over ends with these words and the hand-over's note, which has what is left of
+# the limit on the reason for ending.
+HANDED_OVER = "Handed over to a new improvement director."
+HAND_OVER_NOTE_LIMIT = max_length_of(Intervention, "end_reason") - len(HANDED_OVER) - 1
 
 # Interventions named when a provider enters special measures are first reviewed this many months later.
 ENTRY_REVIEW_MONTHS = 3
@@ -298,6 +304,8 @@ def improvement_director_hand_over(
     errors: dict[str, str] = {}
     if not person_name:
         errors["person_name"] = "Enter the new improvement director's name."
+    if len(note.strip()) > HAND_OVER_NOTE_LIMIT:
+        errors["note"] = f"Keep the note to {HAND_OVER_NOTE_LIMIT:,} characters or fewer."
     if not person_organisation:
         errors["person_organisation"] = "Enter the organisation the new improvement director comes from."
     if on < previous.starts_on:
@@ -315,7 +323,7 @@ def improvement_director_hand_over(
     if errors:
         raise ValidationError(errors)
     previous.status, previous.ends_on = InterventionStatus.ENDED, on
-    previous.end_reason = f"Handed over to a new improvement director. {note.strip()}".strip()
+    previous.end_reason = f"{HANDED_OVER} {note.strip()}".strip()
     previous.save(update_fields=["status", "ends_on", "end_reason"])
     deadline_meet(subject=previous, kind=DeadlineKind.INTERVENTION_REVIEW)
     successor = Intervention.objects.create(

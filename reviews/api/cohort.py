@@ -18,6 +18,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.limits import max_length_of
 from accounts.models import User
 from failure_regime.api.fields import IdField
 from failure_regime.api.serializers import PersonSerializer
@@ -265,8 +266,8 @@ class CohortInSerializer(serializers.Serializer):
 
 
 class WaveInSerializer(serializers.Serializer):
-    criteria_version = serializers.CharField(max_length=40)
-    inclusion_criteria = serializers.CharField(max_length=20000)
+    criteria_version = serializers.CharField(max_length=max_length_of(Wave, "criteria_version"))
+    inclusion_criteria = serializers.CharField(max_length=max_length_of(Wave, "inclusion_criteria"))
 
 
 class CohortImportInSerializer(serializers.Serializer):
@@ -288,7 +289,7 @@ class CaseCohortQuerySerializer(serializers.Serializer):
 
 
 class ReassignInSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=10000)
+    reason = serializers.CharField(max_length=max_length_of(Assignment, "end_reason"))
     reviewer = IdField(
         queryset=Expert.objects.all(),
         required=False,

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from accounts.limits import max_length_of
 from accounts.models import User
 from failure_regime.models import Case
 from reviews.models import (
@@ -40,7 +41,6 @@ from reviews.models import (
 from reviews.selectors import judgement as selectors
 from reviews.selectors.team import managed_case_get_for_user
 from reviews.services import judgement as services
-from reviews.services.judgement import MAX_NARRATIVE
 
 ID_PATTERN = r"[0-9]{1,18}"
 PROGRESS_CHOICES = list(selectors.PROGRESS_LABELS.items())
@@ -84,8 +84,8 @@ def _rating(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=5, allow_null=True, help_text=RATING_HELP, **kwargs)
 
 
-def _narrative(**kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(allow_blank=True, max_length=MAX_NARRATIVE, **kwargs)
+def _narrative(field: str) -> serializers.CharField:
+    return serializers.CharField(allow_blank=True, max_length=max_length_of(StructuredJudgement, field))
 
 
 class JudgementSerializer(serializers.Serializer):
@@ -95,23 +95,23 @@ class JudgementSerializer(serializers.Serializer):
     assignment = serializers.IntegerField(source="assignment_id")
     progress = serializers.ChoiceField(choices=PROGRESS_CHOICES)
     admission_rating = _rating()
-    admission_narrative = _narrative()
+    admission_narrative = _narrative("admission_narrative")
     ongoing_rating = _rating()
-    ongoing_narrative = _narrative()
+    ongoing_narrative = _narrative("ongoing_narrative")
     procedure_rating = _rating()
-    procedure_narrative = _narrative()
+    procedure_narrative = _narrative("procedure_narrative")
     perioperative_rating = _rating()
-    perioperative_narrative = _narrative()
+    perioperative_narrative = _narrative("perioperative_narrative")
     end_of_life_rating = _rating()
-    end_of_life_narrative = _narrative()
+    end_of_life_narrative = _narrative("end_of_life_narrative")
     overall_rating = _rating()
-    overall_narrative = _narrative()
+    overall_narrative = _narrative("overall_narrative")
     problem_types = serializers.ListField(child=serializers.ChoiceField(choices=ProblemType.choices))
     avoidability = serializers.IntegerField(min_value=1, max_value=6, allow_null=True, help_text=AVOIDABILITY_HELP)
     avoidability_scale = serializers.CharField()
     avoidability_direction = serializers.CharField()
     safety_concern = serializers.BooleanField()
-    safety_concern_detail = _narrative()
+    safety_concern_detail = _narrative("safety_concern_detail")
     safety_alerted_at = serializers.DateTimeField(allow_null=True, help_text="When the investigation lead was told.")
     updated_at = serializers.DateTimeField(allow_null=True)
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -255,25 +255,27 @@ def _rating_in() -> serializers.IntegerField:
     )
 
 
-def _narrative_in() -> serializers.CharField:
-    return serializers.CharField(allow_blank=True, max_length=MAX_NARRATIVE, required=False, default="")
+def _narrative_in(field: str) -> serializers.CharField:
+    return serializers.CharField(
+        allow_blank=True, max_length=max_length_of(StructuredJudgement, field), required=False, default=""
+    )
 
 
 class JudgementInSerializer(serializers.Serializer):
     """The whole draft: a field left out is saved empty."""
 
     admission_rating = _rating_in()
-    admission_narrative = _narrative_in()
+    admission_narrative = _narrative_in("admission_narrative")
     ongoing_rating = _rating_in()
-    ongoing_narrative = _narrative_in()
+    ongoing_narrative = _narrative_in("ongoing_narrative")
     procedure_rating = _rating_in()
-    procedure_narrative = _narrative_in()
+    procedure_narrative = _narrative_in("procedure_narrative")
     perioperative_rating = _rating_in()
-    perioperative_narrative = _narrative_in()
+    perioperative_narrative = _narrative_in("perioperative_narrative")
     end_of_life_rating = _rating_in()
-    end_of_life_narrative = _narrative_in()
+    end_of_life_narrative = _narrative_in("end_of_life_narrative")
     overall_rating = _rating_in()
-    overall_narrative = _narrative_in()
+    overall_narrative = _narrative_in("overall_narrative")
     problem_types = serializers.ListField(
         child=serializers.ChoiceField(choices=ProblemType.choices),
         max_length=len(ProblemType.choices),
@@ -286,12 +288,12 @@ class JudgementInSerializer(serializers.Serializer):
     safety_concern = serializers.BooleanField(
         required=False, default=False, help_text="Alerts the case's investigation lead at once."
     )
-    safety_concern_detail = _narrative_in()
+    safety_concern_detail = _narrative_in("safety_concern_detail")
 
 
 class SummaryInSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    body = serializers.CharField(max_length=MAX_NARRATIVE)
+    title = serializers.CharField(max_length=max_length_of(FindingsSummary, "title"))
+    body = serializers.CharField(max_length=max_length_of(FindingsSummary, "body"))
 
 
 # --- Reviewers ---------------------------------------------------------------------------------------------------

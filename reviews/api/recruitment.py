@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from failure_regime.api.fields import IdField
 from failure_regime.api.serializers import PersonSerializer
@@ -189,7 +190,7 @@ class NeedInSerializer(serializers.Serializer):
 class CampaignInSerializer(serializers.Serializer):
     case = ManagedCaseIdField(help_text="A case whose review you manage; you must be its expert-recruitment lead.")
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(max_length=20000)
+    description = serializers.CharField(max_length=max_length_of(Campaign, "description"))
     closes_on = serializers.DateField(help_text="The last day applications are taken; not in the past.")
     needs = serializers.ListField(child=NeedInSerializer(), min_length=1, max_length=50)
 
@@ -242,12 +243,15 @@ class ApproveInSerializer(serializers.Serializer):
         default="",
         help_text="Needed with `interest_organisation`: " + ", ".join(f"`{v}`" for v in InterestKind.values) + ".",
     )
-    note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=max_length_of(Application, "decision_reason"), required=False, allow_blank=True, default=""
+    )
 
 
 class RejectInSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=10000, help_text="Kept on record; the applicant is told they were not successful, not why."
+        max_length=max_length_of(Application, "decision_reason"),
+        help_text="Kept on record; the applicant is told they were not successful, not why.",
     )
 
 

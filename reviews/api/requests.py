@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import User
 from failure_regime.api.serializers import PersonSerializer
 from reviews.models import ReviewRequest, ReviewRequestStatus
@@ -61,12 +62,16 @@ class ReviewRequestSerializer(serializers.ModelSerializer):
 
 
 class ReviewRequestDeclineInSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=4000, help_text="Why it is declined: the family will be told.")
+    reason = serializers.CharField(
+        max_length=max_length_of(ReviewRequest, "decline_reason"),
+        help_text="Why it is declined: the family will be told.",
+    )
 
 
 class ReviewRequestOutcomeInSerializer(serializers.Serializer):
     outcome = serializers.CharField(
-        max_length=4000, help_text="The outcome of the review, without anything that identifies the patient."
+        max_length=max_length_of(ReviewRequest, "outcome"),
+        help_text="The outcome of the review, without anything that identifies the patient.",
     )
 
 

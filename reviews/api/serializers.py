@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.api.serializers import OrganisationSummarySerializer
+from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from failure_regime.api.fields import IdField, VisibleCaseIdField
 from failure_regime.api.serializers import PersonSerializer
@@ -185,7 +186,7 @@ class EmploymentInSerializer(serializers.Serializer):
 class InterestInSerializer(serializers.Serializer):
     organisation = IdField(queryset=Organisation.objects.all())
     kind = serializers.ChoiceField(choices=InterestKind.choices)
-    description = serializers.CharField(max_length=10000)
+    description = serializers.CharField(max_length=max_length_of(DeclaredInterest, "description"))
     declared_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -215,7 +216,7 @@ class CaseQuerySerializer(serializers.Serializer):
 class ConflictWaiverInSerializer(serializers.Serializer):
     case = VisibleCaseIdField()
     expert = VisibleExpertIdField()
-    rationale = serializers.CharField(max_length=10000)
+    rationale = serializers.CharField(max_length=max_length_of(ConflictWaiver, "rationale"))
 
 
 @extend_schema_serializer(component_name="Appointment")
@@ -223,7 +224,9 @@ class AppointmentInSerializer(serializers.Serializer):
     case = VisibleCaseIdField()
     expert = VisibleExpertIdField()
     role = serializers.ChoiceField(choices=AppointmentRole.choices)
-    declaration = serializers.CharField(max_length=20000, help_text="The independence declaration, as signed.")
+    declaration = serializers.CharField(
+        max_length=max_length_of(Appointment, "declaration"), help_text="The independence declaration, as signed."
+    )
 
 
 @extend_schema_serializer(component_name="ExpertUpdate")
@@ -241,4 +244,6 @@ class ExpertUpdateInSerializer(serializers.Serializer):
 
 
 class AppointmentEndInSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=10000, help_text="Why the appointment ends.")
+    reason = serializers.CharField(
+        max_length=max_length_of(Appointment, "end_reason"), help_text="Why the appointment ends."
+    )

@@ -9,7 +9,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from accounts.form_errors import NHSForm
-from reviews.models import Expert, Specialty, Wave
+from accounts.limits import max_length_of
+from reviews.models import Assignment, Expert, Specialty, Wave
 from reviews.services.cohort import cohort_upload_max_bytes, default_second_review_share
 from reviews.services.cohort_rows import nhs_number_normalise
 
@@ -36,9 +37,12 @@ class CohortForm(NHSForm):
 
 class WaveForm(NHSForm):
     criteria_version = forms.CharField(
-        max_length=40, label="Version of the inclusion criteria", help_text="For example, v2, March 2026."
+        max_length=max_length_of(Wave, "criteria_version"),
+        label="Version of the inclusion criteria",
+        help_text="For example, v2, March 2026.",
     )
     inclusion_criteria = forms.CharField(
+        max_length=max_length_of(Wave, "inclusion_criteria"),
         label="Inclusion criteria",
         help_text="Which patients this wave adds, as the criteria say.",
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -71,6 +75,7 @@ class ReassignForm(NHSForm):
         empty_label="Choose for me: the least-loaded eligible reviewer",
     )
     reason = forms.CharField(
+        max_length=max_length_of(Assignment, "end_reason"),
         label="Why is the review being given to someone else?",
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter why the review is being given to someone else"},

@@ -8,9 +8,19 @@ from typing import Any
 from django import forms
 
 from accounts.form_errors import NHSForm
-from reviews.models import AVOIDABILITY_DIRECTION, AVOIDABILITY_SCALE, Avoidability, CareRating, Phase, ProblemType
+from accounts.limits import max_length_of
+from reviews.models import (
+    AVOIDABILITY_DIRECTION,
+    AVOIDABILITY_SCALE,
+    Avoidability,
+    CareRating,
+    FindingsSummary,
+    Phase,
+    ProblemType,
+    StructuredJudgement,
+)
 from reviews.selectors.judgement import RATED_LABELS
-from reviews.services.judgement import EDITABLE_FIELDS, MAX_NARRATIVE
+from reviews.services.judgement import EDITABLE_FIELDS
 
 NOT_APPLICABLE = ("", "Not applicable: this phase did not happen")
 
@@ -27,11 +37,11 @@ def _rating(label: str, *, optional_phase: bool) -> forms.TypedChoiceField:
     )
 
 
-def _narrative(label: str) -> forms.CharField:
+def _narrative(field: str, label: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
-        max_length=MAX_NARRATIVE,
+        max_length=max_length_of(StructuredJudgement, field),
         widget=forms.Textarea(attrs={"rows": 5}),
         strip=True,
     )
@@ -46,9 +56,9 @@ class JudgementForm(NHSForm):
         super().__init__(*args, **kwargs)
         for phase, label in Phase.choices:
             self.fields[f"{phase}_rating"] = _rating(f"Rating of {str(label).lower()}", optional_phase=True)
-            self.fields[f"{phase}_narrative"] = _narrative(f"Your notes on {str(label).lower()}")
+            self.fields[f"{phase}_narrative"] = _narrative(f"{phase}_narrative", f"Your notes on {str(label).lower()}")
         self.fields["overall_rating"] = _rating("Rating of the overall care", optional_phase=False)
-        self.fields["overall_narrative"] = _narrative("Your notes on the overall care")
+        self.fields["overall_narrative"] = _narrative("overall_narrative", "Your notes on the overall care")
         self.fields["problem_types"] = forms.MultipleChoiceField(
             label="Problems in care",
             help_text="Select all the kinds of problem you found. Leave them all unticked if you found none.",
@@ -72,7 +82,7 @@ class JudgementForm(NHSForm):
             help_text="The case's investigation lead is told by e-mail as soon as you save or submit this review.",
             required=False,
         )
-        self.fields["safety_concern_detail"] = _narrative("Describe the safety concern")
+        self.fields["safety_concern_detail"] = _narrative("safety_concern_detail", "Describe the safety concern")
 
     def phase_fields(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
         """(heading, rating, notes) for each phase and the overall care, in order."""
@@ -84,11 +94,11 @@ class JudgementForm(NHSForm):
 
 
 class SummaryForm(NHSForm):
-    title = forms.CharField(label="Title", max_length=200)
+    title = forms.CharField(label="Title", max_length=max_length_of(FindingsSummary, "title"))
     body = forms.CharField(
         label="Summary for the public",
         help_text="Counts and conclusions in plain English. Do not name or describe a patient, and do not say "
         "which reviewer judged what.",
-        max_length=MAX_NARRATIVE,
+        max_length=max_length_of(FindingsSummary, "body"),
         widget=forms.Textarea(attrs={"rows": 10}),
     )

@@ -13,7 +13,15 @@ from django.forms.boundfield import BoundField
 from accounts.form_errors import NHSForm
 from accounts.limits import max_length_of
 from accounts.models import Organisation
-from reviews.models import REGISTRATION_NUMBER_FORMATS, Application, InterestKind, Regulator, Seniority, Specialty
+from reviews.models import (
+    REGISTRATION_NUMBER_FORMATS,
+    Application,
+    Campaign,
+    InterestKind,
+    Regulator,
+    Seniority,
+    Specialty,
+)
 from reviews.services.recruitment import CHECKS, MAX_CAPACITY_PER_WEEK, Need
 
 NEED_ROWS = 5
@@ -33,6 +41,7 @@ class CampaignForm(NHSForm):
         help_text="Shown to the public, for example “Obstetricians and midwives to review maternity care”.",
     )
     description = forms.CharField(
+        max_length=max_length_of(Campaign, "description"),
         widget=forms.Textarea(attrs={"rows": 6}),
         label="What the review is and what reviewers will do",
         help_text="Shown to the public. Do not name patients or staff.",
@@ -279,7 +288,10 @@ class ApproveForm(NHSForm):
         label="Kind of interest",
     )
     note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note for the record (optional)"
+        max_length=max_length_of(Application, "decision_reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Note for the record (optional)",
     )
 
     def clean(self) -> dict[str, Any]:
@@ -295,6 +307,7 @@ class ApproveForm(NHSForm):
 
 class RejectForm(NHSForm):
     reason = forms.CharField(
+        max_length=max_length_of(Application, "decision_reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why is the application turned down?",
         help_text="Kept on record for the review team. The applicant is told they were not successful, "

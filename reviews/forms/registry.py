@@ -12,9 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from reviews.models import (
+    Appointment,
     AppointmentRole,
+    ConflictWaiver,
+    DeclaredInterest,
     Expert,
     InterestKind,
     Regulator,
@@ -170,7 +174,9 @@ class InterestForm(NHSForm):
     organisation = OrganisationCodeField(label="ODS code of the organisation", help_text="For example, RDD.")
     kind = forms.ChoiceField(choices=InterestKind.choices, widget=forms.RadioSelect, label="Kind of interest")
     description = forms.CharField(
-        max_length=10000, widget=forms.Textarea(attrs={"rows": 4}), label="Describe the interest"
+        max_length=max_length_of(DeclaredInterest, "description"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Describe the interest",
     )
     declared_on = forms.DateField(
         required=False, label="Date declared", help_text="Leave empty for today.", widget=DateInput
@@ -258,7 +264,7 @@ class AppointmentForm(NHSForm):
 
 class WaiverForm(NHSForm):
     rationale = forms.CharField(
-        max_length=10000,
+        max_length=max_length_of(ConflictWaiver, "rationale"),
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Why may this expert act despite the conflict?",
         error_messages={"required": "Enter why this expert may act despite the conflict"},
@@ -268,7 +274,7 @@ class WaiverForm(NHSForm):
 
 class EndAppointmentForm(NHSForm):
     reason = forms.CharField(
-        max_length=10000,
+        max_length=max_length_of(Appointment, "end_reason"),
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why does the appointment end?",
         error_messages={"required": "Enter why the appointment ends"},

@@ -5,11 +5,14 @@ from __future__ import annotations
 from django import forms
 
 from accounts.form_errors import NHSForm
+from accounts.limits import max_length_of
+from reviews.models import ReviewRequest
 
 
 class DeclineForm(NHSForm):
     prefix = "decline"
     reason = forms.CharField(
+        max_length=max_length_of(ReviewRequest, "decline_reason"),
         label="Why is the request declined?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -20,6 +23,7 @@ class DeclineForm(NHSForm):
 class OutcomeForm(NHSForm):
     prefix = "outcome"
     outcome = forms.CharField(
+        max_length=max_length_of(ReviewRequest, "outcome"),
         label="What was the outcome of the review?",
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),

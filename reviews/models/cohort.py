@@ -55,7 +55,7 @@ class Wave(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="waves")
     number = models.PositiveSmallIntegerField()
     criteria_version = models.CharField(max_length=40, help_text="For example 'v2, March 2026'.")
-    inclusion_criteria = models.TextField()
+    inclusion_criteria = models.TextField(max_length=20_000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
 
@@ -203,7 +203,7 @@ class Assignment(models.Model):
         help_text="Who ended it: who gave the review to someone else, or who removed the reviewer's role. Empty for "
         "the system, and for assignments ended before this was kept.",
     )
-    end_reason = models.TextField(blank=True, editable=False)
+    end_reason = models.TextField(max_length=10_000, blank=True, editable=False)
 
     ACTIVE: ClassVar[Q] = Q(ended_at__isnull=True)
 

@@ -74,17 +74,17 @@ class StructuredJudgement(models.Model):
         max_length=10, choices=JudgementStatus.choices, default=JudgementStatus.DRAFT, editable=False
     )
     admission_rating = _rating_field("admission and initial management")
-    admission_narrative = models.TextField(blank=True)
+    admission_narrative = models.TextField(max_length=20_000, blank=True)
     ongoing_rating = _rating_field("ongoing care")
-    ongoing_narrative = models.TextField(blank=True)
+    ongoing_narrative = models.TextField(max_length=20_000, blank=True)
     procedure_rating = _rating_field("care during a procedure")
-    procedure_narrative = models.TextField(blank=True)
+    procedure_narrative = models.TextField(max_length=20_000, blank=True)
     perioperative_rating = _rating_field("perioperative care")
-    perioperative_narrative = models.TextField(blank=True)
+    perioperative_narrative = models.TextField(max_length=20_000, blank=True)
     end_of_life_rating = _rating_field("end-of-life care")
-    end_of_life_narrative = models.TextField(blank=True)
+    end_of_life_narrative = models.TextField(max_length=20_000, blank=True)
     overall_rating = _rating_field("overall care")
-    overall_narrative = models.TextField(blank=True)
+    overall_narrative = models.TextField(max_length=20_000, blank=True)
     problem_types = models.JSONField(default=list, blank=True, help_text="ProblemType values.")
     avoidability = models.PositiveSmallIntegerField(
         "avoidability of death", choices=Avoidability.choices, null=True, blank=True
@@ -92,7 +92,7 @@ class StructuredJudgement(models.Model):
     avoidability_scale = models.CharField(max_length=100, default=AVOIDABILITY_SCALE, editable=False)
     avoidability_direction = models.CharField(max_length=100, default=AVOIDABILITY_DIRECTION, editable=False)
     safety_concern = models.BooleanField(default=False)
-    safety_concern_detail = models.TextField(blank=True)
+    safety_concern_detail = models.TextField(max_length=20_000, blank=True)
     safety_alerted_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the investigation lead was alerted (once)."
     )
@@ -134,7 +134,7 @@ class FindingsSummary(models.Model):
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="summaries")
     title = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=20_000)
     patients_reviewed = models.PositiveIntegerField()
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(db_index=True)

@@ -31,7 +31,9 @@ class Campaign(models.Model):
         help_text="The organisation running the recruitment; approved experts join it as expert reviewers.",
     )
     title = models.CharField(max_length=200)
-    description = models.TextField(help_text="What the review is and what reviewers will do, in plain English.")
+    description = models.TextField(
+        max_length=20_000, help_text="What the review is and what reviewers will do, in plain English."
+    )
     closes_on = models.DateField(help_text="The last day applications are taken.")
     status = models.CharField(max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.OPEN, editable=False)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -119,7 +121,7 @@ class Application(models.Model):
     references_checked = models.BooleanField(default=False, editable=False)
     interests_checked = models.BooleanField(default=False, editable=False)
     training_checked = models.BooleanField(default=False, editable=False)
-    decision_reason = models.TextField(blank=True, editable=False)
+    decision_reason = models.TextField(max_length=10_000, blank=True, editable=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )

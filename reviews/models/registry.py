@@ -146,7 +146,7 @@ class DeclaredInterest(models.Model):
     expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="interests")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=24, choices=InterestKind.choices)
-    description = models.TextField()
+    description = models.TextField(max_length=10_000)
     declared_on = models.DateField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField()
@@ -190,7 +190,7 @@ class ConflictWaiver(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="conflict_waivers")
     expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="waivers")
     reason = models.TextField(help_text="The conflicts waived, as they stood when the waiver was given.")
-    rationale = models.TextField(help_text="Why the expert may act despite them.")
+    rationale = models.TextField(max_length=10_000, help_text="Why the expert may act despite them.")
     waived_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     waived_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     waived_at = models.DateTimeField()
@@ -223,7 +223,7 @@ class Appointment(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="appointments")
     expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="appointments")
     role = models.CharField(max_length=24, choices=AppointmentRole.choices)
-    declaration = models.TextField(help_text="The independence declaration, as signed.")
+    declaration = models.TextField(max_length=20_000, help_text="The independence declaration, as signed.")
     signed_at = models.DateTimeField()
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -238,7 +238,7 @@ class Appointment(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
-    end_reason = models.TextField(blank=True, editable=False)
+    end_reason = models.TextField(max_length=10_000, blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "appointed_at", "pk"]

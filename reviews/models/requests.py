@@ -57,7 +57,9 @@ class ReviewRequest(models.Model):
         max_length=20, help_text="The reference the family liaison team knows the request by (an enquiry's)."
     )
     age_band = models.CharField(max_length=12, choices=AGE_BAND_CHOICES, blank=True)
-    text = models.TextField(help_text="What the family asks to be reviewed, without anything that identifies them.")
+    text = models.TextField(
+        max_length=4000, help_text="What the family asks to be reviewed, without anything that identifies them."
+    )
     status = models.CharField(
         max_length=10, choices=ReviewRequestStatus.choices, default=ReviewRequestStatus.OPEN, editable=False
     )
@@ -68,8 +70,8 @@ class ReviewRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
-    decline_reason = models.TextField(blank=True, editable=False)
-    outcome = models.TextField(blank=True, editable=False)
+    decline_reason = models.TextField(max_length=4000, blank=True, editable=False)
+    outcome = models.TextField(max_length=4000, blank=True, editable=False)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
+from accounts.limits import max_length_of
 from accounts.models import User
 from failure_regime.models import Case, CaseStatus
 from reviews.models import (
@@ -161,13 +162,16 @@ def wave_add(*, actor: User, cohort: Cohort, criteria_version: str, inclusion_cr
     review_manager_required(actor, cohort.case)
     cohort = cohort_lock(cohort)
     open_case_required(cohort.case)
+    version_limit, criteria_limit = max_length_of(Wave, "criteria_version"), max_length_of(Wave, "inclusion_criteria")
     errors: dict[str, str] = {}
     if not criteria_version.strip():
         errors["criteria_version"] = "Enter the version of the inclusion criteria."
-    elif len(criteria_version.strip()) > 40:
-        errors["criteria_version"] = "The version must be 40 characters or fewer."
+    elif len(criteria_version.strip()) > version_limit:
+        errors["criteria_version"] = f"The version must be {version_limit} characters or fewer."
     if not inclusion_criteria.strip():
         errors["inclusion_criteria"] = "Enter the inclusion criteria."
+    elif len(inclusion_criteria.strip()) > criteria_limit:
+        errors["inclusion_criteria"] = f"The inclusion criteria must be {criteria_limit:,} characters or fewer."
     if errors:
         raise ValidationError(errors)
     last = cohort.waves.order_by("-number").values_list("number", flat=True).first() or 0

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import TransitionNotAllowed
+from accounts.limits import max_length_of
 from accounts.models import Membership, Role, User
 from failure_regime.models import Case
 from failure_regime.services.outbox import Mail, outbox_enqueue
@@ -69,7 +70,6 @@ EDITABLE_FIELDS = (
     "safety_concern",
     "safety_concern_detail",
 )
-MAX_NARRATIVE = 20_000
 SUBMITTED_MESSAGE = "This review has been submitted and can no longer be changed."
 
 
@@ -113,8 +113,9 @@ def _text(value: Any, field: str, errors: dict[str, str]) -> str:
     if not isinstance(value, str) or "\x00" in value:
         errors[field] = "Enter plain text."
         return ""
-    if len(value) > MAX_NARRATIVE:
-        errors[field] = f"Keep this to {MAX_NARRATIVE:,} characters or fewer."
+    limit = max_length_of(StructuredJudgement, field)
+    if len(value) > limit:
+        errors[field] = f"Keep this to {limit:,} characters or fewer."
     return value.strip()
 
 
@@ -425,15 +426,16 @@ def findings_publish(*, actor: User, case: Case, title: str, body: str) -> Findi
     reviewed so far. Refused if it looks like it holds an NHS number or names one of the cohort's reviewers."""
     cohort = _managed_cohort(actor, case, "publish its findings")
     title, body = title.strip(), body.strip()
+    title_limit, body_limit = max_length_of(FindingsSummary, "title"), max_length_of(FindingsSummary, "body")
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = "Enter a title."
-    elif len(title) > 200:
-        errors["title"] = "Keep the title to 200 characters or fewer."
+    elif len(title) > title_limit:
+        errors["title"] = f"Keep the title to {title_limit:,} characters or fewer."
     if not body:
         errors["body"] = "Enter the summary."
-    elif len(body) > MAX_NARRATIVE:
-        errors["body"] = f"Keep the summary to {MAX_NARRATIVE:,} characters or fewer."
+    elif len(body) > body_limit:
+        errors["body"] = f"Keep the summary to {body_limit:,} characters or fewer."
     for name, text in (("title", title), ("body", body)):
         if "\x00" in text:
             errors[name] = "Enter plain text."

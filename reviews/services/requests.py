@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, TransitionNotAllowed
+from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from failure_regime.models import Case, CaseStatus, NotificationEvent
 from failure_regime.services.notification_events import tell
@@ -23,7 +24,9 @@ from reviews.models import AGE_BAND_CHOICES, Cohort, ReviewRequest, ReviewReques
 from reviews.selectors.requests import review_chairs, review_request_may_decide
 from reviews.verbs import ReviewsVerb
 
-TEXT_LIMIT = 4000
+# The longest texts accepted: the limits of the model's fields, which set them once.
+LIMITS = {field: max_length_of(ReviewRequest, field) for field in ("text", "decline_reason", "outcome")}
+
 # Ten digits, maybe spaced or dashed 3-3-4: an NHS number.
 _NHS_NUMBER = re.compile(r"(?<![0-9])[0-9]{3}[\s-]?[0-9]{3}[\s-]?[0-9]{4}(?![0-9])")
 # A full date, as 12/03/1941, 12-3-41 or 1941-03-12.
@@ -105,8 +108,8 @@ def review_request_receive(
     errors: dict[str, str] = {}
     if not text:
         errors["text"] = "Say what the family would like the review to look at"
-    elif len(text) > TEXT_LIMIT:
-        errors["text"] = f"The request must be {TEXT_LIMIT:,} characters or fewer"
+    elif len(text) > LIMITS["text"]:
+        errors["text"] = f"The request must be {LIMITS['text']:,} characters or fewer"
     else:
         errors.update(pseudonymity_errors(text=text, withheld=withheld))
     if age_band not in dict(AGE_BAND_CHOICES):
@@ -195,8 +198,8 @@ def review_request_decline(*, actor: User, review_request: ReviewRequest, reason
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Say why the request is declined: the family will be told"})
-    if len(reason) > TEXT_LIMIT:
-        raise ValidationError({"reason": f"The reason must be {TEXT_LIMIT:,} characters or fewer"})
+    if len(reason) > LIMITS["decline_reason"]:
+        raise ValidationError({"reason": f"The reason must be {LIMITS['decline_reason']:,} characters or fewer"})
     before = _move(review_request, ReviewRequestStatus.DECLINED, "declined")
     review_request.decided_by, review_request.decided_at = actor, timezone.now()
     review_request.decline_reason = reason
@@ -214,8 +217,8 @@ def review_request_answer(*, actor: User, review_request: ReviewRequest, outcome
     errors: dict[str, str] = {}
     if not outcome:
         errors["outcome"] = "Write the outcome of the review"
-    elif len(outcome) > TEXT_LIMIT:
-        errors["outcome"] = f"The outcome must be {TEXT_LIMIT:,} characters or fewer"
+    elif len(outcome) > LIMITS["outcome"]:
+        errors["outcome"] = f"The outcome must be {LIMITS['outcome']:,} characters or fewer"
     else:
         errors.update(pseudonymity_errors(text=outcome, field="outcome"))
     if errors:
