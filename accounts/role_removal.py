@@ -2,9 +2,10 @@
 
 A membership puts a person in their organisation's and their role's groups, and ``membership_delete`` takes them
 out again. The apps above also give people work and standing through their roles: a reviewer's case-note reviews
-and their appointment to a case's review, an area of a case to lead. The rule is the same everywhere: when a person
-loses the last membership that held such a thing up, it ends at once. It is ended, never deleted, with who ended
-it and why, and an audit event; the work it leaves with nobody shows on the work list of whoever gives it out.
+and their appointment to a case's review, an area of a case to lead, a family's enquiry to handle. The rule is the
+same everywhere: when a person loses the last membership that held such a thing up, it ends at once. It is ended,
+never deleted, with who ended it and why, and an audit event; the work it leaves with nobody shows on the work list
+of whoever gives it out.
 
 The ground floor cannot import the apps above it, so each app registers, in its ``AppConfig.ready``, a function
 that ends what a removed membership alone granted in that app (``register_role_removal``). ``role_removal_apply``

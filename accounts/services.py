@@ -166,7 +166,8 @@ def membership_create(*, actor: User | None, user: User, organisation: Organisat
 @transaction.atomic
 def membership_delete(*, actor: User | None, membership: Membership) -> None:
     """Takes a role away; the user loses what it granted at once: its permissions, and whatever the apps gave
-    through it that no membership they keep still grants (``role_removal_apply``: reviews, appointments, leads)."""
+    through it that no membership they keep still grants (``role_removal_apply``: reviews, appointments, leads,
+    assigned enquiries)."""
     # The person's row serialises removals of their roles: two removals at once cannot each see the other's
     # membership still there and so both leave standing what neither membership any longer grants.
     user = User.objects.select_for_update().get(pk=membership.user_id)

@@ -19,6 +19,11 @@ class CommunicationsConfig(AppConfig):
         from communications import work
 
         work.register()
+        from accounts.role_removal import register_role_removal
+        from communications.services.role_removal import enquiries_return_on_role_removal
+
+        # Removing a family liaison role hands the officer's enquiries back to their team (accounts.role_removal).
+        register_role_removal("communications.enquiries", enquiries_return_on_role_removal)
         # National oversight reads every plan and notice, whichever organisation wrote it. It gets no
         # model-wide view of enquiries, their notes or referrals: those hold members of the public's
         # personal data, which only the family liaison staff handling them need (granted per object).

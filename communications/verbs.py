@@ -42,6 +42,7 @@ class CommunicationsVerb(StrEnum):
     ENQUIRY_VIEWED = "enquiry.viewed"
     ENQUIRY_TRIAGED = "enquiry.triaged"
     ENQUIRY_ASSIGNED = "enquiry.assigned"
+    ENQUIRY_UNASSIGNED = "enquiry.unassigned"
     ENQUIRY_LINKED_TO_CASE = "enquiry.linked_to_case"
     ENQUIRY_NOTE_ADDED = "enquiry.note_added"
     ENQUIRY_RESPONDED = "enquiry.responded"
@@ -87,6 +88,7 @@ LABELS: dict[str, str] = {
     CommunicationsVerb.ENQUIRY_VIEWED: "Enquiry viewed",
     CommunicationsVerb.ENQUIRY_TRIAGED: "Enquiry triaged",
     CommunicationsVerb.ENQUIRY_ASSIGNED: "Enquiry assigned",
+    CommunicationsVerb.ENQUIRY_UNASSIGNED: "Enquiry back in the team's queue: its officer's role was removed",
     CommunicationsVerb.ENQUIRY_LINKED_TO_CASE: "Enquiry linked to a case",
     CommunicationsVerb.ENQUIRY_NOTE_ADDED: "Note added to the enquiry",
     CommunicationsVerb.ENQUIRY_RESPONDED: "Enquiry answered",

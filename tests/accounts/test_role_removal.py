@@ -348,7 +348,7 @@ def test_a_new_lead_can_be_handed_the_area(
 
 
 def test_every_app_registers_what_its_roles_grant() -> None:
-    assert set(role_removal_handlers()) >= {"reviews.reviewer", "regime.leads"}
+    assert set(role_removal_handlers()) >= {"reviews.reviewer", "regime.leads", "communications.enquiries"}
 
 
 def test_another_handler_cannot_take_a_registered_name() -> None:
