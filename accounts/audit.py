@@ -36,6 +36,7 @@ from django.core.files.storage import Storage, storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import (
     AuditAnchor,
@@ -469,6 +470,7 @@ def audit_check_run(*, check_id: int) -> AuditCheck | None:
         problems=report.problems[:PROBLEMS_KEPT],
         problem_count=len(report.problems),
     )
+    check = AuditCheck.objects.get(pk=check_id)
     if not report.intact:
         logger.error(
             "The audit trail check %s found %s problem(s); the first: %s",
@@ -476,7 +478,29 @@ def audit_check_run(*, check_id: int) -> AuditCheck | None:
             len(report.problems),
             report.problems[0],
         )
-    return AuditCheck.objects.get(pk=check_id)
+        if _breaks_news(check):
+            # Who is told, and how, is decided above the ground floor: settings name the function.
+            import_string(settings.ACCOUNTS_AUDIT_CHAIN_BROKEN)(check=check)
+    return check
+
+
+def _breaks_news(check: AuditCheck) -> bool:
+    """Whether what ``check`` found is news: the check finished before it found the chain intact, or other
+    problems. The hourly checks of a trail that stays broken tell people once, not every hour."""
+    before = (
+        AuditCheck.objects.filter(status=AuditCheckStatus.DONE, finished_at__lt=check.finished_at)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    return (
+        before is None
+        or bool(before.intact)
+        or (before.problem_count, before.problems)
+        != (
+            check.problem_count,
+            check.problems,
+        )
+    )
 
 
 def audit_events_for(*, obj: models.Model) -> models.QuerySet[AuditEvent]:

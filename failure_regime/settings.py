@@ -276,6 +276,8 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@single-failure-regime.localhost")
 # How accounts (the ground floor) queues mail in the outbox, which stands above it.
 ACCOUNTS_QUEUE_MAIL = "failure_regime.services.outbox.outbox_enqueue_one"
+# And whom it tells when a check finds the audit trail changed.
+ACCOUNTS_AUDIT_CHAIN_BROKEN = "failure_regime.services.notification_events.audit_chain_broken_notify"
 
 # Evidence files and monthly reports: the largest file accepted, in bytes.
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024)

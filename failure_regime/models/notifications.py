@@ -36,12 +36,14 @@ class NotificationEvent(models.TextChoices):
     REVIEW_REQUEST_ANSWERED = "review_request_answered", "A review request is answered"
     DEADLINE_REMINDER = "deadline_reminder", "A deadline is coming up"
     DEADLINE_OVERDUE = "deadline_overdue", "A deadline has passed"
+    AUDIT_CHAIN_BROKEN = "audit_chain_broken", "The audit trail check finds the trail changed"
 
 
 # Statutory and safety messages: always mailed at once, whatever the person chose. A proposed case starts the
 # statutory window for joint sign-off (24 hours for an immediate case); a triggered case starts the regime's
 # duties; an escalated enquiry is a family's unanswered worry about care; and every deadline reminder and
-# escalation is a statutory date (sign-off, monthly report, re-inspection, enforcement compliance).
+# escalation is a statutory date (sign-off, monthly report, re-inspection, enforcement compliance); and a
+# changed audit trail means the record the regime rests on may have been tampered with.
 STATUTORY_EVENTS: frozenset[str] = frozenset(
     {
         NotificationEvent.CASE_PROPOSED,
@@ -49,6 +51,7 @@ STATUTORY_EVENTS: frozenset[str] = frozenset(
         NotificationEvent.ENQUIRY_ESCALATED,
         NotificationEvent.DEADLINE_REMINDER,
         NotificationEvent.DEADLINE_OVERDUE,
+        NotificationEvent.AUDIT_CHAIN_BROKEN,
     }
 )
 

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from accounts.models import AuditCheck, Membership, Organisation, OrganisationKind, Role, User
+from accounts.selectors import AUDIT_INTEGRITY_ROLES
 from failure_regime.dates import long_date
 from failure_regime.models import (
     Case,
@@ -73,6 +74,14 @@ def tell(
             )
             told += fresh
     return told
+
+
+def _by_organisation(memberships: models.QuerySet[Membership]) -> Audience:
+    """The members of ``memberships``, grouped by the organisation they are told as. One query."""
+    by_organisation: dict[int, tuple[Organisation, list[User]]] = {}
+    for membership in memberships.select_related("user", "organisation").order_by("organisation_id", "pk"):
+        by_organisation.setdefault(membership.organisation_id, (membership.organisation, []))[1].append(membership.user)
+    return list(by_organisation.values())
 
 
 def _case_name(case: Case, *, capital: bool = False) -> str:
@@ -191,11 +200,7 @@ def _deciders(provider: Organisation) -> Audience:
         memberships = memberships.filter(organisation=organisation)
     else:
         memberships = memberships.filter(organisation__kind=OrganisationKind.REGULATOR)
-    by_organisation: dict[int, tuple[Organisation, list[User]]] = {}
-    for membership in memberships.select_related("user", "organisation").order_by("organisation_id", "pk"):
-        entry = by_organisation.setdefault(membership.organisation_id, (membership.organisation, []))
-        entry[1].append(membership.user)
-    return list(by_organisation.values())
+    return _by_organisation(memberships)
 
 
 def _provider_roles(provider: Organisation, roles: list[str]) -> Audience:
@@ -249,4 +254,26 @@ def inspection_scheduled_notify(*, inspection: Inspection, actor: User) -> list[
         key=f"inspection:{inspection.pk}:scheduled",
         about=inspection,
         leave_out=actor,
+    )
+
+
+# --- The audit trail -----------------------------------------------------------------------------------------------
+
+
+def audit_chain_broken_notify(*, check: AuditCheck) -> list[User]:
+    """Tells national oversight and administrators, at once by mail, that a check of the audit trail found it
+    changed (``accounts.audit.audit_check_run`` calls it through ``ACCOUNTS_AUDIT_CHAIN_BROKEN``). One query for
+    the audience."""
+    memberships = Membership.objects.filter(role__in=sorted(AUDIT_INTEGRITY_ROLES), user__is_active=True)
+    count = check.problem_count
+    problems = f"{count} problem{'' if count == 1 else 's'}"
+    first = check.problems[0] if check.problems else ""
+    return tell(
+        event=NotificationEvent.AUDIT_CHAIN_BROKEN,
+        audience=_by_organisation(memberships),
+        title=f"The audit trail check found {problems}: the trail may have been changed",
+        body=f"The first: {first} Open the audit trail page to see every problem and check again.",
+        link=reverse("accounts:audit-integrity"),
+        key=f"audit-check:{check.pk}",
+        about=check,
     )

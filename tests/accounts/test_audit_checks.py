@@ -4,7 +4,7 @@ write-once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -31,32 +31,16 @@ from accounts.models import AuditCheck, AuditCheckStatus, AuditEvent, Organisati
 from accounts.storage import WriteOnceFileSystemStorage
 from accounts.tasks import anchor_audit_chain
 from failure_regime import settings as project_settings
+from failure_regime.models import Notification, NotificationEvent, OutboxMessage
 from tests.accounts.tampering import as_table_owner
 from tests.factories import member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_anchor_files")]
 
 URL = reverse("accounts:audit-integrity")
 # The project's own storages (the tests' settings replace them).
 PROJECT_STORAGES = cast(dict[str, dict[str, Any]], project_settings.STORAGES)
 ClientFor = Callable[[User], Client]
-
-
-def _anchor_files() -> list[str]:
-    try:
-        return sorted(default_storage.listdir(ANCHOR_DIRECTORY)[1])
-    except FileNotFoundError:
-        return []
-
-
-@pytest.fixture(autouse=True)
-def _no_anchor_files() -> Iterator[None]:
-    # The in-memory storage outlives each test's transaction; anchors of rolled-back events must not stay.
-    for name in _anchor_files():
-        default_storage.delete(f"{ANCHOR_DIRECTORY}/{name}")
-    yield
-    for name in _anchor_files():
-        default_storage.delete(f"{ANCHOR_DIRECTORY}/{name}")
 
 
 @pytest.fixture
@@ -244,6 +228,77 @@ def test_a_check_that_cannot_finish_says_so(
     check.refresh_from_db()
     assert check.status == AuditCheckStatus.FAILED
     assert "The last check could not finish" in client_for(administrator).get(URL).text
+
+
+# --- (c2) Who is told when a check finds the trail changed ---------------------------------------------------------
+
+
+def told(event: str = NotificationEvent.AUDIT_CHAIN_BROKEN) -> dict[str, list[str]]:
+    """Who has been told of ``event``: for each person's e-mail, the titles, in order."""
+    found: dict[str, list[str]] = {}
+    for email, title in Notification.objects.filter(event=event).order_by("pk").values_list("user__email", "title"):
+        found.setdefault(email, []).append(title)
+    return found
+
+
+def test_a_broken_chain_is_told_to_administrators_and_national_oversight(
+    administrator: User, national: User, regulator: User, events: list[AuditEvent]
+) -> None:
+    edit(events[1])
+    checked(administrator)
+    assert set(told()) == {administrator.email, national.email}
+
+
+def test_the_message_says_how_many_problems_and_the_first(
+    administrator: User, events: list[AuditEvent], client_for: ClientFor
+) -> None:
+    edit(events[1])
+    checked(administrator)
+    notification = Notification.objects.get(event=NotificationEvent.AUDIT_CHAIN_BROKEN)
+    assert notification.title == "The audit trail check found 1 problem: the trail may have been changed"
+    assert f"Event #{events[1].sequence} was changed after it was recorded." in notification.body
+    assert client_for(administrator).get(notification.link).status_code == 200
+
+
+def test_the_message_is_mailed_at_once(administrator: User, events: list[AuditEvent]) -> None:
+    edit(events[1])
+    checked(administrator)
+    [mail] = OutboxMessage.objects.filter(to=administrator.email)
+    assert "audit trail" in mail.subject
+
+
+def test_an_intact_chain_tells_nobody(administrator: User, national: User, events: list[AuditEvent]) -> None:
+    checked(administrator)
+    assert told() == {}
+
+
+def test_a_trail_that_stays_broken_is_told_once(administrator: User, events: list[AuditEvent]) -> None:
+    edit(events[1])
+    checked(administrator)
+    checked(administrator)
+    assert len(told()[administrator.email]) == 1
+
+
+def test_a_further_change_is_told_again(administrator: User, events: list[AuditEvent]) -> None:
+    edit(events[1])
+    checked(administrator)
+    edit(events[2])
+    checked(administrator)
+    assert [title[:40] for title in told()[administrator.email]] == [
+        "The audit trail check found 1 problem: t",
+        "The audit trail check found 2 problems: ",
+    ]
+
+
+def test_a_trail_broken_again_after_a_clean_check_is_told_again(administrator: User, events: list[AuditEvent]) -> None:
+    edit(events[1])
+    checked(administrator)
+    with as_table_owner():
+        AuditEvent.objects.filter(pk=events[1].pk).update(after=events[1].after)  # put back as it was
+    assert checked(administrator).intact is True
+    edit(events[1])
+    checked(administrator)
+    assert len(told()[administrator.email]) == 2
 
 
 def test_the_hourly_run_checks_the_chain(events: list[AuditEvent]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -27,28 +27,11 @@ from accounts.audit import (
 from accounts.checks import audit_chain_key_set
 from accounts.models import AuditAnchor, AuditChainHead, AuditEvent, Organisation, Role, User
 from accounts.tasks import anchor_audit_chain
-from tests.accounts.tampering import as_table_owner
+from tests.accounts.tampering import anchor_files, as_table_owner
 from tests.factories import member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_anchor_files")]
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is on PostgreSQL only")
-
-
-def _anchor_files() -> list[str]:
-    try:
-        return sorted(default_storage.listdir(ANCHOR_DIRECTORY)[1])
-    except FileNotFoundError:
-        return []
-
-
-@pytest.fixture(autouse=True)
-def _no_anchor_files() -> Iterator[None]:
-    # The storage outlives each test's transaction; anchors of rolled-back events must not reach the next test.
-    for name in _anchor_files():
-        default_storage.delete(f"{ANCHOR_DIRECTORY}/{name}")
-    yield
-    for name in _anchor_files():
-        default_storage.delete(f"{ANCHOR_DIRECTORY}/{name}")
 
 
 @pytest.fixture
@@ -219,7 +202,7 @@ def test_the_database_still_accepts_new_events(events: list[AuditEvent], provide
 def test_the_anchor_task_writes_one_anchor_however_often_it_runs(events: list[AuditEvent]) -> None:
     anchor_audit_chain()
     anchor_audit_chain()
-    assert (AuditAnchor.objects.count(), _anchor_files()) == (1, [f"{events[-1].sequence:020d}.json"])
+    assert (AuditAnchor.objects.count(), anchor_files()) == (1, [f"{events[-1].sequence:020d}.json"])
 
 
 def test_the_anchor_file_is_signed_with_the_key(events: list[AuditEvent]) -> None:
@@ -233,7 +216,7 @@ def test_the_anchor_task_anchors_new_events(events: list[AuditEvent], provider: 
     anchor_audit_chain()
     latest = audit_record(actor=None, verb=AccountsVerb.ORGANISATION_UPDATED, target=provider)
     assert anchor_audit_chain() == latest.sequence
-    assert len(_anchor_files()) == 2
+    assert len(anchor_files()) == 2
 
 
 def test_the_anchor_survives_its_row_being_deleted(events: list[AuditEvent]) -> None:

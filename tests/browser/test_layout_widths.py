@@ -5,20 +5,19 @@ navigation wraps instead of overflowing."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from accounts.audit import ANCHOR_DIRECTORY, audit_anchor_write, audit_check_request
+from accounts.audit import audit_anchor_write, audit_check_request
 from accounts.models import AuditChainHead, User
 from failure_regime.models import Case
+from tests.accounts.tampering import anchor_files_delete
 from tests.browser.conftest import NARROW, Accessibility, assert_fits, watch
 from tests.conftest import sign_in as sign_in_client
 from tests.failure_regime import conftest as regime
@@ -122,9 +121,7 @@ def test_it_fits_staff_pages_at_320_and_1280_pixels(
 def anchor_files_removed() -> Iterator[None]:
     """Removes the anchor files the test writes: the in-memory storage outlives the test's database."""
     yield
-    with contextlib.suppress(FileNotFoundError):
-        for name in default_storage.listdir(ANCHOR_DIRECTORY)[1]:
-            default_storage.delete(f"{ANCHOR_DIRECTORY}/{name}")
+    anchor_files_delete()
 
 
 def test_it_fits_the_audit_trail_page_at_320_and_1280_pixels(
