@@ -4,7 +4,8 @@
 - ``oversight_lead``: of Monitor, which oversees ``provider``.
 - ``trust_manager``: a manager at ``provider``; ``other_trust_manager`` works at ``other_provider``.
 - ``sign_off_officer``: gives ``provider``'s decision on a joint trigger; ``inspector``: a CQC inspector.
-- ``reviewer``: an expert reviewer; ``national``: national oversight at NHS England.
+- ``reviewer``: an expert reviewer; ``national``: national oversight at NHS England; ``administrator``: an
+  administrator there, who gives and removes roles.
 - the public: the plain ``client`` fixture, not signed in.
 """
 
@@ -154,6 +155,11 @@ def reviewer(nhs_england: Organisation) -> User:
 @pytest.fixture
 def national(nhs_england: Organisation) -> User:
     return member(nhs_england, Role.NATIONAL_OVERSIGHT, full_name="Nia National")
+
+
+@pytest.fixture
+def administrator(nhs_england: Organisation) -> User:
+    return member(nhs_england, Role.ADMINISTRATOR, full_name="Ada Administrator")
 
 
 def sign_in(client: Client, user: User) -> Client:

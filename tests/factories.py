@@ -8,7 +8,7 @@ import factory
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.models import Organisation, OrganisationKind, Region, User
+from accounts.models import Membership, Organisation, OrganisationKind, Region, User
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -46,3 +46,9 @@ def member(organisation: Organisation, role: str, **user_fields: Any) -> User:
     services.membership_create(actor=None, user=user, organisation=organisation, role=role)
     TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
     return user
+
+
+def role_remove(actor: User, user: User, organisation: Organisation, role: str) -> None:
+    """``actor`` removes ``user``'s ``role`` in ``organisation``, as the administration pages do."""
+    membership = Membership.objects.get(user=user, organisation=organisation, role=role)
+    services.membership_delete(actor=actor, membership=membership)

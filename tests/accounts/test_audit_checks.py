@@ -27,13 +27,12 @@ from accounts.audit import (
     audit_checks_due,
     audit_record,
 )
-from accounts.models import AuditCheck, AuditCheckStatus, AuditEvent, Organisation, Role, User
+from accounts.models import AuditCheck, AuditCheckStatus, AuditEvent, Organisation, User
 from accounts.storage import WriteOnceFileSystemStorage
 from accounts.tasks import anchor_audit_chain
 from failure_regime import settings as project_settings
 from failure_regime.models import Notification, NotificationEvent, OutboxMessage
 from tests.accounts.tampering import as_table_owner
-from tests.factories import member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_anchor_files")]
 
@@ -41,11 +40,6 @@ URL = reverse("accounts:audit-integrity")
 # The project's own storages (the tests' settings replace them).
 PROJECT_STORAGES = cast(dict[str, dict[str, Any]], project_settings.STORAGES)
 ClientFor = Callable[[User], Client]
-
-
-@pytest.fixture
-def administrator(nhs_england: Organisation) -> User:
-    return member(nhs_england, Role.ADMINISTRATOR, full_name="Ada Administrator")
 
 
 @pytest.fixture

@@ -25,10 +25,9 @@ from accounts.audit import (
     audit_record,
 )
 from accounts.checks import audit_chain_key_set
-from accounts.models import AuditAnchor, AuditChainHead, AuditEvent, Organisation, Role, User
+from accounts.models import AuditAnchor, AuditChainHead, AuditEvent, Organisation, User
 from accounts.tasks import anchor_audit_chain
 from tests.accounts.tampering import anchor_files, as_table_owner
-from tests.factories import member
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_anchor_files")]
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is on PostgreSQL only")
@@ -260,11 +259,6 @@ def test_another_key_breaks_every_keyed_event(events: list[AuditEvent], settings
 # --- The staff page -----------------------------------------------------------------------------------------
 
 URL = reverse("accounts:audit-integrity")
-
-
-@pytest.fixture
-def administrator(nhs_england: Organisation) -> User:
-    return member(nhs_england, Role.ADMINISTRATOR, full_name="Ada Administrator")
 
 
 def test_national_oversight_sees_the_anchors(

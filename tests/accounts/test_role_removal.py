@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, Membership, Organisation, Role, User
 from accounts.role_removal import register_role_removal, role_removal_handlers
-from accounts.services import membership_create, membership_delete
+from accounts.services import membership_create
 from failure_regime.models import Area, Case, Responsibility
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.verbs import RegimeVerb
@@ -27,7 +27,7 @@ from reviews.services.judgement import judgement_save
 from reviews.services.registry import appointment_make
 from reviews.verbs import ReviewsVerb
 from reviews.work import TO_ASSIGN
-from tests.factories import member
+from tests.factories import member, role_remove
 from tests.reviews.conftest import *  # noqa: F403
 from tests.reviews.judgement_fixtures import *  # noqa: F403
 from tests.reviews.judgement_fixtures import complete, submit
@@ -39,19 +39,9 @@ ApiClientFor = Callable[[User], APIClient]
 DECLARATION = "I have no interest in the trust and have not worked there in the last five years."
 
 
-@pytest.fixture
-def administrator(nhs_england: Organisation) -> User:
-    return member(nhs_england, Role.ADMINISTRATOR, full_name="Ada Administrator")
-
-
-def remove(administrator: User, user: User, organisation: Organisation, role: str) -> None:
-    membership = Membership.objects.get(user=user, organisation=organisation, role=role)
-    membership_delete(actor=administrator, membership=membership)
-
-
 def remove_reviewer(administrator: User, reviewer: User, nhs_england: Organisation) -> None:
     """Removes the reviewer persona's only role: expert reviewer at NHS England."""
-    remove(administrator, reviewer, nhs_england, Role.EXPERT_REVIEWER)
+    role_remove(administrator, reviewer, nhs_england, Role.EXPERT_REVIEWER)
 
 
 def appoint(regulator: User, case: Case, expert: Expert, role: str = AppointmentRole.EXPERT_REVIEWER) -> Appointment:
@@ -236,7 +226,7 @@ def test_removing_a_role_that_grants_no_reviews_ends_nothing(
     administrator: User, reviewer: User, nhs_england: Organisation, assignment: Assignment
 ) -> None:
     membership_create(actor=None, user=reviewer, organisation=nhs_england, role=Role.COMMUNICATIONS_OFFICER)
-    remove(administrator, reviewer, nhs_england, Role.COMMUNICATIONS_OFFICER)
+    role_remove(administrator, reviewer, nhs_england, Role.COMMUNICATIONS_OFFICER)
     assert refreshed(assignment).ended_at is None
 
 
@@ -270,7 +260,7 @@ def test_removing_the_role_in_the_organisation_that_brought_them_to_the_case_end
     # A reviewing role kept at NHS England does not hold up what CQC, which appointed them, has taken back.
     membership_create(actor=None, user=reviewer, organisation=cqc, role=Role.EXPERT_REVIEWER)
     appointment = appoint(regulator, case, reviewer_expert)
-    remove(administrator, reviewer, cqc, Role.EXPERT_REVIEWER)
+    role_remove(administrator, reviewer, cqc, Role.EXPERT_REVIEWER)
     appointment.refresh_from_db()
     assert refreshed(assignment).ended_at is not None and appointment.ended_at is not None
 
@@ -286,7 +276,7 @@ def test_a_chair_whose_role_is_removed_no_longer_runs_the_review(
     chair = member(nhs_england, Role.REVIEW_CHAIR, full_name="Prof Rosa Chair")
     appoint(regulator, case, make_expert(name="Prof Rosa Chair", user=chair), AppointmentRole.REVIEW_CHAIR)
     browser = client_for(chair)
-    remove(administrator, chair, nhs_england, Role.REVIEW_CHAIR)
+    role_remove(administrator, chair, nhs_england, Role.REVIEW_CHAIR)
     assert browser.get(reverse("reviews:findings", args=[case.pk])).status_code == 404
 
 
@@ -296,13 +286,13 @@ def test_a_chair_whose_role_is_removed_no_longer_runs_the_review(
 def test_leaving_the_organisation_removes_the_accountable_lead(
     administrator: User, regulator: User, cqc: Organisation, lead: User, case: Case
 ) -> None:
-    remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
+    role_remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
     responsibility = Responsibility.objects.get(case=case, area=Area.INVESTIGATION)
     assert (responsibility.lead, responsibility.lead_organisation) == (None, None)
 
 
 def test_the_removed_lead_is_audited(administrator: User, regulator: User, cqc: Organisation, lead: User) -> None:
-    remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
+    role_remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
     event = AuditEvent.objects.get(verb=RegimeVerb.LEAD_REMOVED)
     assert (event.actor, event.before["lead"], event.after["area"]) == (administrator, regulator.email, "investigation")
 
@@ -311,7 +301,7 @@ def test_a_lead_who_keeps_a_role_in_the_organisation_stays_the_lead(
     administrator: User, regulator: User, cqc: Organisation, lead: User, case: Case
 ) -> None:
     membership_create(actor=None, user=regulator, organisation=cqc, role=Role.INSPECTOR)
-    remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
+    role_remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
     assert Responsibility.objects.get(case=case, area=Area.INVESTIGATION).lead == regulator
 
 
@@ -319,7 +309,7 @@ def test_leaving_another_organisation_leaves_the_lead_alone(
     administrator: User, regulator: User, nhs_england: Organisation, lead: User, case: Case
 ) -> None:
     membership_create(actor=None, user=regulator, organisation=nhs_england, role=Role.COMMUNICATIONS_OFFICER)
-    remove(administrator, regulator, nhs_england, Role.COMMUNICATIONS_OFFICER)
+    role_remove(administrator, regulator, nhs_england, Role.COMMUNICATIONS_OFFICER)
     assert Responsibility.objects.get(case=case, area=Area.INVESTIGATION).lead == regulator
 
 
@@ -332,7 +322,7 @@ def test_a_new_lead_can_be_handed_the_area(
     inspector: User,
     oversight_lead: User,
 ) -> None:
-    remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
+    role_remove(administrator, regulator, cqc, Role.REGULATOR_DECISION_MAKER)
     handover = lead_hand_over(
         actor=oversight_lead,
         case=case,

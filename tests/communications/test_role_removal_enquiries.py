@@ -11,8 +11,8 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEvent, Membership, Organisation, Role, User
-from accounts.services import membership_create, membership_delete
+from accounts.models import AuditEvent, Organisation, Role, User
+from accounts.services import membership_create
 from communications.models import Enquiry, EnquiryCategory, Urgency
 from communications.services.enquiries import enquiry_triage
 from communications.verbs import CommunicationsVerb
@@ -20,14 +20,9 @@ from communications.work import ENQUIRIES
 from failure_regime.models import Area, Case, Responsibility
 from failure_regime.work import work_for_user
 from tests.communications.test_enquiries import MONDAY_10AM, receive
-from tests.factories import member
+from tests.factories import member, role_remove
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def administrator(nhs_england: Organisation) -> User:
-    return member(nhs_england, Role.ADMINISTRATOR, full_name="Ada Administrator")
 
 
 @pytest.fixture
@@ -52,11 +47,6 @@ def assigned(family_support_case: Case, provider: Organisation, liaison_officer:
     )
 
 
-def remove(administrator: User, user: User, organisation: Organisation, role: str) -> None:
-    membership = Membership.objects.get(user=user, organisation=organisation, role=role)
-    membership_delete(actor=administrator, membership=membership)
-
-
 def waiting(user: User) -> dict[str, str]:
     """The enquiries on ``user``'s work list, by title, with what it says of who has them."""
     return {item.title: item.progress for item in work_for_user(user=user) if item.group == ENQUIRIES}
@@ -65,7 +55,7 @@ def waiting(user: User) -> dict[str, str]:
 def test_removing_the_officers_role_unassigns_their_enquiry(
     administrator: User, colleague: User, provider: Organisation, assigned: Enquiry
 ) -> None:
-    remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
+    role_remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
     assigned.refresh_from_db()
     assert assigned.assigned_to is None
 
@@ -74,7 +64,7 @@ def test_the_enquiry_keeps_its_clock_and_case(
     administrator: User, colleague: User, provider: Organisation, assigned: Enquiry
 ) -> None:
     due, case_id = assigned.response_due_at, assigned.case_id
-    remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
+    role_remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
     assigned.refresh_from_db()
     assert (assigned.response_due_at, assigned.case_id, assigned.handled_by) == (due, case_id, provider)
 
@@ -82,7 +72,7 @@ def test_the_enquiry_keeps_its_clock_and_case(
 def test_handing_it_back_is_audited_with_who_and_why(
     administrator: User, colleague: User, provider: Organisation, assigned: Enquiry
 ) -> None:
-    remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
+    role_remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
     event = AuditEvent.objects.get(verb=CommunicationsVerb.ENQUIRY_UNASSIGNED, target_id=str(assigned.pk))
     assert event.actor == administrator
     assert event.before == {"assigned_to": colleague.pk}
@@ -93,7 +83,7 @@ def test_it_waits_on_the_teams_work_list_as_not_assigned(
     administrator: User, liaison_officer: User, colleague: User, provider: Organisation, assigned: Enquiry
 ) -> None:
     assert f"Enquiry {assigned.reference}" not in waiting(liaison_officer)  # the colleague's, until now
-    remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
+    role_remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
     assert waiting(liaison_officer)[f"Enquiry {assigned.reference}"] == "Not assigned"
 
 
@@ -107,7 +97,7 @@ def test_the_removed_officer_can_no_longer_open_it(
     browser = client_for(colleague)
     url = reverse("communications:enquiry-detail", args=[assigned.pk])
     assert browser.get(url).status_code == 200
-    remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
+    role_remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
     assert browser.get(url).status_code == 404
 
 
@@ -119,7 +109,7 @@ def test_an_officer_who_keeps_the_role_where_the_case_is_supported_keeps_it(
     membership_create(
         actor=administrator, user=colleague, organisation=other_provider, role=Role.FAMILY_LIAISON_OFFICER
     )
-    remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
+    role_remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
     assigned.refresh_from_db()
     assert assigned.assigned_to == colleague
     assert not AuditEvent.objects.filter(verb=CommunicationsVerb.ENQUIRY_UNASSIGNED).exists()
@@ -129,7 +119,7 @@ def test_removing_another_role_leaves_the_enquiry_assigned(
     administrator: User, colleague: User, provider: Organisation, assigned: Enquiry
 ) -> None:
     membership_create(actor=administrator, user=colleague, organisation=provider, role=Role.TRUST_MANAGER)
-    remove(administrator, colleague, provider, Role.TRUST_MANAGER)
+    role_remove(administrator, colleague, provider, Role.TRUST_MANAGER)
     assigned.refresh_from_db()
     assert assigned.assigned_to == colleague
 
@@ -151,6 +141,6 @@ def test_other_officers_enquiries_stay_with_them(
         urgency=Urgency.ROUTINE,
         assigned_to=liaison_officer,
     )
-    remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
+    role_remove(administrator, colleague, provider, Role.FAMILY_LIAISON_OFFICER)
     theirs.refresh_from_db()
     assert theirs.assigned_to == liaison_officer
