@@ -14,6 +14,9 @@ class CommunicationsConfig(AppConfig):
         register_labels(LABELS)
 
         from communications import visibility
+        from communications.public_cache import public_records_follow
+
+        public_records_follow()
 
         visibility.register()
         from communications import work

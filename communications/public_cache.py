@@ -2,18 +2,23 @@
 
 Public pages are the same for everyone, so a rendered page is kept in the cache (Redis in production) under its
 host, path and query and the **public site version**, and served from there by ``PublicPageCacheMiddleware``
-before sessions, authentication or the database are touched. The version is a short token computed from one
-aggregate query over the published notices (how many are public, the latest update and withdrawal, the next embargo
-to lift) and kept in the cache:
+before sessions, authentication or the database are touched. The version is one short token for everything public
+pages show: the published notices (one aggregate query: how many are public, the latest update and withdrawal, the
+next embargo to lift), the register of special measures (``register_version``), the published findings, the
+closed cases and the day. It is worked out once per change for the whole site and kept in the cache:
 
 - every notice service that changes what the public sees (publishing, a correction, a withdrawal, taking a
-  publication off the schedule) drops it once its transaction commits (``public_site_changed``), so the next request
-  builds pages afresh;
+  publication off the schedule) drops it (``public_site_changing``), and so does saving or deleting any other
+  record a public page shows (providers, cases, episodes, extensions, reports, inspections, published findings:
+  ``public_records_follow``), so the next request builds pages afresh;
 - it expires by itself at the next embargo time, so a scheduled notice appears on every page at that moment, with
-  no task to run;
+  no task to run, and at midnight, since what pages say of a date depends on the day;
 - and in any case after ``PUBLIC_CACHE_SECONDS``, which bounds how long other changes shown on these pages (a
-  support service's hours, a provider's name) take to appear: the same bound ``Cache-Control: max-age`` already
-  gives browsers and shared caches.
+  support service's hours, a change made around the ORM) take to appear: the same bound ``Cache-Control: max-age``
+  already gives browsers and shared caches.
+
+A page's key holds its address, so two pages never share an entry: the provider page's address holds the
+provider's code, and two providers with the same name have two pages.
 
 Only the parameters that change a page (``KEY_PARAMETERS``) are part of its key, so links carrying a social
 network's click id do not each miss the cache. ``PUBLIC_PAGE_CACHE=false`` turns the page cache off (pages are then
@@ -37,13 +42,18 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
+
+from communications.models import embargoed_notice_sql, public_notice_sql
+from communications.selectors.provider_list import provider_list_version
+from communications.selectors.register import register_version
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
@@ -53,7 +63,7 @@ PAGE_KEY_PREFIX = "public-site:page"
 
 # Paths whose responses may come from the cache. Anything else passes straight through, so staff pages and the
 # trivial views pay nothing for this middleware.
-CACHEABLE_PREFIXES = ("/notices/", "/open-data/", "/api/v1/public-notices/", "/search/")
+CACHEABLE_PREFIXES = ("/notices/", "/open-data/", "/api/v1/public-notices/", "/search/", "/providers/")
 CACHEABLE_PATHS = frozenset({"/"})
 
 
@@ -68,15 +78,17 @@ def keep_last_good(response: HttpResponseBase) -> HttpResponseBase:
     return response
 
 
-_STATE_SQL = """
-    SELECT COUNT(*) FILTER (WHERE status IN ('published', 'corrected') AND publish_at <= %(now)s),
-           MAX(last_updated_at) FILTER (WHERE status IN ('published', 'corrected') AND publish_at <= %(now)s),
-           COUNT(*) FILTER (WHERE status = 'withdrawn'),
-           MAX(withdrawn_at) FILTER (WHERE status = 'withdrawn'),
-           MIN(publish_at) FILTER (WHERE status = 'published' AND publish_at > %(now)s)
-      FROM communications_notice
-     WHERE publish_at IS NOT NULL
-"""
+# What is public and what is embargoed are the model's rules, written in when this module is loaded.
+_PUBLIC = public_notice_sql("n", "%(now)s")
+_STATE_SQL = f"""
+    SELECT COUNT(*) FILTER (WHERE {_PUBLIC}),
+           MAX(n.last_updated_at) FILTER (WHERE {_PUBLIC}),
+           COUNT(*) FILTER (WHERE n.status = 'withdrawn'),
+           MAX(n.withdrawn_at) FILTER (WHERE n.status = 'withdrawn'),
+           MIN(n.publish_at) FILTER (WHERE {embargoed_notice_sql("n", "%(now)s")})
+      FROM communications_notice n
+     WHERE n.publish_at IS NOT NULL
+"""  # noqa: S608 - the conditions are built from code constants; the time is a parameter
 
 
 @dataclass(frozen=True)
@@ -98,20 +110,33 @@ def _as_datetime(value: object) -> datetime | None:
 
 
 def _compute_state() -> tuple[SiteState, int]:
-    """The state and how many seconds it holds: until the next embargo lifts, at most the cache time. One query,
-    written out because it runs on every request when nothing is cached."""
+    """The state and how many seconds it holds: until the next embargo lifts or the day ends, at most the cache
+    time. Four small queries: the notices' state (written out, one aggregate), the register's version, the published
+    findings and the closed cases; they run only when no process has the state."""
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_STATE_SQL, {"now": connection.ops.adapt_datetimefield_value(now)})
         public, updated, withdrawn, withdrawn_at, next_embargo = cursor.fetchone()
-    seconds = cache_seconds()
+    seconds = min(cache_seconds(), _seconds_to_midnight(now))
     lifts = _as_datetime(next_embargo)
     if lifts is not None:
         seconds = max(1, min(seconds, math.ceil((lifts - now).total_seconds())))
     generation = cache.get(GENERATION_KEY, 0)
-    shown = f"{generation}|{public}|{updated}|{withdrawn}|{withdrawn_at}"
+    shown = f"{generation}|{public}|{updated}|{withdrawn}|{withdrawn_at}|{_other_records_version()}"
     version = hashlib.sha256(shown.encode()).hexdigest()[:16]
     return SiteState(version, int(public), time.time() + seconds), seconds
+
+
+def _seconds_to_midnight(now: datetime) -> int:
+    """Seconds until the local day ends: what pages say of a date (due, overdue) depends on the day."""
+    local = timezone.localtime(now)
+    return max(1, math.ceil(86400 - (local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6)))
+
+
+def _other_records_version() -> str:
+    """The version of what public pages show besides notices: the register (episodes, reports, inspections and
+    ratings, providers, and the day), the published findings of reviews and which cases are closed."""
+    return f"{register_version()}|{provider_list_version()}"
 
 
 # Each process keeps the state it last read for up to this long (and never past its expiry), so that a page served
@@ -151,6 +176,34 @@ def public_site_changed() -> None:
     forget_local_state()
     cache.set(GENERATION_KEY, time.time_ns(), None)
     cache.delete(VERSION_KEY)
+
+
+def public_site_changing() -> None:
+    """What the public sees is changing in the current transaction: drops the version now (for the rest of the
+    transaction and for tests, which never commit) and again once the transaction commits, so that no page rendered
+    meanwhile from the data before the commit is kept under the new version."""
+    public_site_changed()
+    transaction.on_commit(public_site_changed)
+
+
+def _public_record_changed(**kwargs: Any) -> None:
+    public_site_changing()
+
+
+def public_records_follow() -> None:
+    """Drops the public site version whenever a record that public pages show is saved or deleted through the ORM:
+    providers, cases, special measures (episodes, extensions, reports, inspections and ratings) and published
+    findings. Notices drop it themselves (``public_site_changed``). Changes made around the ORM (a bulk update)
+    show within the cache time, as the support directory's do. Called once, from ``CommunicationsConfig.ready``."""
+    from accounts.models import Organisation
+    from failure_regime.models import Case, Episode, Extension, Inspection, MonthlyReport
+    from reviews.models import FindingsSummary
+
+    for model in (Organisation, Case, Episode, Extension, Inspection, MonthlyReport, FindingsSummary):
+        post_save.connect(_public_record_changed, sender=model, dispatch_uid=f"public-site:{model._meta.label}:save")
+        post_delete.connect(
+            _public_record_changed, sender=model, dispatch_uid=f"public-site:{model._meta.label}:delete"
+        )
 
 
 def cached_public_page(view: View) -> View:

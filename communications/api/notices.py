@@ -23,7 +23,14 @@ from rest_framework.response import Response
 from accounts.access import public
 from accounts.models import Organisation
 from communications.forms.notices import PublicNoticeFilter
-from communications.models import Notice, NoticeKind, NoticeStatus, NoticeVersion, SupportService, VersionStatus
+from communications.models import (
+    PUBLISHED_VERSION_STATUSES,
+    Notice,
+    NoticeKind,
+    NoticeStatus,
+    NoticeVersion,
+    SupportService,
+)
 from communications.public_cache import cache_seconds
 from communications.selectors import notices as selectors
 from failure_regime.models import Area, Responsibility
@@ -213,10 +220,8 @@ class PublicNoticeDetailSerializer(PublicNoticeSerializer):
 
 
 def _with_correction_count(notices: QuerySet[Notice]) -> QuerySet[Notice]:
-    public_versions = [VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED]
-    return notices.annotate(
-        correction_count=Count("versions", filter=Q(versions__is_correction=True, versions__status__in=public_versions))
-    )
+    published = Q(versions__is_correction=True, versions__status__in=PUBLISHED_VERSION_STATUSES)
+    return notices.annotate(correction_count=Count("versions", filter=published))
 
 
 @extend_schema_view(

@@ -19,6 +19,8 @@ from communications.models.enquiries import (
 from communications.models.notices import (
     LIVE_STATUSES,
     PUBLIC_NOTICE_KINDS,
+    PUBLIC_STATUSES,
+    PUBLISHED_VERSION_STATUSES,
     UNPUBLISHED_STATUSES,
     WORKING_VERSION_STATUSES,
     ApprovalBasis,
@@ -29,6 +31,10 @@ from communications.models.notices import (
     NoticeStatus,
     NoticeVersion,
     VersionStatus,
+    embargoed_notice_sql,
+    public_notice_q,
+    public_notice_sql,
+    published_version_sql,
 )
 from communications.models.plans import Audience, Channel, CommunicationsPlan, PlanAudience, PlanItem
 from communications.models.providers import ProviderAlias
@@ -39,6 +45,8 @@ __all__ = [
     "LIVE_STATUSES",
     "MIDNIGHT",
     "PUBLIC_NOTICE_KINDS",
+    "PUBLIC_STATUSES",
+    "PUBLISHED_VERSION_STATUSES",
     "REFERENCE_PATTERN",
     "UNPUBLISHED_STATUSES",
     "WORKING_VERSION_STATUSES",
@@ -70,6 +78,10 @@ __all__ = [
     "Urgency",
     "VersionStatus",
     "Weekday",
+    "embargoed_notice_sql",
     "enquiry_reference_new",
     "enquiry_reference_normalise",
+    "public_notice_q",
+    "public_notice_sql",
+    "published_version_sql",
 ]

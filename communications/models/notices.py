@@ -19,6 +19,7 @@ that were approved.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import ClassVar
 
@@ -55,20 +56,61 @@ class NoticeStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-# The statuses in which a notice is public once its embargo (``publish_at``) has passed.
-LIVE_STATUSES = frozenset({NoticeStatus.PUBLISHED, NoticeStatus.CORRECTED})
+# The statuses in which a notice is public once its embargo (``publish_at``) has passed. This tuple is the one
+# definition: ``Notice.is_public``, ``public_notice_q`` (the ORM) and ``public_notice_sql`` (written-out SQL) read it.
+PUBLIC_STATUSES: tuple[NoticeStatus, ...] = (NoticeStatus.PUBLISHED, NoticeStatus.CORRECTED)
+# The same statuses as a set, for the services and views that ask whether a notice has gone (or is going) public.
+LIVE_STATUSES = frozenset(PUBLIC_STATUSES)
 # The statuses before the first publication: no published version, no embargo time.
 UNPUBLISHED_STATUSES = frozenset({NoticeStatus.DRAFT, NoticeStatus.IN_REVIEW, NoticeStatus.APPROVED})
 # Sorted lists for the database constraints and indexes, so migrations are stable.
-_LIVE = sorted(str(s) for s in LIVE_STATUSES)
+_LIVE = sorted(str(s) for s in PUBLIC_STATUSES)
 _UNPUBLISHED = sorted(str(s) for s in UNPUBLISHED_STATUSES)
+
+
+def _sql_strings(values: Iterable[str]) -> str:
+    """``values`` as SQL string literals, comma-separated, for an ``IN (...)``. Writing them into the statement is
+    safe because they are code constants (``NoticeStatus`` and ``VersionStatus`` values, plain lower-case words),
+    never user input: anything a person typed goes in as a query parameter. The check makes sure of it."""
+    words = [str(value) for value in values]
+    if not all(word.isidentifier() and word.islower() for word in words):
+        raise ValueError(f"Only plain status words may be written into SQL, not {words!r}.")
+    return ", ".join(f"'{word}'" for word in words)
+
+
+def _sql_alias(alias: str) -> str:
+    """``alias``, once it is certain to be a plain name that can go into the statement as it is."""
+    if not alias.isidentifier():
+        raise ValueError(f"Not a table alias: {alias!r}.")
+    return alias
+
+
+def public_notice_q(now: datetime) -> Q:
+    """The notices the public may read at ``now``: published or corrected, and past the embargo (``publish_at``).
+    Withdrawn notices are not public, whenever they were published."""
+    return Q(status__in=PUBLIC_STATUSES, publish_at__lte=now)
+
+
+def public_notice_sql(alias: str, now_placeholder: str) -> str:
+    """``public_notice_q`` as an SQL condition on the notice table called ``alias`` in the statement, for the
+    busiest public reads, which are written out. ``now_placeholder`` is the statement's parameter for the moment
+    (``%s`` or ``%(now)s``). A notice with no ``publish_at`` fails the comparison, as it does in the ORM."""
+    alias = _sql_alias(alias)
+    return f"{alias}.status IN ({_sql_strings(PUBLIC_STATUSES)}) AND {alias}.publish_at <= {now_placeholder}"
+
+
+def embargoed_notice_sql(alias: str, now_placeholder: str) -> str:
+    """``Notice.is_embargoed`` as an SQL condition, in the same form as ``public_notice_sql``: published for a time
+    still to come."""
+    alias = _sql_alias(alias)
+    return f"{alias}.status = {_sql_strings([NoticeStatus.PUBLISHED])} AND {alias}.publish_at > {now_placeholder}"
 
 
 class NoticeQuerySet(models.QuerySet["Notice"]):
     def public(self, *, now: datetime | None = None) -> NoticeQuerySet:
-        """What the public may read at ``now``: published or corrected, past its embargo, not withdrawn.
-        Every public page, the feed, open data and the public API start here."""
-        return self.filter(status__in=_LIVE, publish_at__lte=now or timezone.now())
+        """What the public may read at ``now``: published or corrected, past its embargo, not withdrawn
+        (``public_notice_q``). Every public page, the feed, open data and the public API start here."""
+        return self.filter(public_notice_q(now or timezone.now()))
 
 
 class Notice(models.Model):
@@ -177,9 +219,11 @@ class Notice(models.Model):
         return status in self.TRANSITIONS[self.status]
 
     def is_public(self, *, now: datetime | None = None) -> bool:
-        """The same rule as ``Notice.objects.public()``, for one notice already in hand."""
+        """The same rule as ``Notice.objects.public()`` (``public_notice_q``), for one notice already in hand."""
         return (
-            self.status in LIVE_STATUSES and self.publish_at is not None and self.publish_at <= (now or timezone.now())
+            self.status in PUBLIC_STATUSES
+            and self.publish_at is not None
+            and self.publish_at <= (now or timezone.now())
         )
 
     def is_embargoed(self, *, now: datetime | None = None) -> bool:
@@ -203,6 +247,13 @@ class VersionStatus(models.TextChoices):
 
 # A notice has at most one version in these statuses at a time: the one being worked on.
 WORKING_VERSION_STATUSES = frozenset({VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED})
+# The versions that went public: the one the public sees and those a correction replaced.
+PUBLISHED_VERSION_STATUSES: tuple[VersionStatus, ...] = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+
+
+def published_version_sql(alias: str) -> str:
+    """A version in ``PUBLISHED_VERSION_STATUSES``, as an SQL condition on the version table called ``alias``."""
+    return f"{_sql_alias(alias)}.status IN ({_sql_strings(PUBLISHED_VERSION_STATUSES)})"
 
 
 class NoticeVersion(models.Model):

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -30,8 +30,8 @@ from django.utils.dateparse import parse_date, parse_datetime, parse_time
 
 from accounts.models import Organisation, User
 from communications.models import (
-    LIVE_STATUSES,
     PUBLIC_NOTICE_KINDS,
+    PUBLISHED_VERSION_STATUSES,
     WORKING_VERSION_STATUSES,
     ApprovalBasis,
     Notice,
@@ -43,6 +43,9 @@ from communications.models import (
     SupportKind,
     SupportService,
     VersionStatus,
+    public_notice_q,
+    public_notice_sql,
+    published_version_sql,
 )
 from communications.selectors.plans import communications_cases_for_user, public_communications_lead
 from communications.selectors.support import describe_opening_hours
@@ -194,7 +197,7 @@ def is_approver(*, user: User, notice: Notice, version: NoticeVersion) -> bool:
 
 
 def public_notices(*, now: datetime | None = None) -> QuerySet[Notice]:
-    """What the public may read now, newest publication first, with what lists show."""
+    """What the public may read now (``public_notice_q``), newest publication first, with what lists show."""
     return Notice.objects.public(now=now).select_related("published_version", "provider").order_by("-publish_at", "-pk")
 
 
@@ -203,7 +206,7 @@ def public_record(*, now: datetime | None = None) -> QuerySet[Notice]:
     stays, with the withdrawal note). One withdrawn before it went public, as a draft or while still embargoed,
     never existed as far as the public knows. Open data and the public API list these, marked ``withdrawn``."""
     now = now or timezone.now()
-    live = Q(status__in=LIVE_STATUSES, publish_at__lte=now)
+    live = public_notice_q(now)
     withdrawn = Q(status=NoticeStatus.WITHDRAWN, publish_at__lte=now) & Q(publish_at__lte=F("withdrawn_at"))
     return (
         Notice.objects.filter(live | withdrawn)
@@ -223,9 +226,7 @@ def public_notice_get(*, pk: int) -> Notice:
 
 def public_corrections(*, notice: Notice) -> QuerySet[NoticeVersion]:
     """The corrections the public has seen, newest first, each with its note of what changed."""
-    return notice.versions.filter(
-        is_correction=True, status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED]
-    ).order_by("-number")
+    return notice.versions.filter(is_correction=True, status__in=PUBLISHED_VERSION_STATUSES).order_by("-number")
 
 
 def public_leads(*, notice: Notice) -> QuerySet[Responsibility]:
@@ -293,18 +294,6 @@ def public_cases_of(*, provider: Organisation) -> list[dict[str, Any]]:
     return list(cases.values())
 
 
-def public_provider_notices_version(*, provider_id: int) -> str:
-    """Changes whenever the provider's public notices do: a publication, a correction or a withdrawal."""
-    now = timezone.now()
-    state = (
-        public_record(now=now)
-        .filter(provider_id=provider_id)
-        .order_by()
-        .aggregate(n=Count("pk"), updated=Max("last_updated_at"), withdrawn=Max("withdrawn_at"))
-    )
-    return "-".join(str(v) for v in state.values()).replace(" ", "T")
-
-
 OPEN_DATA_FIELDS = (
     "id",
     "kind",
@@ -326,9 +315,7 @@ def open_data_rows(*, now: datetime | None = None) -> Iterator[dict[str, object]
     only (what it said was withdrawn)."""
     corrections = Count(
         "versions",
-        filter=Q(
-            versions__is_correction=True, versions__status__in=[VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED]
-        ),
+        filter=Q(versions__is_correction=True, versions__status__in=PUBLISHED_VERSION_STATUSES),
     )
     rows = (
         public_record(now=now)
@@ -494,8 +481,9 @@ _PAGE_SQL = """
       JOIN communications_noticeversion v ON v.id = n.published_version_id
      WHERE n.id = %s
 """
-# The case's leads, the notice's public corrections and the case's other public notices, in one statement.
-_LEADS_AND_CORRECTIONS_SQL = """
+# The case's leads, the notice's public corrections and the case's other public notices, in one statement. The
+# rules for what is public are the model's, written in when this module is loaded.
+_LEADS_AND_CORRECTIONS_SQL = f"""
     SELECT 'lead', r.id, r.area, o.name, NULL
       FROM failure_regime_responsibility r
       JOIN accounts_organisation o ON o.id = r.lead_organisation_id
@@ -503,13 +491,13 @@ _LEADS_AND_CORRECTIONS_SQL = """
      UNION ALL
     SELECT 'correction', v.number, NULL, v.correction_note, v.published_at
       FROM communications_noticeversion v
-     WHERE v.notice_id = %s AND v.is_correction AND v.status IN ('published', 'superseded')
+     WHERE v.notice_id = %s AND v.is_correction AND {published_version_sql("v")}
      UNION ALL
     SELECT 'related', n.id, NULL, v.title, n.publish_at
       FROM communications_notice n
       JOIN communications_noticeversion v ON v.id = n.published_version_id
-     WHERE n.case_id = %s AND n.id <> %s AND n.status IN ('published', 'corrected') AND n.publish_at <= %s
-"""
+     WHERE n.case_id = %s AND n.id <> %s AND {public_notice_sql("n", "%s")}
+"""  # noqa: S608 - the conditions are built from code constants; every value is a parameter
 
 
 def _aware(value: Any) -> Any:
@@ -645,21 +633,22 @@ def _time(value: Any) -> Any:
     return parse_time(value) if isinstance(value, str) else value
 
 
-_SUMMARIES_SQL = """
+_SUMMARIES_SQL = f"""
     SELECT n.id, n.kind, n.status, n.publish_at, n.last_updated_at, n.provider_id, v.title, v.summary, o.name
       FROM communications_notice n
       JOIN communications_noticeversion v ON v.id = n.published_version_id
       JOIN accounts_organisation o ON o.id = n.provider_id
-     WHERE n.status IN ('published', 'corrected') AND n.publish_at <= %s
+     WHERE {public_notice_sql("n", "%s")}
      ORDER BY n.publish_at DESC, n.id DESC
      LIMIT %s OFFSET %s
-"""
+"""  # noqa: S608 - the condition is built from code constants; every value is a parameter
 _SUMMARY_COLUMNS = ("pk", "kind", "status", "publish_at", "last_updated_at", "provider_id", "title", "summary")
 
 
 def public_summaries_page(*, offset: int, limit: int, now: datetime | None = None) -> list[dict[str, Any]]:
     """One page of the unfiltered public list, as ``public_notice_summaries`` rows, read with one written-out query
-    (the rule is ``Notice.objects.public()``'s: published or corrected, and past its embargo)."""
+    (the rule is ``Notice.objects.public()``'s, through ``public_notice_sql``: published or corrected, and past its
+    embargo)."""
     moment = connection.ops.adapt_datetimefield_value(now or timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(_SUMMARIES_SQL, [moment, limit, offset])

@@ -146,7 +146,7 @@ def grouped(listings: Iterable[ProviderListing]) -> list[tuple[str, str, list[Pr
 
 
 def provider_list_version(*, today: date | None = None) -> str:
-    """What the list shows beyond notices (the public site version) and episodes (the register version): the
-    published findings, which cases are closed, and the day. Two queries."""
+    """What public pages show beyond notices and the register: the published findings, which cases are closed, and
+    the day; part of the public site version (``communications.public_cache``). Two queries."""
     closed = Case.objects.filter(status=CaseStatus.CLOSED).order_by().aggregate(n=Count("pk"), top=Max("pk"))
     return f"{today or timezone.localdate()}|{findings_version()}|{closed['n']}|{closed['top']}"

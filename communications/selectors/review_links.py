@@ -64,17 +64,6 @@ def provider_findings(*, provider: Organisation) -> list[PublishedFindings]:
     return [PublishedFindings(pk, title, published_at) for pk, title, published_at in rows]
 
 
-def provider_findings_version(*, provider_id: int) -> str:
-    """Changes whenever a summary about the provider is published or removed."""
-    state = (
-        published_summaries()
-        .filter(cohort__case__provider_id=provider_id)
-        .order_by()
-        .aggregate(n=Count("pk"), latest=Max("published_at"), top=Max("pk"))
-    )
-    return "-".join(str(value) for value in state.values()).replace(" ", "T")
-
-
 def findings_version() -> str:
     """Changes whenever any summary is published or removed."""
     state = published_summaries().order_by().aggregate(n=Count("pk"), latest=Max("published_at"), top=Max("pk"))

@@ -53,7 +53,7 @@ from communications.models import (
     SupportService,
     VersionStatus,
 )
-from communications.public_cache import public_site_changed
+from communications.public_cache import public_site_changing
 from communications.selectors.notices import approvals_open_to, approvals_required, is_approver, may_approve
 from communications.selectors.plans import communications_organisation_for, is_public_communications_lead
 from communications.services.notification_events import (
@@ -241,10 +241,6 @@ def _lock_published(notice: Notice) -> NoticeVersion:
 def _next_number(notice: Notice) -> int:
     latest = notice.versions.order_by("-number").values_list("number", flat=True).first()
     return (latest or 0) + 1
-
-
-def _public_changed() -> None:
-    transaction.on_commit(public_site_changed)
 
 
 def _is_embargoed(notice: Notice, now: datetime) -> bool:
@@ -575,7 +571,7 @@ def notice_publish(*, actor: User, notice: Notice, publish_at: datetime | None =
     else:
         raise TransitionNotAllowed("This notice cannot be published now.")
     notice_published_notify(notice=notice, version=version, actor=actor)
-    _public_changed()
+    public_site_changing()
     return notice
 
 
@@ -604,7 +600,7 @@ def notice_unschedule(*, actor: User, notice: Notice) -> Notice:
         before=before,
         after={"status": notice.status},
     )
-    _public_changed()
+    public_site_changing()
     return notice
 
 
@@ -697,5 +693,5 @@ def notice_withdraw(*, actor: User, notice: Notice, reason: str) -> Notice:
         before=before,
         after={"status": notice.status},
     )
-    _public_changed()
+    public_site_changing()
     return notice

@@ -8,7 +8,6 @@ session or the user: pages are the same for everyone, so they are cached in the 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from collections.abc import Iterable
@@ -18,7 +17,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -28,23 +26,18 @@ from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.cache import cache_control
-from django.views.decorators.http import etag
 
 from accounts.access import public
 from accounts.models import Organisation
 from communications.forms.notices import PublicNoticeFilter
 from communications.models import PUBLIC_NOTICE_KINDS, NoticeStatus
 from communications.public_cache import (
-    cache_seconds,
     cached_public_page,
-    keep_last_good,
     known_parameters,
     public_site_state,
 )
 from communications.selectors import notices as selectors
 from communications.selectors import review_links
-from communications.selectors.register import register_version
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date
 from failure_regime.episode_words import provider_stories
@@ -221,26 +214,6 @@ def open_data_csv(request: HttpRequest) -> HttpResponse:
 # --- Provider pages ---------------------------------------------------------------------------------
 
 
-def _provider_etag(request: HttpRequest, ods_code: str) -> str | None:
-    if not hasattr(request, "_provider_etag"):
-        request._provider_etag = _work_out_provider_etag(ods_code)  # type: ignore[attr-defined]
-    return request._provider_etag  # type: ignore[attr-defined]
-
-
-def _work_out_provider_etag(ods_code: str) -> str | None:
-    """The provider page's ETag, and its cache key: the provider itself (its code, so two providers with the same
-    name never share a page), and the versions of everything the page shows: the register (episodes, reports,
-    inspections and ratings, renames, and the day, since what the page says of a due date depends on whether it
-    has passed), the provider's public notices and its published findings."""
-    provider = Organisation.objects.filter(ods_code=ods_code).providers().values("pk", "ods_code").first()
-    if provider is None:
-        return None
-    notices = selectors.public_provider_notices_version(provider_id=provider["pk"])
-    findings = review_links.provider_findings_version(provider_id=provider["pk"])
-    shown = f"{provider['pk']}|{provider['ods_code']}|{register_version()}|{notices}|{findings}"
-    return hashlib.sha256(shown.encode()).hexdigest()[:32]
-
-
 # The five questions CQC asks of every provider, as the public page puts them.
 KEY_QUESTIONS = (
     ("safe", "Is it safe?"),
@@ -261,7 +234,13 @@ def _rating_rows(rating: Any) -> list[tuple[str, str]]:
     ]
 
 
-def _provider_page(request: HttpRequest, ods_code: str) -> HttpResponse:
+@public
+@cached_public_page
+def provider(request: HttpRequest, ods_code: str) -> HttpResponse:
+    """A provider's public page: its cases with their published notices, whether it is in special measures, its
+    published monthly progress and its latest rating. Served from the page cache (``PublicPageCacheMiddleware``)
+    under its address, which holds the provider's code, and the public site version, which follows everything the
+    page shows, so a busy page is rendered once per change and two providers never share one."""
     organisation = get_object_or_404(Organisation.objects.providers(), ods_code=ods_code)
     rating = regime.provider_current_ratings(providers=[organisation]).get(organisation.pk)
     context = {
@@ -277,20 +256,3 @@ def _provider_page(request: HttpRequest, ods_code: str) -> HttpResponse:
         "findings": review_links.provider_findings(provider=organisation),
     }
     return render(request, "communications/public/site/provider.html", context)
-
-
-@public
-@cache_control(public=True, max_age=300)
-@etag(_provider_etag)
-def provider(request: HttpRequest, ods_code: str) -> HttpResponse:
-    """A provider's public page: its cases with their published notices, whether it is in special measures, and
-    its published monthly progress. The page is kept in the shared cache under its ETag, which is worked out from
-    a few small queries, so a busy page is rendered once per change."""
-    key = f"public-site:provider:{_provider_etag(request, ods_code)}"
-    content = cache.get(key)
-    if content is None:
-        response = _provider_page(request, ods_code)
-        cache.set(key, response.content, cache_seconds())
-        keep_last_good(response)
-        return response
-    return HttpResponse(content)
