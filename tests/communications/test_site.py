@@ -4,6 +4,7 @@ Nothing unapproved or embargoed is ever shown; pages are cached for everyone and
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from collections.abc import Callable
@@ -450,6 +451,30 @@ def test_a_cached_page_is_served_without_the_database(
     client.get(reverse("communications:notice-list"))
     with django_assert_num_queries(0):
         client.get(reverse("communications:notice-list"))
+
+
+def test_a_cached_page_is_sent_gzipped_to_a_browser_that_accepts_it(client: Client, published: Notice) -> None:
+    url = reverse("communications:notice-list")
+    plain = client.get(url)
+    gzipped = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert gzipped["Content-Encoding"] == "gzip" and "Accept-Encoding" in gzipped["Vary"]
+    assert gzip.decompress(gzipped.content) == plain.content
+    assert int(gzipped["Content-Length"]) == len(gzipped.content)
+    assert gzipped["ETag"] == f"W/{plain['ETag']}"
+
+
+def test_a_browser_that_does_not_accept_gzip_gets_the_page_as_it_is(client: Client, published: Notice) -> None:
+    url = reverse("communications:notice-list")
+    client.get(url)
+    again = client.get(url, HTTP_ACCEPT_ENCODING="identity")
+    assert not again.has_header("Content-Encoding") and "<h1" in again.content.decode()
+
+
+def test_the_gzipped_copy_answers_304_to_its_tag(client: Client, published: Notice) -> None:
+    url = reverse("communications:notice-list")
+    client.get(url)
+    tag = client.get(url, HTTP_ACCEPT_ENCODING="gzip")["ETag"]
+    assert client.get(url, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=tag).status_code == 304
 
 
 def test_publishing_refreshes_cached_pages_at_once(
