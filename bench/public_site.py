@@ -1,31 +1,29 @@
-"""Benchmark of the public site on PostgreSQL and Redis, served by gunicorn.
+"""Benchmark of the public site on PostgreSQL and Redis, served by gunicorn, loaded by wrk.
 
-Builds a throwaway database with 50,000 providers, 1,000 active cases and 5,000 published notices (one in ten
-corrected, each case with its accountable organisations and three support services), starts gunicorn on it, and
-measures, side by side with the service's most trivial page (``/ping``):
+Builds a throwaway database at national volume (2,000 providers, 5,000 cases, 500 published notices, one in ten
+corrected, 300 providers in special measures with their published monthly reports and rated inspections), starts
+gunicorn on it (DEBUG off, 2 sync workers, as configured for production), and measures each public page with wrk
+side by side with a bare view on the same server (``/ping``, which goes through the same middleware):
 
-- the notice list and a notice page once cached (served from Redis by the public page cache);
-- the same pages with a cold cache (every request has a query string never seen before, so every request renders
-  the page from the database and stores it).
+- **cached**: the page as readers get it, from the shared page cache. Goal: at least 0.95 of the bare view.
+- **cold**: the same server with the page cache off (``PUBLIC_PAGE_CACHE=false``), so that every request renders
+  its page from the database, as the first reader after a change does. Goal: at least 0.5 of the bare view.
 
-Each measurement is repeated in rounds, interleaved with the trivial page, and the median of the rounds is printed:
-requests per second, median (p50) and 95th percentile (p95) latency, and the ratio to the trivial page's requests
-per second in the same round. The load comes from a small asyncio load generator in this script (one process per
-core), so no other tool is needed.
+Every measurement is taken in rounds, each page right after the bare view, and the median of the rounds is
+printed: requests per second, p50 and p99 latency, the ratio to the bare view in the same round, and whether it
+meets its goal. Then the queries each page makes when rendered cold, and the gunicorn workers' memory.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/13 \\
         .venv/bin/python bench/public_site.py
 
-The database named in DATABASE_URL is only used to create and drop ``sfr_bench_public``; the Redis database in
-REDIS_URL is emptied. Environment: BENCH_SECONDS (per measurement, default 8), BENCH_ROUNDS (default 3),
-BENCH_CONCURRENCY (default 16), BENCH_WORKERS (gunicorn workers, default 3 as in the Dockerfile), BENCH_REUSE=1
-(keep the database of an earlier run).
+The database in DATABASE_URL is only used to create and drop this run's own database (``bench/common.py``); the
+Redis database in REDIS_URL is emptied. Environment: BENCH_SECONDS (per measurement, default 5), BENCH_ROUNDS
+(default 3), BENCH_CONNECTIONS (wrk connections, default 20), BENCH_WORKERS (gunicorn workers, default 2),
+BENCH_PORT (default 8765), BENCH_KEEP=1 (keep the database).
 """
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import os
 import shutil
 import statistics
@@ -33,96 +31,24 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "sfr_bench_public"
+
+from bench.common import Load, throwaway_database, wrk  # noqa: E402
+
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
-# Keep the database of an earlier run instead of building it again (for repeated measurements).
-REUSE = os.environ.get("BENCH_REUSE", "") == "1"
-PROVIDERS, CASES, NOTICES = 50_000, 1_000, 5_000
-
-
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not url.startswith("postgres"):
-        sys.exit("The public site benchmark runs on PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
-    parsed = urlparse(url)
-    import psycopg2
-
-    admin = psycopg2.connect(urlunparse(parsed._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
-        if not (REUSE and cursor.fetchone()):
-            cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    admin.close()
-    return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
-
-
-# --- The load generator ---------------------------------------------------------------------------
-
-
-async def _one(path: str) -> float:
-    started = time.perf_counter()
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
-    await writer.drain()
-    status = await reader.readline()
-    await reader.read()  # the server closes the connection after the body
-    writer.close()
-    if b" 200 " not in status:
-        raise RuntimeError(f"{path} answered {status!r}")
-    return time.perf_counter() - started
-
-
-async def _drive(path: str, seconds: float, concurrency: int) -> list[float]:
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-
-    async def loop() -> None:
-        while time.perf_counter() < deadline:
-            latencies.append(await _one(path))
-
-    await asyncio.gather(*(loop() for _ in range(concurrency)))
-    return latencies
-
-
-def _worker(args: tuple[str, float, int]) -> list[float]:
-    return asyncio.run(_drive(*args))
-
-
-@dataclass
-class Result:
-    rps: float
-    p50_ms: float
-    p95_ms: float
-
-
-def measure(path: str, *, seconds: float = SECONDS) -> Result:
-    """Requests per second and latency of ``path`` under ``CONCURRENCY`` concurrent clients."""
-    processes = max(1, min(os.cpu_count() or 1, 4))
-    per_process = max(1, CONCURRENCY // processes)
-    started = time.perf_counter()
-    with multiprocessing.Pool(processes) as pool:
-        runs = pool.map(_worker, [(path, seconds, per_process)] * processes)
-    elapsed = time.perf_counter() - started
-    latencies = sorted(x for run in runs for x in run)
-    return Result(
-        rps=len(latencies) / elapsed,
-        p50_ms=latencies[len(latencies) // 2] * 1000,
-        p95_ms=latencies[int(len(latencies) * 0.95)] * 1000,
-    )
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "20"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+PROVIDERS, CASES, NOTICES, EPISODES = 2_000, 5_000, 500, 300
+GOALS = {"cached": 0.95, "cold": 0.5}
 
 
 # --- The data -------------------------------------------------------------------------------------
@@ -135,10 +61,10 @@ BODY = (
 )
 
 
-def seed() -> int:
-    """Builds the data with bulk inserts; returns the id of a corrected notice (the page measured)."""
+def seed() -> None:
+    """Builds the data with bulk inserts."""
+    from datetime import date, timedelta
     from datetime import time as clock_time
-    from datetime import timedelta
 
     from django.contrib.auth.models import Group
     from django.db import connection, transaction
@@ -155,9 +81,21 @@ def seed() -> int:
         SupportService,
         VersionStatus,
     )
-    from failure_regime.models import Area, Case, CaseStatus, Responsibility
+    from failure_regime.models import (
+        Area,
+        Case,
+        CaseStatus,
+        Episode,
+        Inspection,
+        MonthlyReport,
+        Rating,
+        ReportStatus,
+        Responsibility,
+        RuleSet,
+    )
 
     now = timezone.now()
+    today = timezone.localdate()
     regions = [r for r in Region.values if r != Region.NATIONAL]
     kinds = list(NoticeKind.values)
     with transaction.atomic():
@@ -167,6 +105,12 @@ def seed() -> int:
             kind=OrganisationKind.REGULATOR,
             group=Group.objects.create(name="organisation:CQC"),
         )
+        monitor = Organisation.objects.create(
+            name="Monitor",
+            ods_code="MON",
+            kind=OrganisationKind.OVERSIGHT_BODY,
+            group=Group.objects.create(name="organisation:MON"),
+        )
         groups = Group.objects.bulk_create([Group(name=f"organisation:P{n:05d}") for n in range(PROVIDERS)])
         providers = Organisation.objects.bulk_create(
             [
@@ -175,6 +119,7 @@ def seed() -> int:
                     ods_code=f"P{n:05d}",
                     kind=OrganisationKind.NHS_TRUST,
                     region=regions[n % len(regions)],
+                    oversight_body=monitor,
                     group=groups[n],
                 )
                 for n in range(PROVIDERS)
@@ -186,7 +131,7 @@ def seed() -> int:
             [
                 Case(
                     reference=f"SFR-{n + 1:05d}",
-                    provider=providers[n * (PROVIDERS // CASES)],
+                    provider=providers[n % PROVIDERS],
                     title=f"Benchmark case {n}",
                     summary="Failures of care.",
                     scope="2019 to 2024",
@@ -198,10 +143,12 @@ def seed() -> int:
                     activated_at=now - timedelta(days=380),
                 )
                 for n in range(CASES)
-            ]
+            ],
+            batch_size=5000,
         )
         Responsibility.objects.bulk_create(
-            [Responsibility(case=c, area=a, lead=author, lead_organisation=cqc) for c in cases for a in Area.values]
+            [Responsibility(case=c, area=a, lead=author, lead_organisation=cqc) for c in cases for a in Area.values],
+            batch_size=5000,
         )
         services = SupportService.objects.bulk_create(
             [
@@ -225,14 +172,15 @@ def seed() -> int:
             ]
         )
         for service in services:
-            service.cases.set(cases)
+            service.cases.set(cases[:NOTICES])
         html = render_markdown(BODY)
+        # The notices are about the first cases, so the providers in special measures (the first ones) have some.
         notices = Notice.objects.bulk_create(
             [
                 Notice(
                     kind=kinds[n % len(kinds)],
-                    case=cases[n % CASES],
-                    provider=cases[n % CASES].provider,
+                    case=cases[n],
+                    provider=cases[n].provider,
                     created_by=author,
                     created_by_organisation=cqc,
                     created_at=now - timedelta(days=300),
@@ -243,7 +191,7 @@ def seed() -> int:
         )
         versions = []
         for n, notice in enumerate(notices):
-            published = now - timedelta(days=300) + timedelta(minutes=80 * n)
+            published = now - timedelta(days=300) + timedelta(minutes=500 * n)
             corrected = n % 10 == 0
             common = {
                 "notice": notice,
@@ -286,34 +234,176 @@ def seed() -> int:
                 "THEN 'corrected' ELSE 'published' END FROM communications_noticeversion AS v "
                 "WHERE v.notice_id = n.id AND v.status = 'published'"
             )
+        # Special measures: the first providers, each entered 7 to 10 months ago, with a published report for every
+        # month since and the rated inspection that put them there.
+        rules = RuleSet.objects.filter(provider_kind=OrganisationKind.NHS_TRUST).order_by("-effective_from").first()
+        if rules is None:
+            sys.exit("No rule set for NHS trusts: did the migrations run?")
+        entered = [today - timedelta(days=210 + 30 * (n % 4)) for n in range(EPISODES)]
+        inspections = Inspection.objects.bulk_create(
+            [
+                Inspection(
+                    provider=providers[n],
+                    carried_out_on=entered[n] - timedelta(days=60),
+                    published_on=entered[n] - timedelta(days=20),
+                    report_reference=f"INS{n:06d}",
+                    safe=Rating.INADEQUATE,
+                    effective=Rating.REQUIRES_IMPROVEMENT,
+                    caring=Rating.GOOD,
+                    responsive=Rating.REQUIRES_IMPROVEMENT,
+                    well_led=Rating.INADEQUATE,
+                    overall=Rating.INADEQUATE,
+                    recorded_by=author,
+                    recorded_at=now,
+                )
+                for n in range(EPISODES)
+            ]
+        )
+        episodes = Episode.objects.bulk_create(
+            [
+                Episode(
+                    provider=providers[n],
+                    rule_set=rules,
+                    entered_on=entered[n],
+                    basis="own_evidence",
+                    decided_by=author,
+                    decided_by_organisation=monitor,
+                    decided_at=now,
+                    recommending_inspection=inspections[n],
+                    reinspection_due_on=entered[n] + timedelta(days=365),
+                    recorded_at=now,
+                )
+                for n in range(EPISODES)
+            ]
+        )
+
+        def months_since(start: date) -> list[date]:
+            first = date(start.year, start.month, 1)
+            months = []
+            while first < date(today.year, today.month, 1):
+                months.append(first)
+                first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return months
+
+        MonthlyReport.objects.bulk_create(
+            [
+                MonthlyReport(
+                    episode=episode,
+                    month=month,
+                    due_on=month + timedelta(days=40),
+                    status=ReportStatus.ACCEPTED,
+                    narrative="Progress against every action this month.",
+                    published_at=now - timedelta(days=10),
+                    snapshot=_snapshot(episode, month),
+                )
+                for episode in episodes
+                for month in months_since(episode.entered_on)
+            ],
+            batch_size=5000,
+        )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return _measured_notice()
 
 
-def _measured_notice() -> int:
+def _snapshot(episode: Any, month: Any) -> dict[str, Any]:
+    """A published report as the public sees it (``failure_regime.services.special_measures._snapshot``)."""
+    return {
+        "month": month.isoformat(),
+        "provider": {"name": episode.provider.name, "ods_code": episode.provider.ods_code},
+        "entered_special_measures_on": episode.entered_on.isoformat(),
+        "narrative": "Progress against every action this month.",
+        "actions": [
+            {
+                "reference": f"A{n}",
+                "description": "Staff on every maternity shift trained in fetal monitoring.",
+                "owner_organisation": episode.provider.name,
+                "due_on": month.isoformat(),
+                "status": "in_progress",
+                "status_label": "In progress",
+                "rag": "amber",
+                "note": "",
+            }
+            for n in range(1, 6)
+        ],
+    }
+
+
+def pages() -> dict[str, str]:
+    """The public pages measured, by name: each a page a reader lands on."""
     from communications.models import Notice
 
-    return int(Notice.objects.filter(status="corrected").order_by("-publish_at").values_list("pk", flat=True)[0])
+    notice = Notice.objects.filter(status="corrected", provider__ods_code="P00000").order_by("-publish_at").first()
+    if notice is None:
+        sys.exit("The data has no corrected notice about the first provider.")
+    return {
+        "home": "/",
+        "notice list": "/notices/",
+        "notice page": f"/notices/{notice.pk}/",
+        "feed": "/notices/feed.atom",
+        "open data (JSON)": "/open-data/notices.json",
+        "provider page": "/providers/P00000/",
+    }
 
 
 # --- Running --------------------------------------------------------------------------------------
 
 
+def _get(path: str) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}{path}", timeout=30) as response:  # noqa: S310 - loopback
+        response.read()
+        return int(response.status)
+
+
 def _wait_for_server(process: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
+    for _ in range(300):
         if process.poll() is not None:
             sys.exit("gunicorn stopped before it answered.")
         try:
-            asyncio.run(_one("/ping"))
+            _get("/ping")
             return
         except OSError:
             time.sleep(0.1)
     sys.exit("gunicorn did not answer.")
 
 
+def _load(path: str) -> Load:
+    return wrk(f"http://127.0.0.1:{PORT}{path}", seconds=SECONDS, connections=CONNECTIONS)
+
+
+def _workers_rss_mib(server: subprocess.Popen[bytes]) -> list[float]:
+    """The resident memory of each gunicorn worker, in MiB (from /proc)."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def _queries_per_page(paths: dict[str, str]) -> dict[str, int]:
+    """How many queries each page makes when rendered cold (in this process, page cache off)."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    with override_settings(PUBLIC_PAGE_CACHE=False):
+        client = Client()
+        for name, path in paths.items():
+            cache.clear()
+            with CaptureQueriesContext(connection) as queries:
+                status = client.get(path, HTTP_HOST="127.0.0.1").status_code
+            if status != 200:
+                sys.exit(f"{path} answered {status}")
+            counts[name] = len(queries)
+    cache.clear()
+    return counts
+
+
 def main() -> None:
-    database_url = _bench_url()
+    database_url = throwaway_database("public")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13")
     static_root = tempfile.mkdtemp(prefix="sfr-bench-static-")
     env = {
@@ -323,7 +413,8 @@ def main() -> None:
         "CELERY_BROKER_URL": "memory://",
         "DEBUG": "false",
         "SECRET_KEY": "benchmark-only-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "AUDIT_CHAIN_KEY": "benchmark-only-" + "y" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "SECURE_SSL_REDIRECT": "false",
         "STATIC_ROOT": static_root,
         "DJANGO_SETTINGS_MODULE": "failure_regime.settings",
@@ -341,51 +432,68 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     cache.clear()
     started = time.perf_counter()
-    from communications.models import Notice
-
-    reused = REUSE and Notice.objects.exists()
-    notice_id = _measured_notice() if reused else seed()
+    seed()
+    paths = pages()
     print(
-        f"Public site on PostgreSQL {connection.pg_version // 10000} and Redis, {os.cpu_count()} cores, gunicorn with "
-        f"{WORKERS} sync workers; {PROVIDERS:,} providers, {CASES:,} cases, {NOTICES:,} published notices "
-        f"(built in {time.perf_counter() - started:.0f} s). {CONCURRENCY} concurrent clients, {SECONDS:.0f} s per "
-        f"measurement, median of {ROUNDS} rounds."
+        f"Public site on PostgreSQL {connection.pg_version // 10000} and Redis, {os.cpu_count()} cores, gunicorn with "  # type: ignore[attr-defined]
+        f"{WORKERS} sync workers (DEBUG off); {PROVIDERS:,} providers, {CASES:,} cases, {NOTICES:,} published "
+        f"notices, {EPISODES:,} providers in special measures (built in {time.perf_counter() - started:.0f} s). "
+        f"wrk with {CONNECTIONS} connections, {SECONDS:g} s per measurement, median of {ROUNDS} rounds, each page "
+        "beside the bare view /ping in the same round."
     )
+    queries = _queries_per_page(paths)
     connection.close()
-    rows: dict[str, list[tuple[Result, float]]] = {}
-    trivial: list[Result] = []
-    # Cached: gunicorn as configured. Cold: the same with the page cache turned off (PUBLIC_PAGE_CACHE=false), so
-    # that every request renders its page from the database, as the first request for a page does.
-    for mode, overrides in (("cached", {}), ("cold cache", {"PUBLIC_PAGE_CACHE": "false"})):
+    rows: dict[tuple[str, str], list[tuple[Load, float]]] = {}
+    bare: list[Load] = []
+    memory: dict[str, list[float]] = {}
+    # Cached: gunicorn as configured. Cold: the same with the page cache turned off, so that every request renders
+    # its page from the database, as the first request after a change does.
+    for mode, overrides in (("cached", {}), ("cold", {"PUBLIC_PAGE_CACHE": "false"})):
         cache.clear()
-        with serving({**env, **overrides}):
-            scenarios = [(f"notice list, {mode}", "/notices/"), (f"notice page, {mode}", f"/notices/{notice_id}/")]
-            for _, path in scenarios:
-                measure(path, seconds=1)  # warm the workers (and, when caching, the cache)
+        with serving({**env, **overrides}) as server:
+            for path in ["/ping", *paths.values()]:
+                wrk(f"http://127.0.0.1:{PORT}{path}", seconds=1, connections=CONNECTIONS)  # warm up
             for _ in range(ROUNDS):
-                for name, path in scenarios:
-                    base = measure("/ping")
-                    result = measure(path)
-                    trivial.append(base)
-                    rows.setdefault(name, []).append((result, result.rps / base.rps))
+                for name, path in paths.items():
+                    base = _load("/ping")
+                    result = _load(path)
+                    if base.rps == 0:
+                        sys.exit("The bare view answered nothing: is the machine overloaded?")
+                    bare.append(base)
+                    rows.setdefault((mode, name), []).append((result, result.rps / base.rps))
+            memory[mode] = _workers_rss_mib(server)
     cache.clear()
     shutil.rmtree(static_root, ignore_errors=True)
-    print(f"\n| {'page':<26} | {'requests/s':>10} | {'p50 ms':>7} | {'p95 ms':>7} | {'ratio to trivial':>16} |")
-    print(f"| {'-' * 26} | {'-' * 10} | {'-' * 7} | {'-' * 7} | {'-' * 16} |")
+    print(
+        f"\n| {'page':<18} | {'mode':<6} | {'requests/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} | "
+        f"{'ratio to bare':>13} | {'goal':>6} | {'met':<3} | {'queries (cold)':>14} |"
+    )
+    print("| " + " | ".join("-" * width for width in (18, 6, 10, 7, 7, 13, 6, 3, 14)) + " |")
 
-    def line(name: str, results: list[Result], ratio: str) -> None:
+    def line(name: str, mode: str, results: list[Load], ratio: float | None, queries: str) -> None:
         rps = statistics.median(r.rps for r in results)
         p50 = statistics.median(r.p50_ms for r in results)
-        p95 = statistics.median(r.p95_ms for r in results)
-        print(f"| {name:<26} | {rps:>10,.0f} | {p50:>7.1f} | {p95:>7.1f} | {ratio:>16} |")
+        p99 = statistics.median(r.p99_ms for r in results)
+        goal = GOALS.get(mode)
+        shown = f"{ratio:.2f}" if ratio is not None else "1.00"
+        met = "" if ratio is None or goal is None else ("yes" if ratio >= goal else "NO")
+        goal_shown = f">= {goal:.2f}" if goal is not None and ratio is not None else ""
+        print(
+            f"| {name:<18} | {mode:<6} | {rps:>10,.0f} | {p50:>7.1f} | {p99:>7.1f} | {shown:>13} | {goal_shown:>6} | "
+            f"{met:<3} | {queries:>14} |"
+        )
 
-    line("trivial view (/ping)", trivial, "1.00")
-    for name, measured in rows.items():
-        line(name, [r for r, _ in measured], f"{statistics.median(q for _, q in measured):.2f}")
+    line("bare view (/ping)", "", bare, None, "0")
+    for (mode, name), measured in rows.items():
+        ratio = statistics.median(q for _, q in measured)
+        line(name, mode, [r for r, _ in measured], ratio, str(queries[name]))
+    for mode, sizes in memory.items():
+        shown = ", ".join(f"{size:.0f}" for size in sizes)
+        print(f"\nMemory of each gunicorn worker after the {mode} runs: {shown} MiB")
 
 
 @contextmanager
-def serving(env: dict[str, str]) -> Iterator[None]:
+def serving(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """gunicorn, as the Dockerfile runs it, for the duration of the block."""
     server = subprocess.Popen(  # noqa: S603 - a fixed command
         [
@@ -403,7 +511,7 @@ def serving(env: dict[str, str]) -> Iterator[None]:
     )
     try:
         _wait_for_server(server)
-        yield
+        yield server
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -9,7 +9,7 @@ review and of the 20% random sample's second reviews, with the spread of reviewe
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/reviews.py [rows] [reviewers]
 
-The database named in DATABASE_URL is only used to create and drop ``sfr_bench_reviews``.
+The database named in DATABASE_URL is only used to create and drop this run's own database (``bench/common.py``).
 """
 
 from __future__ import annotations
@@ -21,35 +21,20 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "sfr_bench_reviews"
+
+from bench.common import throwaway_database  # noqa: E402
+
 ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 REVIEWERS = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
 SPECIALTIES = 10
 CAPACITY_PER_WEEK = 50
 
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not url.startswith("postgres"):
-        sys.exit("The reviews benchmark runs on PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
-    parsed = urlparse(url)
-    import psycopg2
-
-    admin = psycopg2.connect(urlunparse(parsed._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    admin.close()
-    return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
-
-
 MEDIA = tempfile.TemporaryDirectory(prefix="sfr-bench-reviews-")
-os.environ["DATABASE_URL"] = _bench_url()
+os.environ["DATABASE_URL"] = throwaway_database("reviews")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "failure_regime.settings")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"

@@ -8,7 +8,7 @@ repeats the first with 10,000 deadlines to show that the query count does not gr
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/sweep.py
 
-The database named in DATABASE_URL is only used to create and drop ``sfr_bench_sweep``.
+The database named in DATABASE_URL is only used to create and drop this run's own database (``bench/common.py``).
 """
 
 from __future__ import annotations
@@ -19,30 +19,13 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "sfr_bench_sweep"
 
+from bench.common import throwaway_database  # noqa: E402
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    if not url.startswith("postgres"):
-        sys.exit("The sweep benchmark runs on PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
-    parsed = urlparse(url)
-    import psycopg2
-
-    admin = psycopg2.connect(urlunparse(parsed._replace(path="/postgres")))
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-        cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    admin.close()
-    return urlunparse(parsed._replace(path=f"/{BENCH_DB}"))
-
-
-os.environ["DATABASE_URL"] = _bench_url()
+os.environ["DATABASE_URL"] = throwaway_database("sweep")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "failure_regime.settings")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
