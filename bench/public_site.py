@@ -306,7 +306,7 @@ def seed() -> None:
 
 
 def _snapshot(episode: Any, month: Any) -> dict[str, Any]:
-    """A published report as the public sees it (``failure_regime.services.special_measures._snapshot``)."""
+    """A published report as the public sees it (``failure_regime.services.monthly_reports._snapshot``)."""
     return {
         "month": month.isoformat(),
         "provider": {"name": episode.provider.name, "ods_code": episode.provider.ods_code},

@@ -42,7 +42,7 @@ class FailureRegimeConfig(AppConfig):
         # Who hears about special-measures deadlines is registered when the module loads.
         import failure_regime.services.interventions
         import failure_regime.services.recommendations
-        import failure_regime.services.special_measures  # noqa: F401
+        import failure_regime.services.special_measures_recipients  # noqa: F401
         from failure_regime import visibility
 
         visibility.register()

@@ -157,6 +157,7 @@ def _demo_special_measures() -> None:
     from django.utils import timezone
 
     from failure_regime.models import Basis, Episode
+    from failure_regime.services import action_plan
     from failure_regime.services import special_measures as sm
 
     medway = Organisation.objects.get(ods_code="RPA")
@@ -177,7 +178,7 @@ def _demo_special_measures() -> None:
         ("A2", "Bring emergency department waiting times within the four-hour standard.", 180),
         ("A3", "Publish board papers and mortality reviews every month.", 30),
     ]:
-        sm.action_add(
+        action_plan.action_add(
             actor=manager,
             episode=episode,
             reference=reference,

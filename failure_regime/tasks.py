@@ -30,7 +30,7 @@ def sweep_deadlines() -> dict[str, int]:
     from django.utils import timezone
 
     from failure_regime.services.clock import deadline_sweep
-    from failure_regime.services.special_measures import monthly_reports_open
+    from failure_regime.services.report_slots import monthly_reports_open
 
     monthly_reports_open(today=timezone.localdate())
     report = deadline_sweep()

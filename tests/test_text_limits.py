@@ -65,7 +65,7 @@ from failure_regime.api.serializers import (
     OutcomeInSerializer,
     TermsInSerializer,
 )
-from failure_regime.api.special_measures import (
+from failure_regime.api.special_measures_serializers import (
     ActionChangeInSerializer,
     ActionInSerializer,
     ActionStandingInSerializer,

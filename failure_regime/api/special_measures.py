@@ -4,13 +4,12 @@
 The parts of an episode are reached through it (``episodes/{id}/actions/{action_id}/``,
 ``episodes/{id}/inspections/{inspection_id}/ratings/``), so the episode alone decides who may see them.
 Reports are also listed on their own (``monthly-reports/``), because the oversight body reviews them across
-providers. Every write is an explicit action that calls one service.
+providers. Every write is an explicit action that calls one service. The serializers are in
+``special_measures_serializers``.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import date
 from typing import Any
 
@@ -18,7 +17,7 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -26,37 +25,38 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.api.serializers import OrganisationSummarySerializer
-from accounts.limits import max_length_of
 from accounts.models import User
 from failure_regime import selectors
-from failure_regime.api.fields import IdField, VisibleCaseIdField, VisibleOrganisationIdField
-from failure_regime.api.serializers import EnforcementSerializer, PersonSerializer
-from failure_regime.filters import EpisodeFilter
-from failure_regime.models import (
-    Action,
-    ActionStatus,
-    Basis,
-    Case,
-    EnforcementAction,
-    Episode,
-    EpisodeStatus,
-    Extension,
-    Inspection,
-    InspectionKind,
-    MonthlyReport,
-    Rag,
-    Rating,
-    ReportActionStatus,
-    ReportEvidence,
-    ReportStatus,
+from failure_regime.api.serializers import EnforcementSerializer
+from failure_regime.api.special_measures_serializers import (
+    ID_REGEX,
+    MAX_ID,
+    ActionChangeInSerializer,
+    ActionInSerializer,
+    ActionSerializer,
+    CancellationProposalInSerializer,
+    EpisodeDetailSerializer,
+    EpisodeExitInSerializer,
+    EpisodeExtendInSerializer,
+    EpisodeHistoryImportInSerializer,
+    EpisodeHistoryImportOutSerializer,
+    EpisodeHistoryInSerializer,
+    EpisodeInSerializer,
+    EpisodeSerializer,
+    ExtensionSerializer,
+    InspectionRecordInSerializer,
+    InspectionScheduleInSerializer,
+    InspectionSerializer,
+    MonthlyReportDetailSerializer,
+    MonthlyReportInSerializer,
+    MonthlyReportSerializer,
+    RegistrationCancellationInSerializer,
+    ReportReturnInSerializer,
 )
-from failure_regime.services import episode_history
+from failure_regime.filters import EpisodeFilter
+from failure_regime.models import Episode, Inspection, MonthlyReport, ReportActionStatus, ReportStatus
+from failure_regime.services import action_plan, episode_history, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
-
-ID_REGEX = r"[0-9]{1,18}"
-MAX_ID = 2**62
-MAX_EVIDENCE_FILES = 20
 
 
 def _user(request: Request) -> User:
@@ -67,417 +67,6 @@ def _valid(serializer_class: type[serializers.Serializer], request: Request) -> 
     serializer = serializer_class(data=request.data, context={"request": request})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-
-
-def _messages(detail: Any) -> list[str]:
-    """Nested error details as one flat list of messages, the shape the error body documents."""
-    if isinstance(detail, dict):
-        return [message for value in detail.values() for message in _messages(value)]
-    if isinstance(detail, list):
-        return [message for value in detail for message in _messages(value)]
-    return [str(detail)]
-
-
-# --- Fields -------------------------------------------------------------------------------------
-
-
-@extend_schema_field({"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}(-01)?$", "example": "2026-03"})
-class MonthField(serializers.Field):
-    """A calendar month, written ``YYYY-MM`` or as its first day, ``YYYY-MM-01``."""
-
-    default_error_messages = {"invalid": "Give the month as YYYY-MM, for example 2026-03."}
-    pattern = re.compile(r"([0-9]{4})-([0-9]{2})(?:-01)?", re.ASCII)
-
-    def to_internal_value(self, data: Any) -> date:
-        match = self.pattern.fullmatch(data) if isinstance(data, str) else None
-        if match is None:
-            self.fail("invalid")
-        try:
-            return date(int(match[1]), int(match[2]), 1)
-        except ValueError:
-            self.fail("invalid")
-
-    def to_representation(self, value: date) -> str:
-        return value.isoformat()
-
-
-class ActionStandingInSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ActionStatus.choices)
-    rag = serializers.ChoiceField(choices=Rag.choices)
-    note = serializers.CharField(
-        max_length=max_length_of(ReportActionStatus, "note"), required=False, allow_blank=True, default=""
-    )
-
-
-@extend_schema_field(
-    {
-        "type": "string",
-        "example": '{"42": {"status": "in_progress", "rag": "amber", "note": "Six midwives appointed."}}',
-    }
-)
-class ActionStatusesField(serializers.Field):
-    """A JSON object, sent as one form field, giving where each action of the plan stands, by action id."""
-
-    max_length = 100_000
-    default_error_messages = {
-        # DRF formats error messages, hence the doubled braces.
-        "invalid": 'Send a JSON object such as {{"42": {{"status": "in_progress", "rag": "amber", "note": ""}}}}.'
-    }
-
-    def to_internal_value(self, data: Any) -> dict[int, dict[str, str]]:
-        if not isinstance(data, str) or len(data) > self.max_length:
-            self.fail("invalid")
-        try:
-            parsed = json.loads(data)
-        except (ValueError, RecursionError):
-            self.fail("invalid")
-        if not isinstance(parsed, dict):
-            self.fail("invalid")
-        statuses: dict[int, dict[str, str]] = {}
-        problems: list[str] = []
-        for key, value in parsed.items():
-            if not re.fullmatch(ID_REGEX, key, re.ASCII):
-                problems.append(f"{key[:20]!r} is not the id of an action.")
-                continue
-            standing = ActionStandingInSerializer(data=value)
-            if standing.is_valid():
-                statuses[int(key)] = dict(standing.validated_data)
-            else:
-                for field, errors in standing.errors.items():
-                    where = f"Action {key}" if field == "non_field_errors" else f"Action {key}, {field}"
-                    problems.extend(f"{where}: {message}" for message in _messages(errors))
-        if problems:
-            raise ValidationError(problems)
-        return statuses
-
-    def to_representation(self, value: dict[int, dict[str, str]]) -> str:
-        return json.dumps(value)
-
-
-class EvidenceFilesField(serializers.ListField):
-    """Zero or more files sent under the same form field name."""
-
-    child = serializers.FileField(allow_empty_file=True)  # the service names the empty file in its message
-
-    def run_child_validation(self, data: list[Any]) -> list[Any]:
-        try:
-            return super().run_child_validation(data)
-        except ValidationError as exc:
-            raise ValidationError(_messages(exc.detail)) from None
-
-
-# --- Out ----------------------------------------------------------------------------------------
-
-
-class ActionSerializer(serializers.ModelSerializer):
-    owner = PersonSerializer(allow_null=True)
-    owner_organisation = OrganisationSummarySerializer()
-    status = serializers.ChoiceField(choices=ActionStatus.choices)
-    rag = serializers.ChoiceField(choices=Rag.choices)
-
-    class Meta:
-        model = Action
-        fields = [
-            "id",
-            "reference",
-            "description",
-            "owner",
-            "owner_organisation",
-            "due_on",
-            "status",
-            "rag",
-            "evidence",
-        ]
-
-
-class InspectionRatingsSerializer(serializers.Serializer):
-    safe = serializers.ChoiceField(choices=Rating.choices)
-    effective = serializers.ChoiceField(choices=Rating.choices)
-    caring = serializers.ChoiceField(choices=Rating.choices)
-    responsive = serializers.ChoiceField(choices=Rating.choices)
-    well_led = serializers.ChoiceField(choices=Rating.choices)
-    overall = serializers.ChoiceField(choices=Rating.choices)
-
-
-class InspectionSerializer(serializers.ModelSerializer):
-    kind = serializers.ChoiceField(choices=InspectionKind.choices)
-    ratings = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Inspection
-        fields = ["id", "kind", "scheduled_for", "carried_out_on", "ratings"]
-
-    @extend_schema_field(InspectionRatingsSerializer(allow_null=True))
-    def get_ratings(self, inspection: Inspection) -> dict[str, Any] | None:
-        return InspectionRatingsSerializer(inspection).data if inspection.is_rated else None
-
-
-class ExtensionSerializer(serializers.ModelSerializer):
-    approved_by = PersonSerializer()
-    approved_by_organisation = OrganisationSummarySerializer()
-
-    class Meta:
-        model = Extension
-        fields = ["id", "until", "reason", "approved_by", "approved_by_organisation", "approved_at"]
-
-
-class MonthlyReportSummarySerializer(serializers.ModelSerializer):
-    status = serializers.ChoiceField(choices=ReportStatus.choices)
-
-    class Meta:
-        model = MonthlyReport
-        fields = ["id", "month", "due_on", "status", "submitted_at", "reviewed_at", "published_at"]
-
-
-class EpisodeSerializer(serializers.ModelSerializer):
-    provider = OrganisationSummarySerializer()
-    status = serializers.ChoiceField(choices=EpisodeStatus.choices)
-    basis = serializers.ChoiceField(choices=Basis.choices)
-    rule_set = serializers.CharField(source="rule_set.name", help_text="The rules in force on the entry date.")
-    improvement_director = serializers.CharField(
-        read_only=True,
-        help_text="The improvement director named at entry. The interventions register (``interventions/?episode=``) "
-        "holds the current one and every hand-over.",
-    )
-    buddy_trust = OrganisationSummarySerializer(
-        allow_null=True, help_text="The partner trust named at entry; see the interventions register for the current."
-    )
-    case: serializers.PrimaryKeyRelatedField[Case] = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    next_reinspection_on = serializers.DateField(help_text="The re-inspection date, or the end of the extension.")
-    overdue_reports = serializers.IntegerField(help_text="Monthly reports past their due date and not yet sent.")
-
-    class Meta:
-        model = Episode
-        fields = [
-            "id",
-            "provider",
-            "status",
-            "basis",
-            "entered_on",
-            "rule_set",
-            "case",
-            "improvement_director",
-            "buddy_trust",
-            "reinspection_due_on",
-            "extended_until",
-            "next_reinspection_on",
-            "registration_decision_due_on",
-            "overdue_reports",
-            "exited_on",
-            "days_in_special_measures",
-        ]
-
-
-class EpisodeDetailSerializer(EpisodeSerializer):
-    decided_by = PersonSerializer()
-    decided_by_organisation = OrganisationSummarySerializer()
-    recommending_inspection: serializers.PrimaryKeyRelatedField[Inspection] = serializers.PrimaryKeyRelatedField(
-        read_only=True, allow_null=True
-    )
-    actions = ActionSerializer(many=True)
-    reports = MonthlyReportSummarySerializer(many=True)
-    inspections = InspectionSerializer(many=True)
-    extensions = ExtensionSerializer(many=True)
-
-    class Meta(EpisodeSerializer.Meta):
-        fields = [
-            *EpisodeSerializer.Meta.fields,
-            "decided_by",
-            "decided_by_organisation",
-            "decided_at",
-            "recommending_inspection",
-            "actions",
-            "reports",
-            "inspections",
-            "extensions",
-        ]
-
-
-class MonthlyReportSerializer(MonthlyReportSummarySerializer):
-    episode: serializers.PrimaryKeyRelatedField[Episode] = serializers.PrimaryKeyRelatedField(read_only=True)
-    provider = OrganisationSummarySerializer(source="episode.provider")
-
-    class Meta(MonthlyReportSummarySerializer.Meta):
-        fields = ["id", "episode", "provider", *MonthlyReportSummarySerializer.Meta.fields[1:]]
-
-
-class ReportActionStatusSerializer(serializers.ModelSerializer):
-    action: serializers.PrimaryKeyRelatedField[Action] = serializers.PrimaryKeyRelatedField(read_only=True)
-    reference = serializers.CharField(source="action.reference")
-    status = serializers.ChoiceField(choices=ActionStatus.choices)
-    rag = serializers.ChoiceField(choices=Rag.choices)
-
-    class Meta:
-        model = ReportActionStatus
-        fields = ["action", "reference", "status", "rag", "note"]
-
-
-class ReportEvidenceSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ReportEvidence
-        fields = ["id", "original_name", "content_type", "size", "uploaded_at"]
-
-
-class MonthlyReportDetailSerializer(MonthlyReportSerializer):
-    submitted_by = PersonSerializer(allow_null=True)
-    reviewed_by = PersonSerializer(allow_null=True)
-    action_statuses = ReportActionStatusSerializer(many=True)
-    evidence = ReportEvidenceSerializer(many=True)
-
-    class Meta(MonthlyReportSerializer.Meta):
-        fields = [
-            *MonthlyReportSerializer.Meta.fields,
-            "narrative",
-            "submitted_by",
-            "reviewed_by",
-            "review_comments",
-            "action_statuses",
-            "evidence",
-        ]
-
-
-# --- In -----------------------------------------------------------------------------------------
-
-
-class EpisodeInSerializer(serializers.Serializer):
-    provider = VisibleOrganisationIdField()
-    entered_on = serializers.DateField()
-    basis = serializers.ChoiceField(choices=Basis.choices)
-    recommending_inspection = serializers.IntegerField(
-        required=False,
-        allow_null=True,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="The CQC inspection of this provider that recommended special measures (rated inadequate overall "
-        "or for being well-led); for CQC's own decision on a provider it alone regulates, the inspection that rated "
-        "it inadequate overall.",
-    )
-    case = VisibleCaseIdField(required=False, allow_null=True)
-    improvement_director = serializers.CharField(
-        max_length=150,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Becomes the first improvement director on the interventions register.",
-    )
-    buddy_trust = VisibleOrganisationIdField(
-        required=False,
-        allow_null=True,
-        help_text="The partner trust; becomes the first partner agreement on the interventions register.",
-    )
-
-
-class ActionInSerializer(serializers.Serializer):
-    reference = serializers.CharField(max_length=20)
-    description = serializers.CharField(max_length=max_length_of(Action, "description"))
-    owner_organisation = VisibleOrganisationIdField()
-    due_on = serializers.DateField()
-    owner = IdField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
-    rag = serializers.ChoiceField(choices=Rag.choices, default=Rag.RED.value)
-
-
-class ActionChangeInSerializer(serializers.Serializer):
-    """Only the fields sent change."""
-
-    description = serializers.CharField(max_length=max_length_of(Action, "description"), required=False)
-    owner = IdField(queryset=User.objects.filter(is_active=True), required=False, allow_null=True)
-    owner_organisation = VisibleOrganisationIdField(required=False)
-    due_on = serializers.DateField(required=False)
-    status = serializers.ChoiceField(choices=ActionStatus.choices, required=False)
-    rag = serializers.ChoiceField(choices=Rag.choices, required=False)
-    evidence = serializers.CharField(max_length=max_length_of(Action, "evidence"), required=False, allow_blank=True)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise ValidationError({"non_field_errors": ["Send at least one field to change."]})
-        return attrs
-
-
-class InspectionScheduleInSerializer(serializers.Serializer):
-    scheduled_for = serializers.DateField()
-
-
-class InspectionRecordInSerializer(InspectionRatingsSerializer):
-    """The date and the ratings, side by side, so that each rating has its own field error."""
-
-    carried_out_on = serializers.DateField()
-
-
-class EpisodeExitInSerializer(serializers.Serializer):
-    inspection = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, help_text="This episode's recorded re-inspection."
-    )
-
-
-class EpisodeExtendInSerializer(serializers.Serializer):
-    until = serializers.DateField()
-    reason = serializers.CharField(max_length=max_length_of(Extension, "reason"))
-
-
-class CancellationProposalInSerializer(serializers.Serializer):
-    summary = serializers.CharField(
-        max_length=max_length_of(EnforcementAction, "summary"), help_text="What the notice of proposal says."
-    )
-
-
-class RegistrationCancellationInSerializer(serializers.Serializer):
-    on = serializers.DateField(help_text="The date the registration is cancelled.")
-
-
-class MonthlyReportInSerializer(serializers.Serializer):
-    month = MonthField()
-    narrative = serializers.CharField(max_length=max_length_of(MonthlyReport, "narrative"))
-    statuses = ActionStatusesField(
-        required=False, default=dict, help_text="Where every action of the plan stands, by action id, as JSON."
-    )
-    evidence = EvidenceFilesField(required=False, max_length=MAX_EVIDENCE_FILES)
-
-
-class EpisodeHistoryInSerializer(serializers.Serializer):
-    """An episode that has already ended, from the record of the time. It sends no reminders."""
-
-    provider = VisibleOrganisationIdField()
-    entered_on = serializers.DateField()
-    basis = serializers.ChoiceField(choices=Basis.choices)
-    outcome = serializers.ChoiceField(choices=[(o.value, o.label) for o in episode_history.OUTCOMES])
-    ended_on = serializers.DateField(help_text="The day it left special measures or its registration was cancelled.")
-    reinspected_on = serializers.ListField(
-        child=serializers.DateField(), required=False, default=list, max_length=20, help_text="Re-inspection dates."
-    )
-    reinspection_due_on = serializers.DateField(
-        required=False, allow_null=True, help_text="If not given, worked out from the rules in force at entry."
-    )
-    extended_until = serializers.DateField(required=False, allow_null=True)
-
-
-class EpisodeHistoryImportInSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text="CSV with a header row: " + ", ".join(episode_history.CSV_COLUMNS) + " (reinspected_on: dates "
-        "separated by ';'). Dates as YYYY-MM-DD or DD/MM/YYYY.",
-        max_length=200,
-    )
-    only_valid = serializers.BooleanField(
-        default=False, help_text="Import the valid rows even if others have errors; otherwise nothing is imported."
-    )
-
-
-class RowErrorSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
-    column = serializers.CharField()
-    reason = serializers.CharField()
-
-
-class EpisodeHistoryImportOutSerializer(serializers.Serializer):
-    rows = serializers.IntegerField()
-    imported = serializers.IntegerField()
-    episodes = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of the episodes imported.")
-    errors = RowErrorSerializer(many=True)  # type: ignore[assignment]
-
-
-class ReportReturnInSerializer(serializers.Serializer):
-    comments = serializers.CharField(
-        max_length=max_length_of(MonthlyReport, "review_comments"), help_text="What needs to change."
-    )
 
 
 # --- Episodes -----------------------------------------------------------------------------------
@@ -587,7 +176,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
             actions = episode.actions.select_related("owner", "owner_organisation")
             return Response(ActionSerializer(actions, many=True).data)
         data = _valid(ActionInSerializer, request)
-        action_ = sm.action_add(actor=_user(request), episode=episode, **data)
+        action_ = action_plan.action_add(actor=_user(request), episode=episode, **data)
         return Response(ActionSerializer(action_).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -602,7 +191,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         episode = self.get_object()
         action_ = get_object_or_404(episode.actions.all(), pk=int(action_id))
         data = _valid(ActionChangeInSerializer, request)
-        action_ = sm.action_update(actor=_user(request), action=action_, **data)
+        action_ = action_plan.action_update(actor=_user(request), action=action_, **data)
         return Response(ActionSerializer(action_).data)
 
     @extend_schema(request=InspectionScheduleInSerializer, responses={201: InspectionSerializer})
@@ -610,7 +199,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     def inspections(self, request: Request, pk: str) -> Response:
         """CQC schedules the re-inspection."""
         episode, data = self.get_object(), _valid(InspectionScheduleInSerializer, request)
-        inspection = sm.inspection_schedule(actor=_user(request), episode=episode, **data)
+        inspection = episode_outcome.inspection_schedule(actor=_user(request), episode=episode, **data)
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -626,7 +215,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         message = "The inspection cannot be before the provider entered special measures."
         carried_out_on = data.pop("carried_out_on")
         _not_before_entry(episode, carried_out_on, "carried_out_on", message)
-        inspection = sm.inspection_record(
+        inspection = episode_outcome.inspection_record(
             actor=_user(request), inspection=inspection, carried_out_on=carried_out_on, ratings=data
         )
         return Response(InspectionSerializer(inspection).data)
@@ -641,7 +230,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         if inspection is None:
             raise ValidationError({"inspection": [message]})
         _not_before_entry(episode, inspection.carried_out_on, "inspection", message)
-        episode = sm.episode_exit(actor=_user(request), episode=episode, inspection=inspection)
+        episode = episode_outcome.episode_exit(actor=_user(request), episode=episode, inspection=inspection)
         return self._detail(episode)
 
     @extend_schema(request=EpisodeExtendInSerializer, responses={201: ExtensionSerializer})
@@ -649,7 +238,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     def extend(self, request: Request, pk: str) -> Response:
         """Extends special measures after re-inspection, within the cap of the episode's rules."""
         episode, data = self.get_object(), _valid(EpisodeExtendInSerializer, request)
-        extension = sm.episode_extend(actor=_user(request), episode=episode, **data)
+        extension = episode_outcome.episode_extend(actor=_user(request), episode=episode, **data)
         return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancellationProposalInSerializer, responses={201: EnforcementSerializer})
@@ -658,7 +247,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         """For a provider CQC alone regulates: serves a notice of proposal to cancel its registration, which
         opens the 28-day window for representations. Trusts answer 409."""
         episode, data = self.get_object(), _valid(CancellationProposalInSerializer, request)
-        notice = sm.episode_propose_cancellation(actor=_user(request), episode=episode, **data)
+        notice = episode_outcome.episode_propose_cancellation(actor=_user(request), episode=episode, **data)
         return Response(EnforcementSerializer(notice).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RegistrationCancellationInSerializer, responses={200: EpisodeDetailSerializer})
@@ -667,7 +256,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         """Records that the provider's registration is cancelled, which ends the episode. Trusts answer 409."""
         episode, data = self.get_object(), _valid(RegistrationCancellationInSerializer, request)
         _not_before_entry(episode, data["on"], "on", "The registration cannot end before special measures began.")
-        episode = sm.episode_cancel_registration(actor=_user(request), episode=episode, on=data["on"])
+        episode = episode_outcome.episode_cancel_registration(actor=_user(request), episode=episode, on=data["on"])
         return self._detail(episode)
 
     @extend_schema(
@@ -679,7 +268,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         for the same month answers 409; a returned report may be sent again."""
         episode, data = self.get_object(), _valid(MonthlyReportInSerializer, request)
         try:
-            report = sm.report_submit(
+            report = monthly_reports.report_submit(
                 actor=_user(request),
                 episode=episode,
                 month=data["month"],
@@ -742,7 +331,7 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """The oversight lead (CQC for providers it alone regulates) accepts the report, which publishes it."""
-        report = sm.report_accept(actor=_user(request), report=self.get_object())
+        report = monthly_reports.report_accept(actor=_user(request), report=self.get_object())
         return Response(_report_detail(report))
 
     @extend_schema(request=ReportReturnInSerializer, responses={200: MonthlyReportDetailSerializer})
@@ -750,5 +339,5 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
     def return_(self, request: Request, pk: str) -> Response:
         """Returns the report to the provider with comments; the provider may then send it again."""
         report, data = self.get_object(), _valid(ReportReturnInSerializer, request)
-        report = sm.report_return(actor=_user(request), report=report, comments=data["comments"])
+        report = monthly_reports.report_return(actor=_user(request), report=report, comments=data["comments"])
         return Response(_report_detail(report))

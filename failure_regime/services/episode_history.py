@@ -23,7 +23,7 @@ from accounts.errors import DomainError
 from accounts.models import Organisation, User
 from failure_regime.dates import add_months, long_date
 from failure_regime.models import Basis, Episode, EpisodeStatus, Inspection, InspectionKind, RuleSet
-from failure_regime.services.special_measures import _decider, _grant, episode_span_check
+from failure_regime.services.special_measures import _decider, _episode_create, episode_span_check
 from failure_regime.verbs import MeasuresVerb
 
 OUTCOMES = (EpisodeStatus.EXITED, EpisodeStatus.REGISTRATION_CANCELLED)
@@ -104,26 +104,24 @@ def episode_record_history(
         )
     episode_span_check(provider=provider, entered_on=entered_on, ended_on=ended_on)
     now = timezone.now()
-    episode = Episode.objects.create(
+    episode = _episode_create(
+        actor=actor,
+        organisation=organisation,
         provider=provider,
-        rule_set=rules,
+        rules=rules,
         entered_on=entered_on,
         basis=basis,
-        decided_by=actor,
-        decided_by_organisation=organisation,
-        decided_at=now,
-        recorded_at=now,
-        historic=True,
-        status=outcome,
+        now=now,
         reinspection_due_on=due_on,
         registration_decision_due_on=add_months(entered_on, rules.registration_decision_months)
         if rules.registration_decision_months and not provider.is_trust
         else None,
+        historic=True,
+        status=outcome,
         extended_until=extended_until,
         exited_on=ended_on,
         days_in_special_measures=(ended_on - entered_on).days,
     )
-    _grant(episode)
     Inspection.objects.bulk_create(
         [
             Inspection(

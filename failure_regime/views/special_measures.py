@@ -41,6 +41,8 @@ from failure_regime.permissions import (
     special_measures_decider_organisation,
 )
 from failure_regime.ratings import cqc_placeable, recommendable
+from failure_regime.services import action_plan, monthly_reports
+from failure_regime.services import episode_outcome as outcome_services
 from failure_regime.services import special_measures as sm
 from failure_regime.uploads import download_response
 from failure_regime.views.interventions import register_context
@@ -193,7 +195,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
         episode,
         "action_form",
         form,
-        lambda data: sm.action_add(
+        lambda data: action_plan.action_add(
             actor=user,
             episode=episode,
             reference=data["reference"],
@@ -220,7 +222,8 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
             raise PermissionDenied("Only the provider's trust managers change its action plan.")
         if (
             form.is_valid()
-            and run_service(form, lambda: sm.action_update(actor=user, action=action, **form.cleaned_data)) is not None
+            and run_service(form, lambda: action_plan.action_update(actor=user, action=action, **form.cleaned_data))
+            is not None
         ):
             messages.success(request, "The action has been updated.")
             return redirect("regime:episode-detail", episode.pk)
@@ -243,7 +246,9 @@ def inspection_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         episode,
         "schedule_form",
         ScheduleForm(request.POST),
-        lambda data: sm.inspection_schedule(actor=user, episode=episode, scheduled_for=data["scheduled_for"]),
+        lambda data: outcome_services.inspection_schedule(
+            actor=user, episode=episode, scheduled_for=data["scheduled_for"]
+        ),
         done="The re-inspection has been scheduled.",
     )
 
@@ -258,7 +263,7 @@ def inspection_record(request: HttpRequest, pk: int, inspection_pk: int) -> Http
 
     def record(data: dict[str, Any]) -> Inspection:
         ratings = {k: v for k, v in data.items() if k != "carried_out_on"}
-        return sm.inspection_record(
+        return outcome_services.inspection_record(
             actor=user, inspection=inspection, carried_out_on=data["carried_out_on"], ratings=ratings
         )
 
@@ -289,17 +294,19 @@ def episode_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             if data["inspection"] is None:
                 form.add_error("inspection", "Choose the re-inspection this is based on.")
                 return None
-            return sm.episode_exit(actor=user, episode=episode, inspection=data["inspection"])
+            return outcome_services.episode_exit(actor=user, episode=episode, inspection=data["inspection"])
         if outcome == "extend":
             if data["until"] is None:
                 form.add_error("until", "Enter the date the extension ends.")
                 return None
-            return sm.episode_extend(actor=user, episode=episode, until=data["until"], reason=data["reason"])
+            return outcome_services.episode_extend(
+                actor=user, episode=episode, until=data["until"], reason=data["reason"]
+            )
         if outcome == "propose_cancellation":
-            return sm.episode_propose_cancellation(
+            return outcome_services.episode_propose_cancellation(
                 actor=user, episode=episode, summary=data["reason"] or "Still inadequate at re-inspection."
             )
-        return sm.episode_cancel_registration(actor=user, episode=episode, on=timezone.localdate())
+        return outcome_services.episode_cancel_registration(actor=user, episode=episode, on=timezone.localdate())
 
     return _episode_action(request, episode, "outcome_form", form, decide, done="Your decision has been recorded.")
 
@@ -326,7 +333,7 @@ def report_form(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
     if request.method == "POST" and form.is_valid():
         report = run_service(
             form,
-            lambda: sm.report_submit(
+            lambda: monthly_reports.report_submit(
                 actor=user,
                 episode=episode,
                 month=first,
@@ -356,14 +363,16 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not may_review or return_form is None:
             raise PermissionDenied("Only the oversight lead reviews this provider's reports.")
         if request.POST.get("decision") == "accept":
-            if run_service(return_form, lambda: sm.report_accept(actor=user, report=report)) is not None:
+            if run_service(return_form, lambda: monthly_reports.report_accept(actor=user, report=report)) is not None:
                 messages.success(request, "The report has been accepted.")
                 return redirect("regime:report-detail", report.pk)
         elif (
             return_form.is_valid()
             and run_service(
                 return_form,
-                lambda: sm.report_return(actor=user, report=report, comments=return_form.cleaned_data["comments"]),
+                lambda: monthly_reports.report_return(
+                    actor=user, report=report, comments=return_form.cleaned_data["comments"]
+                ),
             )
             is not None
         ):

@@ -12,7 +12,7 @@ from communications.models import ContactMethod, EnquiryCategory, NoticeKind, Re
 from communications.services.enquiries import enquiry_receive, enquiry_triage
 from communications.services.notices import notice_draft, notice_submit
 from failure_regime.models import Action, Area, Case, Concern, Episode, MonthlyReport
-from failure_regime.services import special_measures as sm
+from failure_regime.services import monthly_reports
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.sign_off import sign_off_record
 from reviews.models import Assignment, CohortPatient, Expert
@@ -110,7 +110,7 @@ def test_the_oversight_lead_goes_from_home_to_the_report_to_accept(
     report: MonthlyReport,
     action: Action,  # noqa: F811
 ) -> None:
-    sm.report_submit(
+    monthly_reports.report_submit(
         actor=trust_manager,
         episode=report.episode,
         month=report.month,

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, expect
 from accounts.models import Organisation, User
 from failure_regime.dates import month_start
 from failure_regime.models import Action, Basis, Episode
+from failure_regime.services import action_plan
 from failure_regime.services import special_measures as sm
 from tests.browser import test_case_journey as journey
 from tests.browser.conftest import Accessibility
@@ -42,7 +43,7 @@ def episode(oversight_lead: User, provider: Organisation, trust_manager: User) -
 
 @pytest.fixture
 def action(episode: Episode, trust_manager: User, provider: Organisation) -> Action:
-    return sm.action_add(
+    return action_plan.action_add(
         actor=trust_manager,
         episode=episode,
         reference="A1",

@@ -36,6 +36,7 @@ from failure_regime.models import (
     ReportStatus,
 )
 from failure_regime.selectors import published_reports
+from failure_regime.services import action_plan, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
 from failure_regime.services.concerns import concern_raise
 from tests.factories import OrganisationFactory
@@ -53,7 +54,7 @@ REPORTS = "/api/v1/monthly-reports/"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # The first bytes of a Windows program: not a PDF, whatever the name says.
 WINDOWS_PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 48 + b"This program"
-RATINGS = dict.fromkeys((*sm.KEY_QUESTIONS, "overall"), "inadequate")
+RATINGS = dict.fromkeys((*episode_outcome.KEY_QUESTIONS, "overall"), "inadequate")
 
 
 # --- Helpers and fixtures -----------------------------------------------------------------------
@@ -109,7 +110,7 @@ def send_report(api: APIClient, episode: Episode, form: dict[str, Any]) -> Any:
 
 
 def submit(actor: User, episode: Episode, action: Action) -> MonthlyReport:
-    return sm.report_submit(
+    return monthly_reports.report_submit(
         actor=actor,
         episode=episode,
         month=today(),
@@ -135,7 +136,7 @@ def episode(oversight_lead: User, provider: Organisation, trust_manager: User) -
 
 @pytest.fixture
 def action(episode: Episode, trust_manager: User, provider: Organisation) -> Action:
-    return sm.action_add(
+    return action_plan.action_add(
         actor=trust_manager,
         episode=episode,
         reference="A1",
@@ -158,13 +159,15 @@ def submitted(episode: Episode, action: Action, trust_manager: User) -> MonthlyR
 
 @pytest.fixture
 def scheduled(episode: Episode, inspector: User) -> Inspection:
-    return sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=today())
+    return episode_outcome.inspection_schedule(actor=inspector, episode=episode, scheduled_for=today())
 
 
 @pytest.fixture
 def reinspected(scheduled: Inspection, inspector: User) -> Inspection:
     improved = {**RATINGS, "overall": "requires_improvement"}  # good enough to leave special measures
-    return sm.inspection_record(actor=inspector, inspection=scheduled, carried_out_on=today(), ratings=improved)
+    return episode_outcome.inspection_record(
+        actor=inspector, inspection=scheduled, carried_out_on=today(), ratings=improved
+    )
 
 
 @pytest.fixture
@@ -268,7 +271,7 @@ def test_a_trust_manager_opens_the_episode_with_its_plan_and_reports(
 def test_the_episode_shows_its_inspections_and_extensions(
     api_client_for: ApiClientFor, oversight_lead: User, episode: Episode, reinspected: Inspection
 ) -> None:
-    sm.episode_extend(
+    episode_outcome.episode_extend(
         actor=oversight_lead, episode=episode, until=episode.reinspection_due_on + timedelta(days=90), reason="Progress"
     )
     body = api_client_for(oversight_lead).get(episode_url(episode)).json()
@@ -353,7 +356,7 @@ def test_a_recommendation_by_an_inspection_of_another_provider_is_a_field_error(
     provider: Organisation,
     other_provider: Organisation,
 ) -> None:
-    elsewhere = sm.inspection_for_recommendation(
+    elsewhere = episode_outcome.inspection_for_recommendation(
         actor=inspector, provider=other_provider, carried_out_on=today(), ratings=RATINGS
     )
     body = entry(provider, basis="cqc_recommendation", recommending_inspection=elsewhere.pk)
@@ -677,7 +680,7 @@ def test_a_reinspection_dated_before_entry_is_a_field_error(
 def test_a_provider_leaves_special_measures_once(
     api_client_for: ApiClientFor, oversight_lead: User, episode: Episode, reinspected: Inspection
 ) -> None:
-    sm.episode_exit(actor=oversight_lead, episode=episode, inspection=reinspected)
+    episode_outcome.episode_exit(actor=oversight_lead, episode=episode, inspection=reinspected)
     response = api_client_for(oversight_lead).post(
         episode_url(episode, "exit"), {"inspection": reinspected.pk}, format="json"
     )
@@ -778,11 +781,13 @@ def test_cqc_cancels_a_practices_registration_after_the_window(
             recommending_inspection=basis_inspection(practice, regulator, start, Basis.CQC_DECISION),
         )
     with time_machine.travel(start + timedelta(days=150), tick=False):
-        inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150))
-        sm.inspection_record(
+        inspection = episode_outcome.inspection_schedule(
+            actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150)
+        )
+        episode_outcome.inspection_record(
             actor=inspector, inspection=inspection, carried_out_on=start + timedelta(days=150), ratings=RATINGS
         )
-        sm.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
+        episode_outcome.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
     response = api_client_for(regulator).post(
         episode_url(episode, "cancel-registration"), {"on": today().isoformat()}, format="json"
     )

@@ -19,6 +19,7 @@ from accounts.models import Organisation, OrganisationKind, Role, User
 from accounts.services import membership_create
 from failure_regime.demo import seed_demo
 from failure_regime.models import Area, Basis, Case, Concern, Episode, MonthlyReport
+from failure_regime.services import action_plan, monthly_reports
 from failure_regime.services import special_measures as sm
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.sign_off import sign_off_record
@@ -63,7 +64,7 @@ def report(episode: Episode) -> MonthlyReport:
 
 @pytest.fixture
 def submitted(episode: Episode, report: MonthlyReport, trust_manager: User, provider: Organisation) -> MonthlyReport:
-    action = sm.action_add(
+    action = action_plan.action_add(
         actor=trust_manager,
         episode=episode,
         reference="A1",
@@ -71,7 +72,7 @@ def submitted(episode: Episode, report: MonthlyReport, trust_manager: User, prov
         owner_organisation=provider,
         due_on=timezone.localdate() + timedelta(days=90),
     )
-    return sm.report_submit(
+    return monthly_reports.report_submit(
         actor=trust_manager,
         episode=episode,
         month=report.month,

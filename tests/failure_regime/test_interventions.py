@@ -26,6 +26,7 @@ from failure_regime.models import (
     InterventionStatus,
     OutboxMessage,
 )
+from failure_regime.services import episode_outcome
 from failure_regime.services import interventions as iv
 from failure_regime.services import special_measures as sm
 from failure_regime.services.clock import deadline_sweep
@@ -370,10 +371,10 @@ def test_an_ended_intervention_is_not_chased(episode: Episode, oversight_lead: U
 
 def test_leaving_special_measures_stops_the_reviews(episode: Episode, oversight_lead: User, inspector: User) -> None:
     intervention = add(oversight_lead, episode)
-    inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=TODAY())
-    ratings = {**dict.fromkeys((*sm.KEY_QUESTIONS, "overall"), "good")}
-    sm.inspection_record(actor=inspector, inspection=inspection, carried_out_on=TODAY(), ratings=ratings)
-    sm.episode_exit(actor=oversight_lead, episode=episode, inspection=inspection)
+    inspection = episode_outcome.inspection_schedule(actor=inspector, episode=episode, scheduled_for=TODAY())
+    ratings = {**dict.fromkeys((*episode_outcome.KEY_QUESTIONS, "overall"), "good")}
+    episode_outcome.inspection_record(actor=inspector, inspection=inspection, carried_out_on=TODAY(), ratings=ratings)
+    episode_outcome.episode_exit(actor=oversight_lead, episode=episode, inspection=inspection)
     assert not review_deadlines(intervention).filter(met_at__isnull=True).exists()
 
 

@@ -23,6 +23,7 @@ from failure_regime.models import (
     NotificationEvent,
     SignOff,
 )
+from failure_regime.services import action_plan, episode_outcome, monthly_reports
 from failure_regime.services import notification_events as events
 from failure_regime.services import special_measures as sm
 from failure_regime.services.accountability import lead_hand_over
@@ -34,7 +35,7 @@ from tests.failure_regime.test_special_measures import enter, submit
 
 pytestmark = pytest.mark.django_db
 
-INADEQUATE = dict.fromkeys((*sm.KEY_QUESTIONS, "overall"), "inadequate")
+INADEQUATE = dict.fromkeys((*episode_outcome.KEY_QUESTIONS, "overall"), "inadequate")
 
 
 def told(event: str) -> list[str]:
@@ -226,7 +227,7 @@ def episode(oversight_lead: User, provider: Organisation, trust_manager: User, b
 
 @pytest.fixture
 def report(episode: Episode, trust_manager: User, provider: Organisation, regulator: User) -> MonthlyReport:
-    action = sm.action_add(
+    action = action_plan.action_add(
         actor=trust_manager,
         episode=episode,
         reference="A1",
@@ -252,7 +253,7 @@ def test_a_report_of_a_provider_cqc_alone_regulates_tells_cqcs_decision_makers(
     practice = OrganisationFactory.create(kind=OrganisationKind.GP_PRACTICE, name="Riverside Surgery")
     practice_manager = member(practice, Role.TRUST_MANAGER)
     today = timezone.localdate()
-    rated = sm.inspection_for_recommendation(
+    rated = episode_outcome.inspection_for_recommendation(
         actor=inspector, provider=practice, carried_out_on=today - timedelta(days=50), ratings=INADEQUATE
     )
     episode = sm.episode_enter(
@@ -262,7 +263,7 @@ def test_a_report_of_a_provider_cqc_alone_regulates_tells_cqcs_decision_makers(
         basis=Basis.CQC_DECISION,
         recommending_inspection=rated,
     )
-    action = sm.action_add(
+    action = action_plan.action_add(
         actor=practice_manager,
         episode=episode,
         reference="A1",
@@ -277,17 +278,17 @@ def test_a_report_of_a_provider_cqc_alone_regulates_tells_cqcs_decision_makers(
 def test_an_accepted_report_tells_the_providers_trust_managers(
     report: MonthlyReport, oversight_lead: User, trust_manager: User, other_trust_manager: User
 ) -> None:
-    sm.report_accept(actor=oversight_lead, report=report)
+    monthly_reports.report_accept(actor=oversight_lead, report=report)
     assert told(NotificationEvent.REPORT_ACCEPTED) == emails(trust_manager)
 
 
 def test_a_returned_report_tells_the_trust_each_time(
     report: MonthlyReport, oversight_lead: User, trust_manager: User, other_trust_manager: User
 ) -> None:
-    sm.report_return(actor=oversight_lead, report=report, comments="Add the staffing figures.")
+    monthly_reports.report_return(actor=oversight_lead, report=report, comments="Add the staffing figures.")
     action = report.episode.actions.get()
     resent = submit(trust_manager, report.episode, action, month=report.month)
-    sm.report_return(actor=oversight_lead, report=resent, comments="Still no staffing figures.")
+    monthly_reports.report_return(actor=oversight_lead, report=resent, comments="Still no staffing figures.")
     assert told(NotificationEvent.REPORT_RETURNED) == emails(trust_manager, trust_manager)
     assert told(NotificationEvent.REPORT_SUBMITTED) == emails(oversight_lead, oversight_lead)
 
@@ -295,7 +296,7 @@ def test_a_returned_report_tells_the_trust_each_time(
 def test_telling_of_an_accepted_report_again_duplicates_nothing(
     report: MonthlyReport, oversight_lead: User, trust_manager: User
 ) -> None:
-    accepted = sm.report_accept(actor=oversight_lead, report=report)
+    accepted = monthly_reports.report_accept(actor=oversight_lead, report=report)
     events.report_reviewed_notify(report=accepted, actor=oversight_lead)
     assert told(NotificationEvent.REPORT_ACCEPTED) == emails(trust_manager)
 
@@ -303,7 +304,7 @@ def test_telling_of_an_accepted_report_again_duplicates_nothing(
 def test_a_scheduled_reinspection_tells_the_trusts_managers_and_sign_off_officers(
     episode: Episode, inspector: User, trust_manager: User, sign_off_officer: User, other_trust_manager: User
 ) -> None:
-    inspection = sm.inspection_schedule(
+    inspection = episode_outcome.inspection_schedule(
         actor=inspector, episode=episode, scheduled_for=timezone.localdate() + timedelta(days=7)
     )
     events.inspection_scheduled_notify(inspection=inspection, actor=inspector)

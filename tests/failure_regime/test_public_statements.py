@@ -13,7 +13,7 @@ from django.urls import reverse
 from accounts.models import User
 from failure_regime.dates import long_date
 from failure_regime.models import Action, Episode
-from failure_regime.services import special_measures as sm
+from failure_regime.services import monthly_reports
 from failure_regime.views.public import ACCESSIBILITY_STATEMENT_PREPARED, ACCESSIBILITY_STATEMENT_REVIEWED
 from tests.failure_regime import test_special_measures as measures
 
@@ -153,7 +153,7 @@ def test_the_contact_form_links_the_privacy_notice_before_its_button(client: Cli
 def test_the_provider_page_writes_out_an_action_due_date(
     client: Client, episode: Episode, action: Action, trust_manager: User, oversight_lead: User
 ) -> None:
-    sm.report_accept(actor=oversight_lead, report=measures.submit(trust_manager, episode, action))
+    monthly_reports.report_accept(actor=oversight_lead, report=measures.submit(trust_manager, episode, action))
     text = page(client, reverse("provider-public", args=[episode.provider.ods_code]))
     assert long_date(action.due_on) in text and action.due_on.isoformat() not in text
 

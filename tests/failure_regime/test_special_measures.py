@@ -28,6 +28,7 @@ from failure_regime.models import (
     OutboxMessage,
     ReportStatus,
 )
+from failure_regime.services import action_plan, episode_outcome, monthly_reports, report_slots
 from failure_regime.services import special_measures as sm
 from failure_regime.services.clock import deadline_sweep
 from tests.factories import OrganisationFactory, member
@@ -36,7 +37,7 @@ from tests.failure_regime.test_uploads import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
-RATINGS = dict.fromkeys((*sm.KEY_QUESTIONS, "overall"), "inadequate")
+RATINGS = dict.fromkeys((*episode_outcome.KEY_QUESTIONS, "overall"), "inadequate")
 
 
 def enter(actor: User, provider: Organisation, on: date, basis: str = Basis.OWN_EVIDENCE) -> Episode:
@@ -58,7 +59,7 @@ def episode(oversight_lead: User, provider: Organisation, trust_manager: User) -
 
 @pytest.fixture
 def action(episode: Episode, trust_manager: User, provider: Organisation) -> Action:
-    return sm.action_add(
+    return action_plan.action_add(
         actor=trust_manager,
         episode=episode,
         reference="A1",
@@ -74,7 +75,7 @@ def practice(cqc: Organisation) -> Organisation:
 
 
 def submit(actor: User, episode: Episode, action: Action, month: date | None = None, **extra):
-    return sm.report_submit(
+    return monthly_reports.report_submit(
         actor=actor,
         episode=episode,
         month=month or timezone.localdate(),
@@ -167,7 +168,7 @@ def test_entry_opens_the_reinspection_clock(episode: Episode) -> None:
 
 
 def test_every_change_to_an_action_is_kept(action: Action, trust_manager: User) -> None:
-    sm.action_update(actor=trust_manager, action=action, rag="green", status="complete")
+    action_plan.action_update(actor=trust_manager, action=action, rag="green", status="complete")
     event = AuditEvent.objects.filter(verb="action_plan.action_changed", target_id=str(action.pk)).get()
     assert (event.before, event.after) == (
         {"status": "not_started", "rag": "red"},
@@ -177,7 +178,7 @@ def test_every_change_to_an_action_is_kept(action: Action, trust_manager: User) 
 
 def test_another_trust_cannot_change_the_plan(action: Action, other_trust_manager: User) -> None:
     with pytest.raises(PermissionDenied):
-        sm.action_update(actor=other_trust_manager, action=action, rag="green")
+        action_plan.action_update(actor=other_trust_manager, action=action, rag="green")
 
 
 # --- Monthly reports ---------------------------------------------------------------------------
@@ -188,7 +189,7 @@ def test_a_slot_opens_each_month_after_entry(episode: Episode) -> None:
 
 
 def test_opening_the_month_twice_opens_one_slot(episode: Episode) -> None:
-    sm.monthly_reports_open(today=timezone.localdate())
+    report_slots.monthly_reports_open(today=timezone.localdate())
     assert episode.reports.count() == 1 and Deadline.objects.filter(kind="monthly_report").count() == 1
 
 
@@ -228,7 +229,7 @@ def test_a_regulator_cannot_submit_for_the_trust(episode: Episode, action: Actio
 
 def test_every_action_needs_a_status(episode: Episode, action: Action, trust_manager: User) -> None:
     with pytest.raises(ValidationError) as error:
-        sm.report_submit(
+        monthly_reports.report_submit(
             actor=trust_manager, episode=episode, month=timezone.localdate(), narrative="Progress", statuses={}
         )
     assert "A1" in error.value.message_dict["statuses"][0]
@@ -248,7 +249,7 @@ def test_submitting_stops_the_months_clock(episode: Episode, action: Action, tru
 def test_accepting_publishes_a_snapshot(
     episode: Episode, action: Action, trust_manager: User, oversight_lead: User
 ) -> None:
-    report = sm.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
+    report = monthly_reports.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
     assert report.snapshot is not None
     assert report.snapshot["actions"][0]["reference"] == "A1" and report.published_at is not None
 
@@ -256,8 +257,8 @@ def test_accepting_publishes_a_snapshot(
 def test_the_snapshot_names_no_person(
     episode: Episode, action: Action, trust_manager: User, oversight_lead: User
 ) -> None:
-    sm.action_update(actor=trust_manager, action=action, owner=trust_manager)
-    report = sm.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
+    action_plan.action_update(actor=trust_manager, action=action, owner=trust_manager)
+    report = monthly_reports.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
     text = str(report.snapshot)
     assert trust_manager.full_name not in text and trust_manager.email not in text
 
@@ -265,7 +266,7 @@ def test_the_snapshot_names_no_person(
 def test_an_accepted_report_cannot_be_changed(
     episode: Episode, action: Action, trust_manager: User, oversight_lead: User
 ) -> None:
-    sm.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
+    monthly_reports.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
     with pytest.raises(ConflictError):
         submit(trust_manager, episode, action)
 
@@ -273,7 +274,9 @@ def test_an_accepted_report_cannot_be_changed(
 def test_a_returned_report_can_be_sent_again(
     episode: Episode, action: Action, trust_manager: User, oversight_lead: User
 ) -> None:
-    sm.report_return(actor=oversight_lead, report=submit(trust_manager, episode, action), comments="Add the audit.")
+    monthly_reports.report_return(
+        actor=oversight_lead, report=submit(trust_manager, episode, action), comments="Add the audit."
+    )
     assert submit(trust_manager, episode, action).status == ReportStatus.SUBMITTED
 
 
@@ -281,7 +284,7 @@ def test_only_the_oversight_lead_accepts(
     episode: Episode, action: Action, trust_manager: User, regulator: User
 ) -> None:
     with pytest.raises(PermissionDenied):
-        sm.report_accept(actor=regulator, report=submit(trust_manager, episode, action))
+        monthly_reports.report_accept(actor=regulator, report=submit(trust_manager, episode, action))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
@@ -298,7 +301,7 @@ def test_a_double_submission_at_once_makes_one_report(
         defaults={"name": "Test rules", "reinspection_months": 12, "extension_max_months": 6},
     )
     episode = enter(oversight_lead, provider, first_of_last_month())
-    action = sm.action_add(
+    action = action_plan.action_add(
         actor=trust_manager,
         episode=episode,
         reference="A1",
@@ -350,7 +353,9 @@ def test_the_report_reminder_goes_once_to_the_trust(
 def test_a_returned_report_is_chased_again(
     episode: Episode, action: Action, trust_manager: User, oversight_lead: User
 ) -> None:
-    report = sm.report_return(actor=oversight_lead, report=submit(trust_manager, episode, action), comments="Redo")
+    report = monthly_reports.report_return(
+        actor=oversight_lead, report=submit(trust_manager, episode, action), comments="Redo"
+    )
     assert Deadline.objects.filter(subject_id=report.pk, kind="monthly_report", met_at__isnull=True).count() == 1
 
 
@@ -376,8 +381,10 @@ def test_reinspection_reminders_go_out_at_90_30_7_days_and_on_the_day(episode: E
 
 @pytest.fixture
 def reinspected(episode: Episode, inspector: User) -> Inspection:
-    inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
-    return sm.inspection_record(
+    inspection = episode_outcome.inspection_schedule(
+        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+    )
+    return episode_outcome.inspection_record(
         actor=inspector, inspection=inspection, carried_out_on=timezone.localdate(), ratings=RATINGS
     )
 
@@ -387,18 +394,22 @@ def test_recording_the_reinspection_stops_its_clock(reinspected: Inspection, epi
 
 
 def test_a_trust_manager_cannot_record_an_inspection(episode: Episode, inspector: User, trust_manager: User) -> None:
-    inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
+    inspection = episode_outcome.inspection_schedule(
+        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+    )
     with pytest.raises(PermissionDenied):
-        sm.inspection_record(
+        episode_outcome.inspection_record(
             actor=trust_manager, inspection=inspection, carried_out_on=timezone.localdate(), ratings=RATINGS
         )
 
 
 @pytest.fixture
 def improved(episode: Episode, inspector: User) -> Inspection:
-    inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
+    inspection = episode_outcome.inspection_schedule(
+        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+    )
     ratings = {**RATINGS, "overall": "requires_improvement", "well_led": "good"}
-    return sm.inspection_record(
+    return episode_outcome.inspection_record(
         actor=inspector, inspection=inspection, carried_out_on=timezone.localdate(), ratings=ratings
     )
 
@@ -406,7 +417,7 @@ def improved(episode: Episode, inspector: User) -> Inspection:
 def test_exit_records_the_time_in_special_measures(
     improved: Inspection, episode: Episode, oversight_lead: User
 ) -> None:
-    episode = sm.episode_exit(actor=oversight_lead, episode=episode, inspection=improved)
+    episode = episode_outcome.episode_exit(actor=oversight_lead, episode=episode, inspection=improved)
     days = (timezone.localdate() - first_of_last_month()).days
     assert (episode.status, episode.days_in_special_measures) == (EpisodeStatus.EXITED, days)
 
@@ -415,12 +426,12 @@ def test_a_provider_still_inadequate_cannot_leave(
     reinspected: Inspection, episode: Episode, oversight_lead: User
 ) -> None:
     with pytest.raises(ValidationError, match="still rated inadequate"):
-        sm.episode_exit(actor=oversight_lead, episode=episode, inspection=reinspected)
+        episode_outcome.episode_exit(actor=oversight_lead, episode=episode, inspection=reinspected)
 
 
 def test_no_extension_before_the_reinspection(episode: Episode, oversight_lead: User) -> None:
     with pytest.raises(TransitionNotAllowed):
-        sm.episode_extend(
+        episode_outcome.episode_extend(
             actor=oversight_lead,
             episode=episode,
             until=episode.reinspection_due_on + timedelta(days=30),
@@ -433,7 +444,7 @@ def test_registration_is_not_cancelled_without_the_notice_and_its_window(
 ) -> None:
     episode = enter(regulator, practice, timezone.localdate() - timedelta(days=10), Basis.CQC_DECISION)
     with pytest.raises(TransitionNotAllowed):
-        sm.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
+        episode_outcome.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
 
 
 def test_registration_is_cancelled_after_the_window_for_representations(
@@ -443,19 +454,21 @@ def test_registration_is_cancelled_after_the_window_for_representations(
     with time_machine.travel(start, tick=False):
         episode = enter(regulator, practice, start, Basis.CQC_DECISION)
     with time_machine.travel(start + timedelta(days=150), tick=False):
-        inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150))
-        sm.inspection_record(
+        inspection = episode_outcome.inspection_schedule(
+            actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150)
+        )
+        episode_outcome.inspection_record(
             actor=inspector, inspection=inspection, carried_out_on=start + timedelta(days=150), ratings=RATINGS
         )
-        sm.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
-    episode = sm.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
+        episode_outcome.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
+    episode = episode_outcome.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
     assert episode.status == EpisodeStatus.REGISTRATION_CANCELLED
 
 
 def test_an_extension_within_six_months_is_allowed(
     reinspected: Inspection, episode: Episode, oversight_lead: User
 ) -> None:
-    extension = sm.episode_extend(
+    extension = episode_outcome.episode_extend(
         actor=oversight_lead,
         episode=episode,
         until=episode.reinspection_due_on + timedelta(days=180),
@@ -471,7 +484,7 @@ def test_an_extension_beyond_the_cap_is_refused(
     reinspected: Inspection, episode: Episode, oversight_lead: User
 ) -> None:
     with pytest.raises(ValidationError):
-        sm.episode_extend(
+        episode_outcome.episode_extend(
             actor=oversight_lead,
             episode=episode,
             until=episode.reinspection_due_on + timedelta(days=200),
@@ -482,16 +495,16 @@ def test_an_extension_beyond_the_cap_is_refused(
 def test_a_gp_practice_gets_no_extension(regulator: User, practice: Organisation) -> None:
     episode = enter(regulator, practice, date(2026, 1, 5), Basis.CQC_DECISION)
     with pytest.raises(ValidationError, match="allow no extension"):
-        sm.episode_extend(actor=regulator, episode=episode, until=date(2026, 9, 1), reason="More time")
+        episode_outcome.episode_extend(actor=regulator, episode=episode, until=date(2026, 9, 1), reason="More time")
 
 
 def test_a_gp_practice_still_inadequate_faces_cancellation(regulator: User, practice: Organisation) -> None:
     episode = enter(regulator, practice, date(2026, 1, 5), Basis.CQC_DECISION)
-    notice = sm.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
+    notice = episode_outcome.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
     assert isinstance(notice, EnforcementAction)
     assert notice.deadline_on == timezone.localdate() + timedelta(days=28)
 
 
 def test_a_trust_cannot_face_cancellation(episode: Episode, oversight_lead: User) -> None:
     with pytest.raises(TransitionNotAllowed):
-        sm.episode_propose_cancellation(actor=oversight_lead, episode=episode, summary="No")
+        episode_outcome.episode_propose_cancellation(actor=oversight_lead, episode=episode, summary="No")

@@ -29,6 +29,7 @@ from failure_regime.models import (
     OutboxMessage,
 )
 from failure_regime.services import episode_history as history
+from failure_regime.services import episode_outcome
 from failure_regime.services import special_measures as sm
 from failure_regime.services.clock import deadline_sweep
 from tests.factories import OrganisationFactory
@@ -36,7 +37,7 @@ from tests.failure_regime.inspection_helpers import basis_inspection
 
 pytestmark = pytest.mark.django_db
 
-RATINGS = dict.fromkeys((*sm.KEY_QUESTIONS, "overall"), "inadequate")
+RATINGS = dict.fromkeys((*episode_outcome.KEY_QUESTIONS, "overall"), "inadequate")
 HEADER = ",".join(history.CSV_COLUMNS)
 
 
@@ -185,9 +186,11 @@ def test_an_inspection_before_its_schedule_is_refused(
     oversight_lead: User, provider: Organisation, inspector: User
 ) -> None:
     episode = enter(oversight_lead, provider, timezone.localdate() - timedelta(days=60))
-    inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
+    inspection = episode_outcome.inspection_schedule(
+        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+    )
     with pytest.raises(ValidationError) as error:
-        sm.inspection_record(
+        episode_outcome.inspection_record(
             actor=inspector,
             inspection=inspection,
             carried_out_on=timezone.localdate() - timedelta(days=1),
@@ -348,12 +351,14 @@ def cancelled(regulator: User, practice: Organisation, inspector: User) -> Episo
     with time_machine.travel(start, tick=False):
         episode = enter(regulator, practice, start, Basis.CQC_DECISION)
     with time_machine.travel(start + timedelta(days=150), tick=False):
-        inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150))
-        sm.inspection_record(
+        inspection = episode_outcome.inspection_schedule(
+            actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150)
+        )
+        episode_outcome.inspection_record(
             actor=inspector, inspection=inspection, carried_out_on=start + timedelta(days=150), ratings=RATINGS
         )
-        sm.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
-    return sm.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
+        episode_outcome.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
+    return episode_outcome.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
 
 
 def test_cqc_proposes_and_cancels_a_registration_through_the_outcome_form(
@@ -364,8 +369,10 @@ def test_cqc_proposes_and_cancels_a_registration_through_the_outcome_form(
         episode = enter(regulator, practice, start, Basis.CQC_DECISION)
     reinspected = start + timedelta(days=150)
     with time_machine.travel(reinspected, tick=False):
-        inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=reinspected)
-        sm.inspection_record(actor=inspector, inspection=inspection, carried_out_on=reinspected, ratings=RATINGS)
+        inspection = episode_outcome.inspection_schedule(actor=inspector, episode=episode, scheduled_for=reinspected)
+        episode_outcome.inspection_record(
+            actor=inspector, inspection=inspection, carried_out_on=reinspected, ratings=RATINGS
+        )
     staff = client_for(regulator)
     outcome = reverse("regime:episode-outcome", args=[episode.pk])
     detail = reverse("regime:episode-detail", args=[episode.pk])
@@ -655,8 +662,12 @@ def test_a_reinspection_done_is_told_as_done(
     inspector: User,
 ) -> None:
     episode = enter(oversight_lead, provider, date(2024, 1, 15))
-    inspection = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
-    sm.inspection_record(actor=inspector, inspection=inspection, carried_out_on=timezone.localdate(), ratings=RATINGS)
+    inspection = episode_outcome.inspection_schedule(
+        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+    )
+    episode_outcome.inspection_record(
+        actor=inspector, inspection=inspection, carried_out_on=timezone.localdate(), ratings=RATINGS
+    )
     body = page(client, provider)
     assert f"re-inspected it on {timezone.localdate().day} " in body and "Re-inspection was due" not in body
 

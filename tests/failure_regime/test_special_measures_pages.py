@@ -29,6 +29,7 @@ from failure_regime.models import (
     ReportEvidence,
     ReportStatus,
 )
+from failure_regime.services import action_plan, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
 from tests.failure_regime import test_special_measures as measures
 from tests.failure_regime.test_uploads import PDF_BYTES
@@ -77,7 +78,7 @@ def report_data(action: Action, *evidence: SimpleUploadedFile, narrative: str = 
 
 
 def accept(episode: Episode, action: Action, trust_manager: User, oversight_lead: User) -> MonthlyReport:
-    return sm.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
+    return monthly_reports.report_accept(actor=oversight_lead, report=submit(trust_manager, episode, action))
 
 
 @pytest.fixture
@@ -238,7 +239,7 @@ def test_the_episode_page_keeps_to_a_query_budget(
     django_assert_max_num_queries: Any,
 ) -> None:
     for n in range(30):
-        sm.action_add(
+        action_plan.action_add(
             actor=trust_manager,
             episode=episode,
             reference=f"A{n}",
@@ -471,12 +472,14 @@ def test_the_reinspection_and_exit_are_recorded_on_the_page(
 def test_an_exited_episode_leaves_the_default_dashboard(
     client_for: ClientFor, episode: Episode, inspector: User, oversight_lead: User, national: User
 ) -> None:
-    scheduled = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
+    scheduled = episode_outcome.inspection_schedule(
+        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+    )
     improved = {**RATINGS, "overall": "requires_improvement"}
-    inspection = sm.inspection_record(
+    inspection = episode_outcome.inspection_record(
         actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=improved
     )
-    sm.episode_exit(actor=oversight_lead, episode=episode, inspection=inspection)
+    episode_outcome.episode_exit(actor=oversight_lead, episode=episode, inspection=inspection)
     assert list(client_for(national).get(reverse("regime:episode-list")).context["page"].object_list) == []
 
 
@@ -492,8 +495,12 @@ def test_an_exit_without_an_inspection_shows_a_field_error(
 def test_an_extension_beyond_the_cap_shows_a_field_error(
     client_for: ClientFor, episode: Episode, oversight_lead: User, inspector: User
 ) -> None:
-    scheduled = sm.inspection_schedule(actor=inspector, episode=episode, scheduled_for=timezone.localdate())
-    sm.inspection_record(actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=RATINGS)
+    scheduled = episode_outcome.inspection_schedule(
+        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+    )
+    episode_outcome.inspection_record(
+        actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=RATINGS
+    )
     until = episode.reinspection_due_on + timedelta(days=200)
     response = client_for(oversight_lead).post(
         reverse("regime:episode-outcome", args=[episode.pk]),
@@ -582,7 +589,7 @@ def test_a_signed_in_visit_to_the_public_page_sets_no_cookie(
 def test_the_public_page_names_no_person(
     client: Client, episode: Episode, action: Action, trust_manager: User, oversight_lead: User
 ) -> None:
-    sm.action_update(actor=trust_manager, action=action, owner=trust_manager)
+    action_plan.action_update(actor=trust_manager, action=action, owner=trust_manager)
     accept(episode, action, trust_manager, oversight_lead)
     html = client.get(public_url(episode.provider)).content.decode()
     assert SUBMITTED in html

@@ -1,0 +1,97 @@
+"""Who hears about the deadlines of special measures. The resolvers are registered with the clock when this
+module loads, which ``FailureRegimeConfig.ready`` makes sure of.
+
+A monthly report is chased with the provider's trust managers and, once overdue, escalated to whoever accepts
+reports and to the case's accountable oversight lead. The re-inspection, the end of an extension and the
+registration decision go to CQC's inspectors and decision-makers and to whoever decides the provider's special
+measures, and to national oversight once overdue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from failure_regime.models import Area, DeadlineKind, Episode, MonthlyReport, Responsibility
+from failure_regime.permissions import special_measures_decider
+from failure_regime.services.clock import Recipients, members_by_role, register_resolver
+
+
+def _role_everywhere(role: str, kind: str | None = None) -> list[User]:
+    memberships = Membership.objects.filter(role=role, user__is_active=True)
+    if kind:
+        memberships = memberships.filter(organisation__kind=kind)
+    return [m.user for m in memberships.select_related("user")]
+
+
+def _episodes_of(deadlines: list[Any]) -> dict[int, Episode]:
+    """The episode behind each deadline: the deadline's subject, or the report's episode."""
+    episode_ids = {d.subject_id for d in deadlines if d.kind != DeadlineKind.MONTHLY_REPORT}
+    report_episode = dict(
+        MonthlyReport.objects.filter(
+            pk__in=[d.subject_id for d in deadlines if d.kind == DeadlineKind.MONTHLY_REPORT]
+        ).values_list("pk", "episode_id")
+    )
+    episodes = Episode.objects.select_related("provider__oversight_body").in_bulk(
+        episode_ids | set(report_episode.values())
+    )
+    return {
+        d.pk: episodes[report_episode[d.subject_id] if d.kind == DeadlineKind.MONTHLY_REPORT else d.subject_id]
+        for d in deadlines
+    }
+
+
+def _deciders(episodes: list[Episode]) -> dict[int, list[tuple[int, str]]]:
+    regulators = list(Organisation.objects.filter(kind=OrganisationKind.REGULATOR).values_list("pk", flat=True))
+    wanted: dict[int, list[tuple[int, str]]] = {}
+    for episode in episodes:
+        organisation, role = special_measures_decider(episode.provider)
+        wanted[episode.pk] = [(organisation.pk, role)] if organisation else [(r, role) for r in regulators]
+    return wanted
+
+
+def _case_oversight_leads(episodes: list[Episode]) -> dict[int, list[User]]:
+    leads = Responsibility.objects.filter(
+        case_id__in={e.case_id for e in episodes if e.case_id}, area=Area.OVERSIGHT, lead__isnull=False
+    ).select_related("lead")
+    by_case = {r.case_id: [r.lead] for r in leads if r.lead is not None}
+    return {e.pk: by_case.get(e.case_id, []) if e.case_id else [] for e in episodes}
+
+
+def _report_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
+    """Reminders go to the provider's trust managers; an overdue report is escalated to whoever accepts reports
+    (the oversight body, or CQC) and to the case's accountable oversight lead."""
+    episodes = _episodes_of(deadlines)
+    if not overdue:
+        members = members_by_role({(e.provider_id, Role.TRUST_MANAGER) for e in episodes.values()})
+        return {pk: members.get((e.provider_id, Role.TRUST_MANAGER), []) for pk, e in episodes.items()}
+    deciders = _deciders(list(episodes.values()))
+    members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
+    leads = _case_oversight_leads(list(episodes.values()))
+    return {
+        pk: [u for pair in deciders[e.pk] for u in members.get(pair, [])] + leads[e.pk] for pk, e in episodes.items()
+    }
+
+
+def _inspection_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
+    """CQC's inspectors and decision-makers must re-inspect; the overseer hears too, and national oversight
+    when the date passes."""
+    episodes = _episodes_of(deadlines)
+    cqc = _role_everywhere(Role.INSPECTOR, OrganisationKind.REGULATOR) + _role_everywhere(
+        Role.REGULATOR_DECISION_MAKER, OrganisationKind.REGULATOR
+    )
+    deciders = _deciders(list(episodes.values()))
+    members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
+    national = _role_everywhere(Role.NATIONAL_OVERSIGHT) if overdue else []
+    return {
+        pk: list(
+            {u.pk: u for u in cqc + [u for pair in deciders[e.pk] for u in members.get(pair, [])] + national}.values()
+        )
+        for pk, e in episodes.items()
+    }
+
+
+register_resolver(DeadlineKind.MONTHLY_REPORT, _report_recipients)
+register_resolver(DeadlineKind.REINSPECTION, _inspection_recipients)
+register_resolver(DeadlineKind.EXTENSION_END, _inspection_recipients)
+register_resolver(DeadlineKind.REGISTRATION_DECISION, _inspection_recipients)
