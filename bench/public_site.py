@@ -342,6 +342,8 @@ def pages() -> dict[str, str]:
         "feed": "/notices/feed.atom",
         "open data (JSON)": "/open-data/notices.json",
         "provider page": "/providers/P00000/",
+        "provider list": "/providers/",
+        "register": "/special-measures/",
     }
 
 

@@ -66,7 +66,14 @@ PAGE_KEY_PREFIX = "public-site:page:2"
 
 # Paths whose responses may come from the cache. Anything else passes straight through, so staff pages and the
 # trivial views pay nothing for this middleware.
-CACHEABLE_PREFIXES = ("/notices/", "/open-data/", "/api/v1/public-notices/", "/search/", "/providers/")
+CACHEABLE_PREFIXES = (
+    "/notices/",
+    "/open-data/",
+    "/api/v1/public-notices/",
+    "/search/",
+    "/providers/",
+    "/special-measures/",
+)
 CACHEABLE_PATHS = frozenset({"/"})
 
 
@@ -231,7 +238,7 @@ def etag_of(content: bytes) -> str:
 
 # Only these parameters change a public page; others (a social network's click id, say) must not make every
 # visitor miss the cache, so they are left out of the key, and the pages never echo them back.
-KEY_PARAMETERS = ("q", "provider", "region", "kind", "page", "page_size")
+KEY_PARAMETERS = ("q", "provider", "region", "kind", "status", "page", "page_size")
 
 
 def known_parameters(request: HttpRequest) -> list[tuple[str, str]]:
@@ -329,13 +336,10 @@ def _from_cache(
 # --- The last good copy -------------------------------------------------------------------------------------------
 
 LAST_GOOD_KEY_PREFIX = "public-site:last-good"
-# The parameters that change a public page, the register's among them; others are left out of the key.
-LAST_GOOD_PARAMETERS = (*KEY_PARAMETERS, "status")
 
 
 def _last_good_key(request: HttpRequest) -> str:
-    parameters = [(name, value) for name in LAST_GOOD_PARAMETERS for value in request.GET.getlist(name)]
-    return _where_key(request, LAST_GOOD_KEY_PREFIX, parameters)
+    return _where_key(request, LAST_GOOD_KEY_PREFIX, known_parameters(request))
 
 
 class LastGoodCopyMiddleware:

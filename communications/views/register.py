@@ -1,5 +1,6 @@
 """The public register of special measures: its page, its open data (JSON and CSV) and its Atom feed. Public, the
-same for everyone, touching no session, and cached (see ``communications.register_cache``)."""
+same for everyone, touching no session, and served from the page cache under the public site version, which
+follows the register (see ``communications.public_cache``)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.access import public
 from communications.forms.register import KINDS, REGIONS, STATUSES, RegisterFilter
-from communications.register_cache import cached_register_answer
+from communications.public_cache import cached_public_page
 from communications.selectors import register as selectors
 from communications.views.site import _csv_cell
 
@@ -39,7 +40,7 @@ def _filtered(request: HttpRequest) -> tuple[RegisterFilter, list[tuple[str, str
 
 @public
 @require_safe
-@cached_register_answer("page")
+@cached_public_page
 def register(request: HttpRequest) -> HttpResponse:
     filterset, known = _filtered(request)
     values = dict(known)
@@ -69,7 +70,7 @@ def _open_data(request: HttpRequest) -> list[dict[str, Any]]:
 
 @public
 @require_safe
-@cached_register_answer("json")
+@cached_public_page
 def register_json(request: HttpRequest) -> HttpResponse:
     body = {
         "licence": "Open Government Licence v3.0",
@@ -81,7 +82,7 @@ def register_json(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_safe
-@cached_register_answer("csv")
+@cached_public_page
 def register_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=selectors.OPEN_DATA_FIELDS)
@@ -131,6 +132,6 @@ _feed = RegisterFeed()
 
 @public
 @require_safe
-@cached_register_answer("feed")
+@cached_public_page
 def register_feed(request: HttpRequest) -> HttpResponse:
     return _feed(request)
