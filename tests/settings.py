@@ -13,7 +13,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from failure_regime.settings import *  # noqa: E402, F403
-from failure_regime.settings import CACHES, REDIS_URL, VAR_DIR  # noqa: E402
+from failure_regime.settings import CACHES, CELERY_BROKER_URL, REDIS_URL, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -38,6 +38,15 @@ else:
         _url = urlsplit(REDIS_URL)
         _db = (int(_url.path.strip("/") or 0) + 1 + int(_worker[2:])) % 16
         CACHES["default"]["LOCATION"] = urlunsplit(_url._replace(path=f"/{_db}"))
+# Each parallel test process sends Celery messages through a Redis database of its own, after the caches' (one per
+# process, just after the broker's), and so do the workers its tests start (they read these settings with the same
+# PYTEST_XDIST_WORKER): a worker started on one process's test database never takes another process's message.
+if CELERY_BROKER_URL.startswith("redis://") and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    _broker = urlsplit(CELERY_BROKER_URL)
+    _processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    _index = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    _broker_db = (int(_broker.path.strip("/") or 0) + 1 + _processes + _index) % 16
+    CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_broker_db}"))
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 WHITENOISE_AUTOREFRESH = True

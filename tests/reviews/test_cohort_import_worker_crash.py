@@ -94,8 +94,10 @@ def start(media: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cal
     connection.close()
 
 
-def _worker(start: Callable[..., subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
-    return start("worker", "--pool=solo", "--loglevel=WARNING", "--without-mingle", "--without-gossip")
+def _worker(start: Callable[..., subprocess.Popen[bytes]], *queues: str) -> subprocess.Popen[bytes]:
+    """A worker on ``queues`` (Celery's default queue when none is named)."""
+    named = ["--queues", ",".join(queues)] if queues else []
+    return start("worker", "--pool=solo", "--loglevel=WARNING", "--without-mingle", "--without-gossip", *named)
 
 
 def _status(pk: int) -> tuple[str, int]:
@@ -115,8 +117,11 @@ def test_an_import_whose_worker_is_killed_finishes_once_with_no_duplicate_rows(
     # The upload is queued through the broker, as in production (the test process itself runs tasks eagerly).
     monkeypatch.setattr(imports, "_request_import", lambda pk: None)
     started = imports.cohort_import_start(actor=manager, wave=wave, upload=upload(csv_text(ROWS)))
-    first = _worker(start)
-    app.send_task("reviews.tasks.cohort_import_run", args=[started.pk])
+    # The first run goes through a queue of this test's own, so no other worker on the broker (another test's) can
+    # take it; the resumed run goes through the default queue, as beat's periodic resume sends it.
+    queue = f"cohort-import-crash-{os.getpid()}"
+    first = _worker(start, queue)
+    app.send_task("reviews.tasks.cohort_import_run", args=[started.pk], queue=queue)
 
     def mid_run() -> bool:
         status, processed = _status(started.pk)
