@@ -116,7 +116,9 @@ def test_it_drops_the_decision_once_the_trust_has_given_it(
 def test_it_marks_a_decision_overdue_once_its_deadline_has_passed(
     regulator: User, provider: Organisation, immediate_concern: Concern, sign_off_officer: User, oversight_lead: User
 ) -> None:
-    case = propose(regulator, provider, immediate_concern)
+    # Proposed at noon, so that two days and an hour after the deadline is two calendar days later, whenever it runs.
+    with time_machine.travel(timezone.now().replace(hour=12, minute=0), tick=False):
+        case = propose(regulator, provider, immediate_concern)
     assert case.sign_off_deadline is not None
     with time_machine.travel(case.sign_off_deadline + timedelta(days=2, hours=1), tick=False):
         [item] = items_in(sign_off_officer, SIGN_OFF)
