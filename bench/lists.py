@@ -9,13 +9,15 @@ page of every staff list and API list and prints, per list and person:
 
 - the database time of one page, p50 and p99 over the rounds (goal: at most 30 ms at p50),
 - the queries the page makes,
-- whether the plan of its slowest query reads a table of more than 10,000 rows from end to end (``EXPLAIN``):
-  "index" when every large table is read through an index, otherwise the tables read whole.
+- whether the plan of its slowest query (other than the count of the whole list) reads a table of more than 10,000
+  rows from end to end (``EXPLAIN``): "index" when every large table is read through an index, otherwise the tables
+  read whole.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/lists.py
 
 The database in DATABASE_URL is only used to create and drop this run's own database (``bench/common.py``).
-Environment: BENCH_ROUNDS (requests per list and person, default 20), BENCH_KEEP=1 (keep the database).
+Environment: BENCH_ROUNDS (requests per list and person, default 20), BENCH_LISTS (only the lists whose path
+contains one of these comma-separated words), BENCH_KEEP=1 (keep the database).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from accounts.models import Organisation, OrganisationKind, Region, Role, User  
 from accounts.services import membership_create  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+ONLY = [word for word in os.environ.get("BENCH_LISTS", "").split(",") if word]
 PROVIDERS, CASES, ACTIONS, EPISODES, CONCERNS, ENQUIRIES, NOTIFICATIONS = (
     2_000,
     5_000,
@@ -467,6 +470,8 @@ def measure(client: Client, path: str, large: dict[str, int]) -> tuple[float, fl
     if response.status_code != 200:
         sys.exit(f"{path} answered {response.status_code}")
     times: list[float] = []
+    # The plan looked at is that of the slowest query other than the count (which reads every row the person may
+    # see, whatever the page).
     slowest: tuple[str, Any, float] = ("", None, -1.0)
     queries = 0
     for _ in range(ROUNDS):
@@ -474,7 +479,7 @@ def measure(client: Client, path: str, large: dict[str, int]) -> tuple[float, fl
             client.get(path)
         times.append(sum(t for _, _, t in seen) * 1000)
         queries = len(seen)
-        top = max(seen, key=lambda q: q[2])
+        top = max((q for q in seen if not q[0].startswith("SELECT COUNT(*)")), key=lambda q: q[2])
         if top[2] > slowest[2]:
             slowest = top
     return statistics.median(times), percentile(times, 0.99), queries, whole_reads(slowest[0], slowest[1], large)
@@ -502,7 +507,8 @@ def main() -> None:
     print(f"\nDatabase time of the first page, over {ROUNDS} requests; goal: p50 at most {GOAL_MS:g} ms.\n")
     print(f"{'list':<32} {'person':<9} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}  {'goal':<5} plan")
     missed = 0
-    for path in [*STAFF_LISTS, *API_LISTS]:
+    paths = [p for p in [*STAFF_LISTS, *API_LISTS] if not ONLY or any(word in p for word in ONLY)]
+    for path in paths:
         for who, user in people.items():
             client = signed_in(user)
             p50, p99, queries, whole = measure(client, path, large)
@@ -510,7 +516,7 @@ def main() -> None:
             missed += not met
             plan = "index" if not whole else "reads whole: " + ", ".join(whole)
             print(f"{path:<32} {who:<9} {p50:7.1f} {p99:7.1f} {queries:7d}  {'met' if met else 'MISS':<5} {plan}")
-    print(f"\n{missed} of {len(STAFF_LISTS + API_LISTS) * len(people)} lists missed the goal.")
+    print(f"\n{missed} of {len(paths) * len(people)} lists missed the goal.")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Count,
     Exists,
@@ -18,10 +20,12 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.audit import audit_events_for
@@ -193,28 +197,115 @@ def enforcement_get_for_user(*, user: User, pk: int) -> EnforcementAction:
     return get_object_or_404(enforcement_list_for_user(user=user), pk=pk)
 
 
+# Up to this many keys are written into a list's query, so that its index answers it; more are read by a
+# subquery, whose plan does not grow with them.
+_KEYS_IN_QUERY = 200
+
+
+def _granted(user: User, perms: Iterable[str]) -> dict[str, Q | list[int]]:
+    """For each of ``perms``, what was granted object by object to ``user`` or to their organisations (not
+    through a model-wide permission): the keys themselves when there are few, otherwise a condition on
+    ``subject_id`` that reads them from the grants. One query."""
+    keys: dict[str, list[int]] = {perm: [] for perm in perms}
+    if not keys:
+        return {}
+    wanted = Q(pk__in=[])
+    for perm in keys:
+        app_label, codename = perm.split(".")
+        wanted |= Q(permission__content_type__app_label=app_label, permission__codename=codename)
+    by_group = GroupObjectPermission.objects.filter(wanted, group__user=user)
+    by_user = UserObjectPermission.objects.filter(wanted, user=user)
+    fields = ("permission__content_type__app_label", "permission__codename", "object_pk")
+    rows = by_group.order_by().values_list(*fields).union(by_user.order_by().values_list(*fields))
+    for app_label, codename, object_pk in rows:
+        keys[f"{app_label}.{codename}"].append(int(object_pk))
+    granted: dict[str, Q | list[int]] = {}
+    for perm, found in keys.items():
+        if len(found) <= _KEYS_IN_QUERY:
+            granted[perm] = found
+            continue
+        app_label, codename = perm.split(".")
+        this = Q(permission__content_type__app_label=app_label, permission__codename=codename)
+        granted[perm] = Q(
+            subject_id__in=by_group.filter(this).annotate(key=Cast("object_pk", BigIntegerField())).values("key")
+        ) | Q(subject_id__in=by_user.filter(this).annotate(key=Cast("object_pk", BigIntegerField())).values("key"))
+    return granted
+
+
+def _subject_in(granted: Q | list[int]) -> Q:
+    return Q(subject_id__in=granted) if isinstance(granted, list) else granted
+
+
 def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
     """Open deadlines the user may see, soonest first: each is visible exactly when its subject is (a case's
-    sign-off, an enforcement action's compliance date, an episode's re-inspection or a monthly report)."""
-    cases = case_list_for_user(user=user).values("pk")
-    actions = enforcement_list_for_user(user=user).values("pk")
-    episodes = _granted_or_overseen(user, "failure_regime.view_episode", Episode).values("pk")
-    reports = MonthlyReport.objects.filter(episode__in=episodes).values("pk")
-    recommendations = _granted_or_overseen(user, "failure_regime.view_recommendation", Recommendation).values("pk")
-    interventions = Intervention.objects.filter(episode__in=episodes).values("pk")
+    sign-off, an enforcement action's compliance date, an episode's re-inspection or its monthly reports and
+    interventions, a decision on a recommendation).
+
+    The rule is the subjects' own (``case_list_for_user``, ``enforcement_list_for_user``, the episodes' and the
+    recommendations'), written so that the database answers it from indexes on the deadline row: a model-wide
+    permission admits every deadline of that kind; "about a provider the user's organisation oversees" is read
+    from the deadline's own provider, which is always its subject's; and what was granted object by object is
+    read first (a few rows), so the list asks for those subjects by key."""
+    types = ContentType.objects.get_for_models(
+        Case, EnforcementAction, Episode, MonthlyReport, Recommendation, Intervention
+    )
+    subjects = {
+        "failure_regime.view_case": Case,
+        "failure_regime.view_enforcementaction": EnforcementAction,
+        "failure_regime.view_episode": Episode,
+        "failure_regime.view_recommendation": Recommendation,
+    }
+    everything = {perm for perm in subjects if user.has_perm(perm)}
+    granted = _granted(user, set(subjects) - everything)
+    providers = Organisation.objects.filter(oversight_body__memberships__user=user).values("pk")
+    overseen: list[int] | QuerySet[Any, Any] = list(providers.values_list("pk", flat=True))
+    if len(overseen) > _KEYS_IN_QUERY:
+        overseen = providers
+    episode_parts = [types[MonthlyReport].pk, types[Intervention].pk]
+    visible = Q(pk__in=[])
+    for perm, model in subjects.items():
+        kind = Q(subject_type=types[model].pk)
+        if perm in everything:
+            visible |= kind
+            continue
+        if model is not Case:  # cases are seen by their parties only
+            visible |= kind & Q(provider__in=overseen)
+        visible |= kind & _subject_in(granted[perm])
+    # An episode's monthly reports and interventions are seen with the episode.
+    if "failure_regime.view_episode" in everything:
+        visible |= Q(subject_type__in=episode_parts)
+    else:
+        visible |= Q(subject_type__in=episode_parts, provider__in=overseen)
+        # Those of episodes granted to the user's organisations (an overseen provider's are already in): read by
+        # key when the episodes are few, otherwise by subquery.
+        granted_episodes = granted["failure_regime.view_episode"]
+        if isinstance(granted_episodes, list):
+            episodes = Episode.objects.filter(pk__in=granted_episodes).exclude(provider__in=overseen)
+        else:
+            episodes = get_objects_for_user(
+                user, "failure_regime.view_episode", klass=Episode, accept_global_perms=False
+            ).exclude(provider__in=overseen)
+        reports = MonthlyReport.objects.filter(episode__in=episodes)
+        interventions = Intervention.objects.filter(episode__in=episodes)
+        if not isinstance(granted_episodes, list):
+            visible |= Q(subject_type=types[MonthlyReport].pk, subject_id__in=reports.values("pk"))
+            visible |= Q(subject_type=types[Intervention].pk, subject_id__in=interventions.values("pk"))
+        elif granted_episodes:
+            parts = (
+                reports.order_by()
+                .values_list(Value(types[MonthlyReport].pk), "pk")
+                .union(interventions.order_by().values_list(Value(types[Intervention].pk), "pk"))
+            )
+            by_kind: dict[int, list[int]] = {}
+            for part_type, pk in parts:
+                by_kind.setdefault(part_type, []).append(pk)
+            for part_type, pks in by_kind.items():
+                visible |= Q(subject_type=part_type, subject_id__in=pks)
     return (
-        Deadline.objects.filter(met_at__isnull=True)
-        .filter(
-            Q(subject_type__model="case", subject_id__in=cases)
-            | Q(subject_type__model="enforcementaction", subject_id__in=actions)
-            | Q(subject_type__model="episode", subject_id__in=episodes)
-            | Q(subject_type__model="monthlyreport", subject_id__in=reports)
-            | Q(subject_type__model="recommendation", subject_id__in=recommendations)
-            | Q(subject_type__model="intervention", subject_id__in=interventions)
-        )
+        Deadline.objects.filter(visible, met_at__isnull=True)
         .select_related("provider", "case", "subject_type")
         .annotate(is_overdue=ExpressionWrapper(Q(due_at__lt=timezone.now()), output_field=BooleanField()))
-        .order_by("due_at")
+        .order_by("due_at", "pk")
     )
 
 

@@ -44,6 +44,8 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["next_alert_at"], name="deadline_next_alert_idx", condition=Q(met_at__isnull=True)),
             models.Index(fields=["subject_type", "subject_id"], name="deadline_subject_idx"),
+            # The lists: open deadlines, soonest first.
+            models.Index(fields=["due_at", "id"], name="deadline_open_due_idx", condition=Q(met_at__isnull=True)),
         ]
         constraints = [
             models.UniqueConstraint(
