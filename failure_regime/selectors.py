@@ -5,12 +5,14 @@ the list would not show."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BigIntegerField,
     BooleanField,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -68,8 +70,13 @@ def _overseen_by(user: User) -> Q:
 
 
 def _granted_or_overseen(user: User, perm: str, model: type[Any]) -> QuerySet[Any]:
-    granted = get_objects_for_user(user, perm, klass=model, accept_global_perms=True).values("pk")
-    visible: QuerySet[Any] = model.objects.filter(Q(pk__in=granted) | _overseen_by(user))
+    """Objects granted to the user's organisations or about providers they oversee; all of them with the
+    model-wide permission, without asking the database to compare every row with every row."""
+    if user.has_perm(perm):
+        everything: QuerySet[Any] = model.objects.all()
+        return everything
+    granted, overseen = _access(user, [perm])
+    visible: QuerySet[Any] = model.objects.filter(granted[perm].q("pk") | overseen.q("provider"))
     return visible
 
 
@@ -95,7 +102,12 @@ def _missing_lead() -> Exists:
 def case_list_for_user(*, user: User) -> QuerySet[Case]:
     """Cases the user may see: where their organisation is a party (a provider's own cases), or all for
     national oversight."""
-    cases: QuerySet[Case] = get_objects_for_user(user, "failure_regime.view_case", klass=Case, accept_global_perms=True)
+    perm = "failure_regime.view_case"
+    cases = (
+        Case.objects.all()
+        if user.has_perm(perm)
+        else Case.objects.filter(_access(user, [perm], overseen=False)[0][perm].q("pk"))
+    )
     return cases.select_related("provider").annotate(is_overdue=_overdue(), is_missing_lead=_missing_lead())
 
 
@@ -197,43 +209,80 @@ def enforcement_get_for_user(*, user: User, pk: int) -> EnforcementAction:
     return get_object_or_404(enforcement_list_for_user(user=user), pk=pk)
 
 
-# Up to this many keys are written into a list's query, so that its index answers it; more are read by a
-# subquery, whose plan does not grow with them.
+@dataclass(frozen=True)
+class _Keys:
+    """Which objects something admits: their keys when there are few, written into the query so that an index
+    answers it; otherwise a subquery, whose plan does not grow with them."""
+
+    keys: list[int] | None
+    subqueries: tuple[QuerySet[Any], ...] = ()
+
+    def q(self, field: str) -> Q:
+        if self.keys is not None:
+            return Q(**{f"{field}__in": self.keys})
+        admitted = Q(pk__in=[])
+        for subquery in self.subqueries:
+            admitted |= Q(**{f"{field}__in": subquery})
+        return admitted
+
+
+# Up to this many keys of granted objects are written into a query. Providers overseen are fewer than objects
+# and are written into it up to a larger number: every trust in England is about 200 of them.
 _KEYS_IN_QUERY = 200
+_PROVIDERS_IN_QUERY = 5000
 
 
-def _granted(user: User, perms: Iterable[str]) -> dict[str, Q | list[int]]:
-    """For each of ``perms``, what was granted object by object to ``user`` or to their organisations (not
-    through a model-wide permission): the keys themselves when there are few, otherwise a condition on
-    ``subject_id`` that reads them from the grants. One query."""
-    keys: dict[str, list[int]] = {perm: [] for perm in perms}
-    if not keys:
-        return {}
-    wanted = Q(pk__in=[])
-    for perm in keys:
-        app_label, codename = perm.split(".")
-        wanted |= Q(permission__content_type__app_label=app_label, permission__codename=codename)
-    by_group = GroupObjectPermission.objects.filter(wanted, group__user=user)
-    by_user = UserObjectPermission.objects.filter(wanted, user=user)
-    fields = ("permission__content_type__app_label", "permission__codename", "object_pk")
-    rows = by_group.order_by().values_list(*fields).union(by_user.order_by().values_list(*fields))
-    for app_label, codename, object_pk in rows:
-        keys[f"{app_label}.{codename}"].append(int(object_pk))
-    granted: dict[str, Q | list[int]] = {}
-    for perm, found in keys.items():
-        if len(found) <= _KEYS_IN_QUERY:
-            granted[perm] = found
+def _access(user: User, perms: Iterable[str], *, overseen: bool = True) -> tuple[dict[str, _Keys], _Keys]:
+    """What the user may see besides model-wide permissions, in one query: for each of ``perms``, the objects
+    granted one by one to the user or to their organisations; and (with ``overseen``) the providers whose
+    oversight body the user belongs to, read as they are now, so that a change of oversight body moves access at
+    once."""
+    found: dict[str, list[int]] = {perm: [] for perm in perms}
+    providers: list[int] = []
+    if not user.is_authenticated:
+        return {perm: _Keys([]) for perm in found}, _Keys([])
+
+    def permission(perms: Iterable[str]) -> Q:
+        wanted = Q(pk__in=[])
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted |= Q(permission__content_type__app_label=app_label, permission__codename=codename)
+        return wanted
+
+    by_group = GroupObjectPermission.objects.filter(permission(found), group__user=user).order_by()
+    by_user = UserObjectPermission.objects.filter(permission(found), user=user).order_by()
+    overseen_providers = Organisation.objects.filter(oversight_body__memberships__user=user).order_by()
+    fields = ("permission__content_type__app_label", "permission__codename", "permission", "object_pk")
+    rows = by_group.values_list(*fields).union(by_user.values_list(*fields))
+    if overseen:
+        rows = rows.union(
+            overseen_providers.values_list(Value(""), Value("overseen"), Value(0), Cast("pk", CharField()))
+        )
+    permission_ids: dict[str, int] = {}
+    for app_label, codename, permission_id, key in rows:
+        if not app_label:
+            providers.append(int(key))
             continue
-        app_label, codename = perm.split(".")
-        this = Q(permission__content_type__app_label=app_label, permission__codename=codename)
-        granted[perm] = Q(
-            subject_id__in=by_group.filter(this).annotate(key=Cast("object_pk", BigIntegerField())).values("key")
-        ) | Q(subject_id__in=by_user.filter(this).annotate(key=Cast("object_pk", BigIntegerField())).values("key"))
-    return granted
-
-
-def _subject_in(granted: Q | list[int]) -> Q:
-    return Q(subject_id__in=granted) if isinstance(granted, list) else granted
+        found[f"{app_label}.{codename}"].append(int(key))
+        permission_ids[f"{app_label}.{codename}"] = permission_id
+    granted: dict[str, _Keys] = {}
+    for perm, keys in found.items():
+        if len(keys) <= _KEYS_IN_QUERY:
+            granted[perm] = _Keys(keys)
+            continue
+        # By the permission's key, so that the grants' index (group, permission, object) is read for this one only.
+        granted[perm] = _Keys(
+            None,
+            tuple(
+                grants.model.objects.filter(owner, permission=permission_ids[perm])
+                .annotate(key=Cast("object_pk", BigIntegerField()))
+                .values("key")
+                for grants, owner in ((by_group, Q(group__user=user)), (by_user, Q(user=user)))
+            ),
+        )
+    if len(providers) <= _PROVIDERS_IN_QUERY:
+        return granted, _Keys(providers)
+    return granted, _Keys(None, (overseen_providers.values("pk"),))
 
 
 def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
@@ -256,49 +305,44 @@ def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
         "failure_regime.view_recommendation": Recommendation,
     }
     everything = {perm for perm in subjects if user.has_perm(perm)}
-    granted = _granted(user, set(subjects) - everything)
-    providers = Organisation.objects.filter(oversight_body__memberships__user=user).values("pk")
-    overseen: list[int] | QuerySet[Any, Any] = list(providers.values_list("pk", flat=True))
-    if len(overseen) > _KEYS_IN_QUERY:
-        overseen = providers
+    granted, providers = _access(user, set(subjects) - everything)
+    overseen = providers.q("provider")
     episode_parts = [types[MonthlyReport].pk, types[Intervention].pk]
     visible = Q(pk__in=[])
+    # Overseen: every kind but cases (seen by their parties only), and an episode's parts with the episode.
+    overseen_kinds = [types[m].pk for p, m in subjects.items() if p not in everything and m is not Case]
+    if "failure_regime.view_episode" not in everything:
+        overseen_kinds += episode_parts
+    if overseen_kinds:
+        visible |= Q(subject_type__in=overseen_kinds) & overseen
     for perm, model in subjects.items():
         kind = Q(subject_type=types[model].pk)
-        if perm in everything:
-            visible |= kind
-            continue
-        if model is not Case:  # cases are seen by their parties only
-            visible |= kind & Q(provider__in=overseen)
-        visible |= kind & _subject_in(granted[perm])
+        visible |= kind if perm in everything else kind & granted[perm].q("subject_id")
     # An episode's monthly reports and interventions are seen with the episode.
     if "failure_regime.view_episode" in everything:
         visible |= Q(subject_type__in=episode_parts)
     else:
-        visible |= Q(subject_type__in=episode_parts, provider__in=overseen)
         # Those of episodes granted to the user's organisations (an overseen provider's are already in): read by
         # key when the episodes are few, otherwise by subquery.
-        granted_episodes = granted["failure_regime.view_episode"]
-        if isinstance(granted_episodes, list):
-            episodes = Episode.objects.filter(pk__in=granted_episodes).exclude(provider__in=overseen)
-        else:
-            episodes = get_objects_for_user(
-                user, "failure_regime.view_episode", klass=Episode, accept_global_perms=False
-            ).exclude(provider__in=overseen)
-        reports = MonthlyReport.objects.filter(episode__in=episodes)
-        interventions = Intervention.objects.filter(episode__in=episodes)
-        if not isinstance(granted_episodes, list):
-            visible |= Q(subject_type=types[MonthlyReport].pk, subject_id__in=reports.values("pk"))
-            visible |= Q(subject_type=types[Intervention].pk, subject_id__in=interventions.values("pk"))
-        elif granted_episodes:
-            parts = (
-                reports.order_by()
-                .values_list(Value(types[MonthlyReport].pk), "pk")
-                .union(interventions.order_by().values_list(Value(types[Intervention].pk), "pk"))
+        granted_episodes = Episode.objects.filter(granted["failure_regime.view_episode"].q("pk")).exclude(overseen)
+        episodes = list(granted_episodes.values_list("pk", flat=True)[: _KEYS_IN_QUERY + 1])
+        reports = MonthlyReport.objects.filter(episode__in=episodes).order_by()
+        interventions = Intervention.objects.filter(episode__in=episodes).order_by()
+        by_kind: dict[int, list[int]] = {}
+        if episodes and len(episodes) <= _KEYS_IN_QUERY:
+            parts = reports.values_list(Value(types[MonthlyReport].pk), "pk").union(
+                interventions.values_list(Value(types[Intervention].pk), "pk")
             )
-            by_kind: dict[int, list[int]] = {}
             for part_type, pk in parts:
                 by_kind.setdefault(part_type, []).append(pk)
+        if len(episodes) > _KEYS_IN_QUERY or sum(map(len, by_kind.values())) > _KEYS_IN_QUERY:
+            episodes_read = granted_episodes.values("pk")
+            for model in (MonthlyReport, Intervention):
+                visible |= Q(
+                    subject_type=types[model].pk,
+                    subject_id__in=model.objects.filter(episode__in=episodes_read).values("pk"),
+                )
+        else:
             for part_type, pks in by_kind.items():
                 visible |= Q(subject_type=part_type, subject_id__in=pks)
     return (

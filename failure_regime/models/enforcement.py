@@ -60,6 +60,7 @@ class EnforcementAction(models.Model):
 
     class Meta:
         ordering = ["-served_on", "-pk"]
+        indexes = [models.Index(fields=["-served_on", "-id"], name="enforcement_served_idx")]
         constraints = [
             models.CheckConstraint(
                 name="enforcement_deadline_after_service",

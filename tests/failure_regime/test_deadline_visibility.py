@@ -102,6 +102,7 @@ def test_every_demo_person_sees_the_deadlines_of_the_subjects_they_see(
     demo: None, monkeypatch: pytest.MonkeyPatch, keys_in_query: int
 ) -> None:
     monkeypatch.setattr(selectors, "_KEYS_IN_QUERY", keys_in_query)
+    monkeypatch.setattr(selectors, "_PROVIDERS_IN_QUERY", keys_in_query)
     kinds = set(Deadline.objects.filter(met_at__isnull=True).values_list("subject_type__model", flat=True))
     assert {"case", "enforcementaction", "episode", "monthlyreport", "recommendation", "intervention"} <= kinds
     people = list(User.objects.filter(is_active=True, memberships__isnull=False).distinct())
