@@ -18,9 +18,10 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
 from accounts import selectors
+from accounts.acting import acting_user
 from accounts.api.serializers import EventSerializer
 from accounts.filters import EventFilter
-from accounts.models import AuditEvent, User
+from accounts.models import AuditEvent
 from accounts.visibility import event_summary, personal_content_type_ids
 
 
@@ -105,7 +106,7 @@ class EventViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[AuditEvent]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        user: User = self.request.user  # type: ignore[assignment]
+        user = acting_user(self.request)
         return selectors.audit_event_list_for_user(user=user)
 
     @extend_schema(

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors
+from accounts.acting import acting_user
 from accounts.api.serializers import MeSerializer, OrganisationSerializer
 from accounts.filters import OrganisationFilter
 from accounts.models import Membership, Organisation, User
@@ -24,7 +25,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Organisation]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.organisation_list_for_user(user=self.request.user)  # type: ignore[arg-type]
+        return selectors.organisation_list_for_user(user=acting_user(self.request))
 
 
 class MeView(APIView):

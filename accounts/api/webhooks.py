@@ -14,8 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import selectors, webhooks
+from accounts.acting import acting_user
 from accounts.api import serializers as s
-from accounts.models import Organisation, User, WebhookSubscription
+from accounts.models import Organisation, WebhookSubscription
 
 SIGNING = (
     "Each delivery is a POST of one event's JSON summary (the fields of the event feed) with the headers "
@@ -24,10 +25,6 @@ SIGNING = (
     "signature and refuse timestamps more than 5 minutes old; answer 2xx within 5 seconds. A failed delivery is "
     "retried with growing pauses, so the same event may come twice: handle each event id once."
 )
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class WebhookViewSet(viewsets.ReadOnlyModelViewSet):
@@ -42,11 +39,12 @@ class WebhookViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[WebhookSubscription]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.webhook_subscription_list_for_user(user=_user(self.request))
+        return selectors.webhook_subscription_list_for_user(user=acting_user(self.request))
 
     def _organisation(self, chosen: int | None) -> Organisation:
         own = {
-            m.organisation_id: m.organisation for m in _user(self.request).memberships.select_related("organisation")
+            m.organisation_id: m.organisation
+            for m in acting_user(self.request).memberships.select_related("organisation")
         }
         if chosen is None and len(own) == 1:
             return next(iter(own.values()))
@@ -64,7 +62,7 @@ class WebhookViewSet(viewsets.ReadOnlyModelViewSet):
         data = s.WebhookSubscriptionInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         subscription = webhooks.webhook_subscription_create(
-            actor=_user(request),
+            actor=acting_user(request),
             organisation=self._organisation(data.validated_data.get("organisation")),
             target_url=data.validated_data["target_url"],
             verbs=data.validated_data["verbs"],
@@ -75,14 +73,14 @@ class WebhookViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str) -> Response:
         """Replaces the secret at once; the new one is in this answer only."""
-        subscription = webhooks.webhook_secret_rotate(actor=_user(request), subscription=self.get_object())
+        subscription = webhooks.webhook_secret_rotate(actor=acting_user(request), subscription=self.get_object())
         return Response(s.WebhookSecretSerializer(subscription).data)
 
     @extend_schema(request=None, responses={200: s.WebhookSubscriptionSerializer})
     @action(detail=True, methods=["post"])
     def disable(self, request: Request, pk: str) -> Response:
         """Stops the subscription for good (409 if it is already disabled)."""
-        subscription = webhooks.webhook_subscription_disable(actor=_user(request), subscription=self.get_object())
+        subscription = webhooks.webhook_subscription_disable(actor=acting_user(request), subscription=self.get_object())
         return Response(s.WebhookSubscriptionSerializer(subscription).data)
 
     @extend_schema(responses={200: s.WebhookDeliverySerializer(many=True)}, filters=False)

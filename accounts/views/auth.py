@@ -20,8 +20,8 @@ from django_otp import user_has_device
 
 from accounts import services
 from accounts.access import public, signed_in_with_password
+from accounts.acting import acting_user
 from accounts.forms import NewPasswordForm, ResetForm, SetUpForm, SignInForm, TokenForm
-from accounts.models import User
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -51,7 +51,7 @@ sign_in = public(sensitive_post_parameters("password")(SignInView.as_view()))
 @signed_in_with_password
 @never_cache
 def two_factor(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     if not user_has_device(user):
         return redirect("accounts:two-factor-set-up")
     form = TokenForm(request.POST or None, user=user)
@@ -69,7 +69,7 @@ def _qr_svg(uri: str) -> str:
 @signed_in_with_password
 @never_cache
 def two_factor_set_up(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     if user_has_device(user):
         return redirect("accounts:two-factor")
     device = services.second_factor_device_pending(user=user)

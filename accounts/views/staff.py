@@ -13,14 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.audit import audit_check_request, audit_events_for
 from accounts.filters import OrganisationFilter
-from accounts.models import User
 
 
 @staff
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     filterset = OrganisationFilter(request.GET or None, queryset=selectors.organisation_list_for_user(user=user))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/staff/organisation_list.html", {"filter": filterset, "page": page})
@@ -28,7 +28,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
 @staff
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     organisation = selectors.organisation_get_for_user(user=user, pk=pk)
     context = {
         "organisation": organisation,
@@ -40,7 +40,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def organisation_audit(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     organisation = selectors.organisation_get_for_user(user=user, pk=pk)
     if not selectors.audit_events_visible(user=user, organisation=organisation):
         raise Http404
@@ -52,7 +52,7 @@ def organisation_audit(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def api_token(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     context: dict[str, object] = {"token_days": settings.API_TOKEN_DAYS}
     if request.method == "POST":
         # Shown once, on this response only: the database keeps a digest, so no page can show the key again.
@@ -65,7 +65,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 @require_POST
 def api_token_revoke(request: HttpRequest) -> HttpResponse:
     """Revokes the signed-in person's own token; there is no way to name anyone else's."""
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     if services.api_token_revoke(actor=user):
         messages.success(request, "Your API token is revoked. Systems that used it can no longer reach the API.")
     return redirect("accounts:api-token")
@@ -77,7 +77,7 @@ def api_token_revoke(request: HttpRequest) -> HttpResponse:
 def audit_integrity(request: HttpRequest) -> HttpResponse:
     """The last check of the whole audit chain (when it ran, how many events, intact or where it broke), the latest
     anchors, and a button that queues a fresh check. Checks run in the background, never in the request."""
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     if not selectors.audit_integrity_visible(user=user):
         raise PermissionDenied("Only national oversight and administrators can check the whole audit trail.")
     if request.method == "POST":

@@ -14,18 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, webhooks
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.forms import WebhookSubscriptionForm
 from accounts.interface import run_service
-from accounts.models import User, WebhookSubscription
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+from accounts.models import WebhookSubscription
 
 
 @staff
 def webhook_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     context = {
         "subscriptions": selectors.webhook_subscription_list_for_user(user=user),
         "can_create": selectors.webhook_organisations_for_user(user=user).exists(),
@@ -42,7 +39,7 @@ def _secret_page(request: HttpRequest, subscription: WebhookSubscription, *, hea
 @never_cache
 @require_http_methods(["GET", "POST"])
 def webhook_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     organisations = selectors.webhook_organisations_for_user(user=user)
     if not organisations.exists():
         raise PermissionDenied("Only an organisation's administrators and managers can set up its webhooks.")
@@ -64,7 +61,7 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
 
 @staff
 def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    subscription = selectors.webhook_subscription_get_for_user(user=_user(request), pk=pk)
+    subscription = selectors.webhook_subscription_get_for_user(user=acting_user(request), pk=pk)
     deliveries = selectors.webhook_delivery_log(subscription=subscription)
     page = Paginator(deliveries, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/staff/webhook_detail.html", {"subscription": subscription, "page": page})
@@ -74,7 +71,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 @require_POST
 def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     subscription = selectors.webhook_subscription_get_for_user(user=user, pk=pk)
     subscription = webhooks.webhook_secret_rotate(actor=user, subscription=subscription)
     return _secret_page(request, subscription, heading="New secret made")
@@ -83,7 +80,7 @@ def webhook_rotate(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def webhook_disable(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     subscription = selectors.webhook_subscription_get_for_user(user=user, pk=pk)
     if subscription.is_active:
         webhooks.webhook_subscription_disable(actor=user, subscription=subscription)

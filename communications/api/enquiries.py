@@ -25,6 +25,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user, validated
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
 from accounts.models import Organisation, Region, Role, User
@@ -52,17 +53,6 @@ from failure_regime.api.fields import IdField, VisibleCaseIdField, VisibleOrgani
 from failure_regime.api.serializers import PersonSerializer
 from failure_regime.models import Case
 from reviews.models import AGE_BAND_CHOICES, Cohort, ReviewRequest
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
 
 # --- Serializers: the support directory ---------------------------------------------------------------------
 
@@ -402,7 +392,7 @@ class SupportDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[SupportService]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return support_selectors.support_service_list_for_user(user=_user(self.request)).prefetch_related(
+        return support_selectors.support_service_list_for_user(user=acting_user(self.request)).prefetch_related(
             "opening_times"
         )
 
@@ -416,25 +406,25 @@ class SupportDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=SupportServiceCreateInSerializer, responses={201: SupportServiceDetailSerializer})
     def create(self, request: Request) -> Response:
         """Adds a service to the directory, kept by your organisation (or the one you name)."""
-        data = _valid(SupportServiceCreateInSerializer, request)
-        service = support_services.support_service_create(actor=_user(request), **data)
+        data = validated(SupportServiceCreateInSerializer, request)
+        service = support_services.support_service_create(actor=acting_user(request), **data)
         return self._detail(service, status.HTTP_201_CREATED)
 
     @extend_schema(request=SupportServiceInSerializer, responses={200: SupportServiceDetailSerializer})
     def update(self, request: Request, pk: str) -> Response:
         """Replaces what the directory says about the service (not its opening times)."""
-        service, data = self.get_object(), _valid(SupportServiceInSerializer, request)
-        service = support_services.support_service_update(actor=_user(request), service=service, **data)
+        service, data = self.get_object(), validated(SupportServiceInSerializer, request)
+        service = support_services.support_service_update(actor=acting_user(request), service=service, **data)
         return self._detail(service)
 
     @extend_schema(request=SupportOpeningTimesInSerializer, responses={200: SupportServiceDetailSerializer})
     @action(detail=True, methods=["post"], url_path="opening-times")
     def opening_times(self, request: Request, pk: str) -> Response:
         """Replaces the service's opening times, or makes it open 24 hours."""
-        service, data = self.get_object(), _valid(SupportOpeningTimesInSerializer, request)
+        service, data = self.get_object(), validated(SupportOpeningTimesInSerializer, request)
         spans = [OpeningSpan(**span) for span in data.pop("opening_times")]
         service = support_services.support_service_opening_times_set(
-            actor=_user(request), service=service, opening_times=spans, **data
+            actor=acting_user(request), service=service, opening_times=spans, **data
         )
         return self._detail(service)
 
@@ -442,23 +432,23 @@ class SupportDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str) -> Response:
         """Stops offering the service anywhere (409 if it is already out of use)."""
-        service = support_services.support_service_deactivate(actor=_user(request), service=self.get_object())
+        service = support_services.support_service_deactivate(actor=acting_user(request), service=self.get_object())
         return self._detail(service)
 
     @extend_schema(request=None, responses={200: SupportServiceDetailSerializer})
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, pk: str) -> Response:
         """Offers the service again (409 if it is already offered)."""
-        service = support_services.support_service_reactivate(actor=_user(request), service=self.get_object())
+        service = support_services.support_service_reactivate(actor=acting_user(request), service=self.get_object())
         return self._detail(service)
 
     @extend_schema(request=SupportCaseInSerializer, responses={200: SupportServiceDetailSerializer})
     @action(detail=True, methods=["post"])
     def link(self, request: Request, pk: str) -> Response:
         """Shows the service on every public notice of a case (409 if it is already linked)."""
-        service, data = self.get_object(), _valid(SupportCaseInSerializer, request)
+        service, data = self.get_object(), validated(SupportCaseInSerializer, request)
         service = support_services.support_service_link_to_case(
-            actor=_user(request), service=service, case=data["case"]
+            actor=acting_user(request), service=service, case=data["case"]
         )
         return self._detail(service)
 
@@ -466,8 +456,10 @@ class SupportDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def unlink(self, request: Request, pk: str) -> Response:
         """Takes the service off the notices of a case (409 if it is not linked)."""
-        service, data = self.get_object(), _valid(SupportCaseInSerializer, request)
-        service = support_services.support_service_unlink(actor=_user(request), service=service, case=data["case"])
+        service, data = self.get_object(), validated(SupportCaseInSerializer, request)
+        service = support_services.support_service_unlink(
+            actor=acting_user(request), service=service, case=data["case"]
+        )
         return self._detail(service)
 
 
@@ -481,14 +473,14 @@ class EnquiryViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Enquiry]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return enquiry_selectors.enquiry_queue(user=_user(self.request))
+        return enquiry_selectors.enquiry_queue(user=acting_user(self.request))
 
     def get_serializer_class(self) -> type:
         return EnquirySerializer if self.action == "list" else EnquiryDetailSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Everything the sender told us, with the notes and referrals. Each read is recorded in the audit trail."""
-        enquiry = enquiry_services.enquiry_view(actor=_user(request), enquiry=self.get_object())
+        enquiry = enquiry_services.enquiry_view(actor=acting_user(request), enquiry=self.get_object())
         return Response(EnquiryDetailSerializer(enquiry_selectors.enquiry_detail(enquiry=enquiry)).data)
 
     def _summary(self, enquiry: Enquiry) -> Response:
@@ -499,32 +491,32 @@ class EnquiryViewSet(viewsets.ReadOnlyModelViewSet):
     def triage(self, request: Request, pk: str) -> Response:
         """Files the enquiry: category, urgency (urgent: due the same working day), case and officer. Triage of a
         closed enquiry reopens it."""
-        enquiry, data = self.get_object(), _valid(EnquiryTriageInSerializer, request)
-        enquiry = enquiry_services.enquiry_triage(actor=_user(request), enquiry=enquiry, **data)
+        enquiry, data = self.get_object(), validated(EnquiryTriageInSerializer, request)
+        enquiry = enquiry_services.enquiry_triage(actor=acting_user(request), enquiry=enquiry, **data)
         return self._summary(enquiry)
 
     @extend_schema(request=EnquiryNoteInSerializer, responses={201: EnquiryNoteSummarySerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str) -> Response:
         """Adds a note, a contact with the sender or an attempt to reach them, to the handling log."""
-        enquiry, data = self.get_object(), _valid(EnquiryNoteInSerializer, request)
-        note = enquiry_services.enquiry_note_add(actor=_user(request), enquiry=enquiry, **data)
+        enquiry, data = self.get_object(), validated(EnquiryNoteInSerializer, request)
+        note = enquiry_services.enquiry_note_add(actor=acting_user(request), enquiry=enquiry, **data)
         return Response(EnquiryNoteSummarySerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EnquiryRespondInSerializer, responses={200: EnquirySerializer})
     @action(detail=True, methods=["post"])
     def respond(self, request: Request, pk: str) -> Response:
         """Records the first response to the sender, which stops the response clock (409 before triage)."""
-        enquiry, data = self.get_object(), _valid(EnquiryRespondInSerializer, request)
-        enquiry = enquiry_services.enquiry_respond(actor=_user(request), enquiry=enquiry, text=data["text"])
+        enquiry, data = self.get_object(), validated(EnquiryRespondInSerializer, request)
+        enquiry = enquiry_services.enquiry_respond(actor=acting_user(request), enquiry=enquiry, text=data["text"])
         return self._summary(enquiry)
 
     @extend_schema(request=EnquiryCloseInSerializer, responses={200: EnquirySerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         """Closes the enquiry with the reason."""
-        enquiry, data = self.get_object(), _valid(EnquiryCloseInSerializer, request)
-        enquiry = enquiry_services.enquiry_close(actor=_user(request), enquiry=enquiry, reason=data["reason"])
+        enquiry, data = self.get_object(), validated(EnquiryCloseInSerializer, request)
+        enquiry = enquiry_services.enquiry_close(actor=acting_user(request), enquiry=enquiry, reason=data["reason"])
         return self._summary(enquiry)
 
     @extend_schema(request=EnquiryPassToReviewInSerializer, responses={201: EnquiryReviewRequestSerializer})
@@ -533,25 +525,27 @@ class EnquiryViewSet(viewsets.ReadOnlyModelViewSet):
         """Passes the family's request for a review of care to the case's review chair (400 if the enquiry has no
         case, the case no review cohort or chair, or the text could identify the patient; 409 while an earlier
         request stands)."""
-        enquiry, data = self.get_object(), _valid(EnquiryPassToReviewInSerializer, request)
-        review_request = enquiry_services.enquiry_pass_to_review(actor=_user(request), enquiry=enquiry, **data)
+        enquiry, data = self.get_object(), validated(EnquiryPassToReviewInSerializer, request)
+        review_request = enquiry_services.enquiry_pass_to_review(actor=acting_user(request), enquiry=enquiry, **data)
         return Response(EnquiryReviewRequestSerializer(review_request).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReferralOfferInSerializer, responses={201: ReferralSummarySerializer})
     @action(detail=True, methods=["post"])
     def referrals(self, request: Request, pk: str) -> Response:
         """Records that a support service was offered to the sender (409 while an earlier offer stands)."""
-        enquiry, data = self.get_object(), _valid(ReferralOfferInSerializer, request)
-        referral = enquiry_services.referral_offer(actor=_user(request), enquiry=enquiry, **data)
+        enquiry, data = self.get_object(), validated(ReferralOfferInSerializer, request)
+        referral = enquiry_services.referral_offer(actor=acting_user(request), enquiry=enquiry, **data)
         return Response(ReferralSummarySerializer(referral).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReferralDecisionInSerializer, responses={200: ReferralSummarySerializer})
     @action(detail=True, methods=["post"], url_path=r"referrals/(?P<referral_pk>[0-9]{1,18})/decision")
     def referral_decision(self, request: Request, pk: str, referral_pk: str) -> Response:
         """Records the sender's answer to an offer: accepted or declined (409 if already answered)."""
-        enquiry, data = self.get_object(), _valid(ReferralDecisionInSerializer, request)
+        enquiry, data = self.get_object(), validated(ReferralDecisionInSerializer, request)
         referral = enquiry.referrals.filter(pk=int(referral_pk)).first()
         if referral is None:
             raise Http404("No such referral on this enquiry.")
-        referral = enquiry_services.referral_decide(actor=_user(request), referral=referral, accepted=data["accepted"])
+        referral = enquiry_services.referral_decide(
+            actor=acting_user(request), referral=referral, accepted=data["accepted"]
+        )
         return Response(ReferralSummarySerializer(referral).data)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.core import get_usage  # type: ignore[import-untyped]
 
 from accounts.access import public, staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import Organisation, User
 from communications.forms.enquiries import (
@@ -191,21 +192,17 @@ def enquiry_sent(request: HttpRequest, token: str) -> HttpResponse:
 # --- Staff -------------------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @staff
 def enquiry_queue(request: HttpRequest) -> HttpResponse:
     """The triage queue: the enquiries the user handles, soonest due first. No personal data in the list."""
-    user = _user(request)
+    user = acting_user(request)
     filterset = EnquiryFilter(request.GET or {"status": "open"}, queryset=selectors.enquiry_queue(user=user))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     return render(request, "communications/staff/enquiries/queue.html", {"filter": filterset, "page": page})
 
 
 def _detail_context(request: HttpRequest, enquiry: Enquiry, **given: forms.Form) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     services.enquiry_view(actor=user, enquiry=enquiry)
     enquiry = selectors.enquiry_detail(enquiry=enquiry)
     cases = selectors.enquiry_case_choices(user=user)
@@ -253,7 +250,7 @@ def _detail_context(request: HttpRequest, enquiry: Enquiry, **given: forms.Form)
 @staff
 def enquiry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything the sender told us, and its handling. Each visit is recorded in the audit trail."""
-    enquiry = selectors.enquiry_get_for_user(user=_user(request), pk=pk)
+    enquiry = selectors.enquiry_get_for_user(user=acting_user(request), pk=pk)
     response = render(request, "communications/staff/enquiries/detail.html", _detail_context(request, enquiry))
     response["Cache-Control"] = "private, no-store"
     return response
@@ -279,7 +276,7 @@ def _act(
     call: Callable[[User, Enquiry, dict[str, Any]], object],
 ) -> HttpResponse:
     """Runs one action from the enquiry's page: back to the page, or the page again with the errors."""
-    user = _user(request)
+    user = acting_user(request)
     enquiry = selectors.enquiry_get_for_user(user=user, pk=pk)
     form = make_form(enquiry)
     if form.is_valid() and run_service(form, lambda: call(user, enquiry, form.cleaned_data)) is not None:
@@ -298,7 +295,7 @@ def _act(
 @staff
 @require_POST
 def enquiry_triage(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
 
     def make(enquiry: Enquiry) -> forms.Form:
         # Any officer of the case chosen may be assigned: the service checks them against that case.

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import User
 from communications.forms.notices import ApproveForm, NoticeForm, PublishForm, ReasonForm, StaffNoticeFilter
@@ -49,13 +50,9 @@ TEXT_FIELDS = [
 ]
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @staff
 def notice_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     filterset = StaffNoticeFilter(request.GET or None, queryset=selectors.notice_list_for_user(user=user))
     page = Paginator(filterset.qs, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
     context = {
@@ -103,7 +100,7 @@ def _replaced_by(versions: list[NoticeVersion], correction: NoticeVersion) -> No
 
 
 def _detail_context(request: HttpRequest, notice: Notice, **given: forms.Form) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     notice = selectors.notice_detail(notice=notice)
     versions = list(notice.versions.all())
     working = next((v for v in versions if v.status in WORKING_VERSION_STATUSES), None)
@@ -168,7 +165,7 @@ def _detail_context(request: HttpRequest, notice: Notice, **given: forms.Form) -
 
 @staff
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = selectors.notice_get_for_user(user=_user(request), pk=pk)
+    notice = selectors.notice_get_for_user(user=acting_user(request), pk=pk)
     return render(request, "communications/staff/notices/notice_detail.html", _detail_context(request, notice))
 
 
@@ -192,7 +189,7 @@ def _act(
     call: Callable[[User, Notice, dict[str, Any]], object],
 ) -> HttpResponse:
     """Runs one action from the notice page: redirect on success, or show the page again with the errors."""
-    user = _user(request)
+    user = acting_user(request)
     notice = selectors.notice_get_for_user(user=user, pk=pk)
     if form.is_valid() and run_service(form, lambda: call(user, notice, form.cleaned_data)) is not None:
         messages.success(request, _DONE.get(form_name, "Your changes have been saved."))
@@ -220,7 +217,7 @@ def _draft_form(notice: Notice, working: NoticeVersion | None) -> forms.Form:
 def notice_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Sends the draft for approval. If its words are not ready (``services.notice_text_problems``), the draft's
     form is shown with each problem on its field, to fix and save before sending it again."""
-    user = _user(request)
+    user = acting_user(request)
     notice = selectors.notice_get_for_user(user=user, pk=pk)
     form = _draft_form(notice, selectors.working_version(notice=notice))
     if run_service(form, lambda: services.notice_submit(actor=user, notice=notice)) is not None:
@@ -253,7 +250,7 @@ def notice_return(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def notice_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     notice = selectors.notice_get_for_user(user=user, pk=pk)
     working = selectors.working_version(notice=notice)
     open_to_user = (
@@ -274,7 +271,7 @@ def notice_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = selectors.notice_get_for_user(user=_user(request), pk=pk)
+    notice = selectors.notice_get_for_user(user=acting_user(request), pk=pk)
     form = PublishForm(request.POST, can_schedule=notice.status == NoticeStatus.APPROVED)
     return _act(
         request,
@@ -364,8 +361,8 @@ def _write(
 
 
 def _communications_case(request: HttpRequest, case_pk: int) -> Case:
-    case = regime.case_get_for_user(user=_user(request), pk=case_pk)
-    if communications_organisation_for(user=_user(request), case=case) is None:
+    case = regime.case_get_for_user(user=acting_user(request), pk=case_pk)
+    if communications_organisation_for(user=acting_user(request), case=case) is None:
         raise PermissionDenied("Only the case's communications staff can write its notices.")
     return case
 
@@ -377,7 +374,7 @@ def notice_new(request: HttpRequest, case_pk: int) -> HttpResponse:
 
     def save(data: dict[str, Any]) -> Notice:
         return services.notice_draft(
-            actor=_user(request),
+            actor=acting_user(request),
             case=case,
             kind=data["kind"],
             text=form.text(),
@@ -397,7 +394,7 @@ def _version_initial(version: NoticeVersion, **extra: Any) -> dict[str, Any]:
 
 @staff
 def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = selectors.notice_get_for_user(user=_user(request), pk=pk)
+    notice = selectors.notice_get_for_user(user=acting_user(request), pk=pk)
     _communications_case(request, notice.case_id)
     working = selectors.working_version(notice=notice)
     if working is None or working.status != VersionStatus.DRAFT:
@@ -414,7 +411,7 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def save(data: dict[str, Any]) -> Notice:
         services.notice_revise(
-            actor=_user(request),
+            actor=acting_user(request),
             notice=notice,
             text=form.text(),
             families_first=data.get("families_first") if unpublished else None,
@@ -427,7 +424,7 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def notice_correct(request: HttpRequest, pk: int) -> HttpResponse:
-    notice = selectors.notice_get_for_user(user=_user(request), pk=pk)
+    notice = selectors.notice_get_for_user(user=acting_user(request), pk=pk)
     _communications_case(request, notice.case_id)
     if notice.published_version is None:
         return redirect("communications:staff-notice-detail", notice.pk)
@@ -436,7 +433,7 @@ def notice_correct(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
     def save(data: dict[str, Any]) -> Notice:
-        services.notice_correct(actor=_user(request), notice=notice, text=form.text())
+        services.notice_correct(actor=acting_user(request), notice=notice, text=form.text())
         return notice
 
     return _write(request, form, save, {"case": notice.case, "notice": notice, "heading": "Correct the notice"})

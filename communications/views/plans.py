@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import User
 from communications.forms.plans import PlanForm, PlanItemForm
@@ -24,14 +25,10 @@ from failure_regime import selectors as regime
 from failure_regime.models import Case, CaseStatus
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @staff
 def case_list(request: HttpRequest) -> HttpResponse:
     """The cases whose communications the user works on, with links to each plan and to drafting a notice."""
-    cases = selectors.communications_cases_for_user(user=_user(request)).select_related("communications_plan")
+    cases = selectors.communications_cases_for_user(user=acting_user(request)).select_related("communications_plan")
     return render(request, "communications/staff/plans/case_list.html", {"cases": cases[:200]})
 
 
@@ -46,7 +43,7 @@ def _item_form(plan: CommunicationsPlan, user: User, data: Any = None) -> PlanIt
 
 
 def _plan_context(request: HttpRequest, case: Case, **given: forms.Form) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     plan = selectors.plan_for_case(case=case)
     may_edit = selectors.communications_organisation_for(user=user, case=case) is not None
     open_case = case.status != CaseStatus.CLOSED
@@ -70,7 +67,7 @@ def _plan_context(request: HttpRequest, case: Case, **given: forms.Form) -> dict
 @staff
 def plan(request: HttpRequest, case_pk: int) -> HttpResponse:
     """The case's plan. Posting the plan form writes the plan, or changes it."""
-    user = _user(request)
+    user = acting_user(request)
     case = regime.case_get_for_user(user=user, pk=case_pk)
     if request.method != "POST":
         return render(request, "communications/staff/plans/plan.html", _plan_context(request, case))
@@ -97,7 +94,7 @@ def plan(request: HttpRequest, case_pk: int) -> HttpResponse:
 @staff
 @require_POST
 def plan_item_add(request: HttpRequest, case_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     case = regime.case_get_for_user(user=user, pk=case_pk)
     plan = selectors.plan_for_case(case=case)
     if plan is None:
@@ -117,7 +114,7 @@ def plan_item_add(request: HttpRequest, case_pk: int) -> HttpResponse:
 @staff
 @require_POST
 def plan_item_done(request: HttpRequest, case_pk: int, item_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     case = regime.case_get_for_user(user=user, pk=case_pk)
     item = selectors.plan_item_get_for_user(user=user, case=case, pk=item_pk)
     form = forms.Form(request.POST)
@@ -132,7 +129,7 @@ def plan_item_done(request: HttpRequest, case_pk: int, item_pk: int) -> HttpResp
 @staff
 @require_POST
 def plan_item_remove(request: HttpRequest, case_pk: int, item_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     case = regime.case_get_for_user(user=user, pk=case_pk)
     item = selectors.plan_item_get_for_user(user=user, case=case, pk=item_pk)
     form = forms.Form(request.POST)

@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import etag, require_POST
 
 from accounts.access import public, staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import User
 from communications.forms.support import (
@@ -67,13 +68,9 @@ def support(request: HttpRequest) -> HttpResponse:
 # --- Staff -------------------------------------------------------------------------------------------------
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @staff
 def service_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = StaffSupportFilterForm(request.GET or None)
     services_listed = selectors.support_service_list_for_user(user=user)
     if form.is_bound and form.is_valid():
@@ -91,7 +88,7 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 @staff
 def service_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     organisations = services.support_organisations(user)
     if not organisations:
         raise PermissionDenied("Only communications officers and family liaison officers can add support services.")
@@ -114,7 +111,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
 
 def _maintained(request: HttpRequest, pk: int) -> SupportService:
     """The service, for a page that changes it: refused to anyone but its maintainers."""
-    user = _user(request)
+    user = acting_user(request)
     service = selectors.support_service_get_for_user(user=user, pk=pk)
     if not selectors.may_maintain(user=user, service=service):
         raise PermissionDenied(f"Only communications or family liaison staff of {service.maintained_by} can change it.")
@@ -122,7 +119,7 @@ def _maintained(request: HttpRequest, pk: int) -> SupportService:
 
 
 def _detail_context(request: HttpRequest, service: SupportService, **given: forms.Form) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     service = selectors.support_service_detail(service=service)
     linkable = selectors.linkable_cases_for_user(user=user, service=service)
     return {
@@ -140,13 +137,13 @@ def _detail_context(request: HttpRequest, service: SupportService, **given: form
 
 @staff
 def service_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    service = selectors.support_service_get_for_user(user=_user(request), pk=pk)
+    service = selectors.support_service_get_for_user(user=acting_user(request), pk=pk)
     return render(request, "communications/staff/support/service_detail.html", _detail_context(request, service))
 
 
 @staff
 def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     service = _maintained(request, pk)
     initial = {
         **{f: getattr(service, f) for f in ("name", "kind", "run_by", "description", "phone", "textphone")},
@@ -171,7 +168,7 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def service_hours(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     service = selectors.support_service_detail(service=_maintained(request, pk))
     form = OpeningTimesForm(request.POST or None, initial=OpeningTimesForm.initial_for(service))
     if request.method == "POST" and form.is_valid():
@@ -207,7 +204,7 @@ def _act(
 ) -> HttpResponse:
     """Runs one action from the service's page: back to the page, confirmed with ``done``, or the page again with
     the errors."""
-    user = _user(request)
+    user = acting_user(request)
     service = selectors.support_service_get_for_user(user=user, pk=pk)
     if form.is_valid() and run_service(form, lambda: call(user, service, form.cleaned_data)) is not None:
         messages.success(request, done)
@@ -221,7 +218,7 @@ def _act(
 @staff
 @require_POST
 def service_link(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     service = selectors.support_service_get_for_user(user=user, pk=pk)
     form = LinkCaseForm(request.POST, cases=selectors.linkable_cases_for_user(user=user, service=service))
     return _act(
@@ -238,7 +235,7 @@ def service_link(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def service_unlink(request: HttpRequest, pk: int, case_pk: int) -> HttpResponse:
-    case = case_get_for_user(user=_user(request), pk=case_pk)
+    case = case_get_for_user(user=acting_user(request), pk=case_pk)
     return _act(
         request,
         pk,

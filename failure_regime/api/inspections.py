@@ -19,9 +19,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user, validated
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
-from accounts.models import User
 from failure_regime import selectors
 from failure_regime.api.fields import IdField, VisibleOrganisationIdField
 from failure_regime.api.serializers import PersonSerializer
@@ -40,16 +40,6 @@ from failure_regime.services.inspections import RATED
 
 ID_REGEX = r"[0-9]{1,18}"
 DECISION_CHOICES = [("place", "Place in special measures"), ("not_place", "Do not place in special measures")]
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- Out ----------------------------------------------------------------------------------------
@@ -190,15 +180,15 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Inspection]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.inspection_list_for_user(user=_user(self.request)).order_by("-carried_out_on", "-pk")
+        return selectors.inspection_list_for_user(user=acting_user(self.request)).order_by("-carried_out_on", "-pk")
 
     @extend_schema(request=InspectionInSerializer, responses={201: InspectionOutSerializer})
     def create(self, request: Request) -> Response:
         """A CQC inspector or decision-maker records an inspection of any provider: when it was carried out, the
         five key-question ratings and the overall rating, and the published report if it is out."""
-        data = _valid(InspectionInSerializer, request)
+        data = validated(InspectionInSerializer, request)
         inspection = inspection_services.inspection_add(
-            actor=_user(request),
+            actor=acting_user(request),
             provider=data["provider"],
             carried_out_on=data["carried_out_on"],
             ratings={q: data[q] for q in RATED},
@@ -212,8 +202,8 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str) -> Response:
         """Records the publication of the inspection's report: its reference, web address and date. Once only."""
-        inspection, data = self.get_object(), _valid(InspectionPublishInSerializer, request)
-        inspection = inspection_services.inspection_publish(actor=_user(request), inspection=inspection, **data)
+        inspection, data = self.get_object(), validated(InspectionPublishInSerializer, request)
+        inspection = inspection_services.inspection_publish(actor=acting_user(request), inspection=inspection, **data)
         return Response(InspectionOutSerializer(inspection).data)
 
 
@@ -247,7 +237,7 @@ class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return (
-            selectors.recommendation_list_for_user(user=_user(self.request))
+            selectors.recommendation_list_for_user(user=acting_user(self.request))
             .select_related("inspection__provider")
             .order_by("decision_due_on", "pk")
         )
@@ -257,8 +247,8 @@ class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
         """A CQC decision-maker recommends special measures for a trust from an inspection that rated it inadequate
         overall or for being well-led. The trust's oversight body must decide by ``decision_due_on``. Another
         recommendation waiting for the same trust, or the trust already in special measures, answers 409."""
-        data = _valid(RecommendationInSerializer, request)
-        recommendation = recommendation_services.recommendation_make(actor=_user(request), **data)
+        data = validated(RecommendationInSerializer, request)
+        recommendation = recommendation_services.recommendation_make(actor=acting_user(request), **data)
         return Response(self._out(recommendation), status=status.HTTP_201_CREATED)
 
     def _out(self, recommendation: Recommendation) -> dict[str, Any]:
@@ -271,9 +261,9 @@ class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
         """The trust's oversight lead decides, once: ``place`` enters the trust into special measures today, on
         CQC's recommendation; ``not_place`` records that it will not. A second decision answers 409. A decision
         after the deadline is recorded; the deadline was escalated to national oversight."""
-        recommendation, data = self.get_object(), _valid(RecommendationDecisionInSerializer, request)
+        recommendation, data = self.get_object(), validated(RecommendationDecisionInSerializer, request)
         recommendation = recommendation_services.recommendation_decide(
-            actor=_user(request),
+            actor=acting_user(request),
             recommendation=recommendation,
             place=data["decision"] == "place",
             reasons=data["reasons"],
@@ -284,8 +274,8 @@ class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         """A CQC decision-maker withdraws a recommendation still waiting for a decision. Once decided, 409."""
-        recommendation, data = self.get_object(), _valid(RecommendationWithdrawalInSerializer, request)
+        recommendation, data = self.get_object(), validated(RecommendationWithdrawalInSerializer, request)
         recommendation = recommendation_services.recommendation_withdraw(
-            actor=_user(request), recommendation=recommendation, reasons=data["reasons"]
+            actor=acting_user(request), recommendation=recommendation, reasons=data["reasons"]
         )
         return Response(self._out(recommendation))

@@ -22,6 +22,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user, validated
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
 from accounts.models import Organisation, User
@@ -35,16 +36,6 @@ from failure_regime.services import interventions as services
 ID_REGEX = r"[0-9]{1,18}"
 OPENING_STATUS_CHOICES = [(s.value, s.label) for s in services.OPENING_STATUSES]
 REVIEW_STATUS_CHOICES = [(s.value, s.label) for s in (InterventionStatus.IN_PLACE, InterventionStatus.UNDER_REVIEW)]
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- Filters ------------------------------------------------------------------------------------
@@ -176,7 +167,7 @@ class EndInSerializer(serializers.Serializer):
 
 
 def _owner(request: Request, episode: Episode, data: dict[str, Any]) -> tuple[User, Organisation]:
-    owner: User = data.pop("owner", None) or _user(request)
+    owner: User = data.pop("owner", None) or acting_user(request)
     organisation: Organisation | None = data.pop("owner_organisation", None)
     if organisation is None:
         organisation = services.intervention_owner_organisation(episode=episode, owner=owner)
@@ -202,7 +193,7 @@ class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Intervention]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.intervention_list_for_user(user=_user(self.request)).order_by("episode_id", "kind", "pk")
+        return selectors.intervention_list_for_user(user=acting_user(self.request)).order_by("episode_id", "kind", "pk")
 
     def _out(self, intervention: Intervention) -> dict[str, Any]:
         fresh = self.get_queryset().get(pk=intervention.pk)
@@ -214,13 +205,13 @@ class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
         ``person_organisation`` (a second one while one is in place is refused: hand over instead); partner
         agreements need ``partner``. A licence condition or undertaking from anyone but an oversight lead of the
         provider's oversight body answers 403; a closed episode 409."""
-        data = _valid(InterventionInSerializer, request)
+        data = validated(InterventionInSerializer, request)
         episode = data.pop("episode")
         # Someone who may not record this kind is refused before the owner is worked out.
-        services.intervention_recorder(actor=_user(request), episode=episode, kind=data["kind"])
+        services.intervention_recorder(actor=acting_user(request), episode=episode, kind=data["kind"])
         owner, owner_organisation = _owner(request, episode, data)
         intervention = services.intervention_add(
-            actor=_user(request), episode=episode, owner=owner, owner_organisation=owner_organisation, **data
+            actor=acting_user(request), episode=episode, owner=owner, owner_organisation=owner_organisation, **data
         )
         return Response(self._out(intervention), status=status.HTTP_201_CREATED)
 
@@ -229,8 +220,10 @@ class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
     def review(self, request: Request, pk: str) -> Response:
         """Records a review: the status now (a planned intervention may be put in place; one in place may go under
         review and back) and the next review date. Meets the review that was due. An ended intervention: 409."""
-        intervention, data = self.get_object(), _valid(ReviewInSerializer, request)
-        intervention = services.intervention_update_status(actor=_user(request), intervention=intervention, **data)
+        intervention, data = self.get_object(), validated(ReviewInSerializer, request)
+        intervention = services.intervention_update_status(
+            actor=acting_user(request), intervention=intervention, **data
+        )
         return Response(self._out(intervention))
 
     @extend_schema(request=HandOverInSerializer, responses={201: InterventionOutSerializer})
@@ -238,11 +231,15 @@ class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
     def hand_over(self, request: Request, pk: str) -> Response:
         """A new improvement director takes over from this one on ``on``: this one ends that day and both are
         kept. Answers the new director's intervention. Not an improvement director, or already ended: 409."""
-        intervention, data = self.get_object(), _valid(HandOverInSerializer, request)
-        services.intervention_recorder(actor=_user(request), episode=intervention.episode, kind=intervention.kind)
+        intervention, data = self.get_object(), validated(HandOverInSerializer, request)
+        services.intervention_recorder(actor=acting_user(request), episode=intervention.episode, kind=intervention.kind)
         owner, owner_organisation = _owner(request, intervention.episode, data)
         successor = services.improvement_director_hand_over(
-            actor=_user(request), intervention=intervention, owner=owner, owner_organisation=owner_organisation, **data
+            actor=acting_user(request),
+            intervention=intervention,
+            owner=owner,
+            owner_organisation=owner_organisation,
+            **data,
         )
         return Response(self._out(successor), status=status.HTTP_201_CREATED)
 
@@ -250,6 +247,6 @@ class InterventionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def end(self, request: Request, pk: str) -> Response:
         """Ends the intervention on ``ended_on`` with the reason, and meets its review. Already ended: 409."""
-        intervention, data = self.get_object(), _valid(EndInSerializer, request)
-        intervention = services.intervention_end(actor=_user(request), intervention=intervention, **data)
+        intervention, data = self.get_object(), validated(EndInSerializer, request)
+        intervention = services.intervention_end(actor=acting_user(request), intervention=intervention, **data)
         return Response(self._out(intervention))

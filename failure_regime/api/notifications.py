@@ -12,15 +12,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user
 from accounts.api.serializers import OrganisationSummarySerializer
-from accounts.models import User
 from failure_regime import selectors
 from failure_regime.models import Notification
 from failure_regime.services.notifications import notification_mark_read, notifications_mark_all_read
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -62,14 +58,14 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.notification_list_for_user(user=_user(self.request)).select_related("organisation")
+        return selectors.notification_list_for_user(user=acting_user(self.request)).select_related("organisation")
 
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         """Marks one notification read (no change if it already was)."""
         notification = self.get_object()
-        notification_mark_read(actor=_user(request), notification=notification)
+        notification_mark_read(actor=acting_user(request), notification=notification)
         notification.refresh_from_db(fields=["read_at"])
         return Response(NotificationSerializer(notification).data)
 
@@ -77,4 +73,4 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
         """Marks every unread notification of the caller read."""
-        return Response({"marked": notifications_mark_all_read(actor=_user(request))})
+        return Response({"marked": notifications_mark_all_read(actor=acting_user(request))})

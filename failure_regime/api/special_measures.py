@@ -18,14 +18,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
+from accounts.acting import acting_user, validated
 from failure_regime import selectors
 from failure_regime.api.serializers import EnforcementSerializer
 from failure_regime.api.special_measures_serializers import (
@@ -58,17 +58,6 @@ from failure_regime.models import Episode, Inspection, MonthlyReport, ReportActi
 from failure_regime.services import action_plan, episode_history, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
 
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 # --- Episodes -----------------------------------------------------------------------------------
 
 
@@ -96,7 +85,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Episode]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.episode_list_for_user(user=_user(self.request))
+        return selectors.episode_list_for_user(user=acting_user(self.request))
 
     def get_serializer_class(self) -> type:
         return EpisodeSerializer if self.action == "list" else EpisodeDetailSerializer
@@ -112,7 +101,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     def create(self, request: Request) -> Response:
         """Puts a provider into special measures: the oversight body decides for a trust, CQC for other
         providers. Starts the re-inspection clock and the monthly reports."""
-        data = _valid(EpisodeInSerializer, request)
+        data = validated(EpisodeInSerializer, request)
         inspection_id = data.pop("recommending_inspection", None)
         if inspection_id is not None:
             data["recommending_inspection"] = Inspection.objects.filter(
@@ -123,7 +112,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         refusal = sm.placement_refusal(provider=data["provider"], entered_on=data["entered_on"])
         if refusal:
             raise ValidationError({"provider": [refusal]})
-        episode = sm.episode_enter(actor=_user(request), **data)
+        episode = sm.episode_enter(actor=acting_user(request), **data)
         return self._detail(episode, status.HTTP_201_CREATED)
 
     @extend_schema(request=EpisodeHistoryInSerializer, responses={201: EpisodeDetailSerializer})
@@ -132,8 +121,8 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         """Records an episode that has already ended (entry, re-inspections, outcome), by whoever decides the
         provider's special measures. Refused (409) if it overlaps another episode of the provider; sends no
         reminders."""
-        data = _valid(EpisodeHistoryInSerializer, request)
-        episode = episode_history.episode_record_history(actor=_user(request), **data)
+        data = validated(EpisodeHistoryInSerializer, request)
+        episode = episode_history.episode_record_history(actor=acting_user(request), **data)
         return self._detail(episode, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -144,12 +133,14 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     def history_import(self, request: Request) -> Response:
         """Imports past episodes from CSV. Every problem is listed with its line, column and reason; nothing is
         imported unless every row is valid, or ``only_valid`` is true (400 when nothing is imported)."""
-        data = _valid(EpisodeHistoryImportInSerializer, request)
+        data = validated(EpisodeHistoryImportInSerializer, request)
         try:
             text = data["file"].read(2_000_000).decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise ValidationError({"file": ["The file must be CSV in UTF-8."]}) from error
-        result = episode_history.episodes_import_history(actor=_user(request), text=text, only_valid=data["only_valid"])
+        result = episode_history.episodes_import_history(
+            actor=acting_user(request), text=text, only_valid=data["only_valid"]
+        )
         body = {
             "rows": result.rows,
             "imported": result.imported,
@@ -175,8 +166,8 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         if request.method == "GET":
             actions = episode.actions.select_related("owner", "owner_organisation")
             return Response(ActionSerializer(actions, many=True).data)
-        data = _valid(ActionInSerializer, request)
-        action_ = action_plan.action_add(actor=_user(request), episode=episode, **data)
+        data = validated(ActionInSerializer, request)
+        action_ = action_plan.action_add(actor=acting_user(request), episode=episode, **data)
         return Response(ActionSerializer(action_).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -190,16 +181,16 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         """Changes an action of the plan: only the fields sent change, and the audit trail keeps what changed."""
         episode = self.get_object()
         action_ = get_object_or_404(episode.actions.all(), pk=int(action_id))
-        data = _valid(ActionChangeInSerializer, request)
-        action_ = action_plan.action_update(actor=_user(request), action=action_, **data)
+        data = validated(ActionChangeInSerializer, request)
+        action_ = action_plan.action_update(actor=acting_user(request), action=action_, **data)
         return Response(ActionSerializer(action_).data)
 
     @extend_schema(request=InspectionScheduleInSerializer, responses={201: InspectionSerializer})
     @action(detail=True, methods=["post"])
     def inspections(self, request: Request, pk: str) -> Response:
         """CQC schedules the re-inspection."""
-        episode, data = self.get_object(), _valid(InspectionScheduleInSerializer, request)
-        inspection = episode_outcome.inspection_schedule(actor=_user(request), episode=episode, **data)
+        episode, data = self.get_object(), validated(InspectionScheduleInSerializer, request)
+        inspection = episode_outcome.inspection_schedule(actor=acting_user(request), episode=episode, **data)
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -211,12 +202,12 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         clock."""
         episode = self.get_object()
         inspection = get_object_or_404(episode.inspections.all(), pk=int(inspection_id))
-        data = _valid(InspectionRecordInSerializer, request)
+        data = validated(InspectionRecordInSerializer, request)
         message = "The inspection cannot be before the provider entered special measures."
         carried_out_on = data.pop("carried_out_on")
         _not_before_entry(episode, carried_out_on, "carried_out_on", message)
         inspection = episode_outcome.inspection_record(
-            actor=_user(request), inspection=inspection, carried_out_on=carried_out_on, ratings=data
+            actor=acting_user(request), inspection=inspection, carried_out_on=carried_out_on, ratings=data
         )
         return Response(InspectionSerializer(inspection).data)
 
@@ -224,21 +215,21 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], url_path="exit")
     def exit_(self, request: Request, pk: str) -> Response:
         """The provider leaves special measures after its re-inspection."""
-        episode, data = self.get_object(), _valid(EpisodeExitInSerializer, request)
+        episode, data = self.get_object(), validated(EpisodeExitInSerializer, request)
         inspection = episode.inspections.filter(pk=data["inspection"]).first()
         message = "Choose this episode's recorded re-inspection."
         if inspection is None:
             raise ValidationError({"inspection": [message]})
         _not_before_entry(episode, inspection.carried_out_on, "inspection", message)
-        episode = episode_outcome.episode_exit(actor=_user(request), episode=episode, inspection=inspection)
+        episode = episode_outcome.episode_exit(actor=acting_user(request), episode=episode, inspection=inspection)
         return self._detail(episode)
 
     @extend_schema(request=EpisodeExtendInSerializer, responses={201: ExtensionSerializer})
     @action(detail=True, methods=["post"])
     def extend(self, request: Request, pk: str) -> Response:
         """Extends special measures after re-inspection, within the cap of the episode's rules."""
-        episode, data = self.get_object(), _valid(EpisodeExtendInSerializer, request)
-        extension = episode_outcome.episode_extend(actor=_user(request), episode=episode, **data)
+        episode, data = self.get_object(), validated(EpisodeExtendInSerializer, request)
+        extension = episode_outcome.episode_extend(actor=acting_user(request), episode=episode, **data)
         return Response(ExtensionSerializer(extension).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CancellationProposalInSerializer, responses={201: EnforcementSerializer})
@@ -246,17 +237,19 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     def propose_cancellation(self, request: Request, pk: str) -> Response:
         """For a provider CQC alone regulates: serves a notice of proposal to cancel its registration, which
         opens the 28-day window for representations. Trusts answer 409."""
-        episode, data = self.get_object(), _valid(CancellationProposalInSerializer, request)
-        notice = episode_outcome.episode_propose_cancellation(actor=_user(request), episode=episode, **data)
+        episode, data = self.get_object(), validated(CancellationProposalInSerializer, request)
+        notice = episode_outcome.episode_propose_cancellation(actor=acting_user(request), episode=episode, **data)
         return Response(EnforcementSerializer(notice).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RegistrationCancellationInSerializer, responses={200: EpisodeDetailSerializer})
     @action(detail=True, methods=["post"], url_path="cancel-registration")
     def cancel_registration(self, request: Request, pk: str) -> Response:
         """Records that the provider's registration is cancelled, which ends the episode. Trusts answer 409."""
-        episode, data = self.get_object(), _valid(RegistrationCancellationInSerializer, request)
+        episode, data = self.get_object(), validated(RegistrationCancellationInSerializer, request)
         _not_before_entry(episode, data["on"], "on", "The registration cannot end before special measures began.")
-        episode = episode_outcome.episode_cancel_registration(actor=_user(request), episode=episode, on=data["on"])
+        episode = episode_outcome.episode_cancel_registration(
+            actor=acting_user(request), episode=episode, on=data["on"]
+        )
         return self._detail(episode)
 
     @extend_schema(
@@ -266,10 +259,10 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     def reports(self, request: Request, pk: str) -> Response:
         """The provider's trust manager sends the month's progress report, with evidence files. A second report
         for the same month answers 409; a returned report may be sent again."""
-        episode, data = self.get_object(), _valid(MonthlyReportInSerializer, request)
+        episode, data = self.get_object(), validated(MonthlyReportInSerializer, request)
         try:
             report = monthly_reports.report_submit(
-                actor=_user(request),
+                actor=acting_user(request),
                 episode=episode,
                 month=data["month"],
                 narrative=data["narrative"],
@@ -314,10 +307,10 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[MonthlyReport]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.report_list_for_user(user=_user(self.request)).order_by("-month", "-pk")
+        return selectors.report_list_for_user(user=acting_user(self.request)).order_by("-month", "-pk")
 
     def get_object(self) -> MonthlyReport:
-        report = selectors.report_get_for_user(user=_user(self.request), pk=int(self.kwargs["pk"]))
+        report = selectors.report_get_for_user(user=acting_user(self.request), pk=int(self.kwargs["pk"]))
         self.check_object_permissions(self.request, report)
         return report
 
@@ -331,13 +324,13 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """The oversight lead (CQC for providers it alone regulates) accepts the report, which publishes it."""
-        report = monthly_reports.report_accept(actor=_user(request), report=self.get_object())
+        report = monthly_reports.report_accept(actor=acting_user(request), report=self.get_object())
         return Response(_report_detail(report))
 
     @extend_schema(request=ReportReturnInSerializer, responses={200: MonthlyReportDetailSerializer})
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
         """Returns the report to the provider with comments; the provider may then send it again."""
-        report, data = self.get_object(), _valid(ReportReturnInSerializer, request)
-        report = monthly_reports.report_return(actor=_user(request), report=report, comments=data["comments"])
+        report, data = self.get_object(), validated(ReportReturnInSerializer, request)
+        report = monthly_reports.report_return(actor=acting_user(request), report=report, comments=data["comments"])
         return Response(_report_detail(report))

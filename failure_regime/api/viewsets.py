@@ -15,17 +15,13 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
+from accounts.acting import acting_user, validated
 from failure_regime import selectors
 from failure_regime.api import serializers as s
 from failure_regime.filters import CaseFilter, ConcernFilter, EnforcementFilter
 from failure_regime.models import Case, Concern, Deadline, EnforcementAction, Handover
 from failure_regime.permissions import PROPOSER_ROLES, acting_organisation
 from failure_regime.services import accountability, cases, concerns, enforcement, sign_off
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
@@ -39,7 +35,7 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Concern]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        queryset = selectors.concern_list_for_user(user=_user(self.request))
+        queryset = selectors.concern_list_for_user(user=acting_user(self.request))
         return queryset.prefetch_related("evidence") if self.action == "retrieve" else queryset
 
     def get_serializer_class(self) -> type:
@@ -47,26 +43,20 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.ConcernInSerializer, responses={201: s.ConcernDetailSerializer})
     def create(self, request: Request) -> Response:
-        data = _valid(s.ConcernInSerializer, request)
-        concern = concerns.concern_raise(actor=_user(request), **data)
+        data = validated(s.ConcernInSerializer, request)
+        concern = concerns.concern_raise(actor=acting_user(request), **data)
         return Response(s.ConcernDetailSerializer(concern).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": s.EvidenceInSerializer}, responses={201: s.EvidenceSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def evidence(self, request: Request, pk: str) -> Response:
         concern = self.get_object()
-        data = _valid(s.EvidenceInSerializer, request)
+        data = validated(s.EvidenceInSerializer, request)
         try:
-            evidence = concerns.concern_evidence_add(actor=_user(request), concern=concern, upload=data["file"])
+            evidence = concerns.concern_evidence_add(actor=acting_user(request), concern=concern, upload=data["file"])
         except DjangoValidationError as exc:
             raise ValidationError({"file": exc.messages}) from exc
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
-
-
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
@@ -79,7 +69,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Case]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.case_list_for_user(user=_user(self.request))
+        return selectors.case_list_for_user(user=acting_user(self.request))
 
     def get_serializer_class(self) -> type:
         return s.CaseSerializer if self.action == "list" else s.CaseDetailSerializer
@@ -93,30 +83,38 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.CaseInSerializer, responses={201: s.CaseDetailSerializer})
     def create(self, request: Request) -> Response:
-        data = _valid(s.CaseInSerializer, request)
-        acting_organisation(_user(request), PROPOSER_ROLES, doing="propose cases")  # refuse the role before the data
+        data = validated(s.CaseInSerializer, request)
+        acting_organisation(
+            acting_user(request), PROPOSER_ROLES, doing="propose cases"
+        )  # refuse the role before the data
         wanted = set(data.pop("concerns"))
-        visible = list(selectors.concern_list_for_user(user=_user(request)).filter(pk__in=wanted))
+        visible = list(selectors.concern_list_for_user(user=acting_user(request)).filter(pk__in=wanted))
         if len(visible) != len(wanted):
             raise ValidationError({"concerns": ["One or more of these concerns was not found."]})
-        case = cases.case_propose(actor=_user(request), concerns=visible, **data)
+        case = cases.case_propose(actor=acting_user(request), concerns=visible, **data)
         return self._detail(case, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.DecisionInSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def agree(self, request: Request, pk: str) -> Response:
         """Your organisation agrees to trigger the case. The last agreement triggers it."""
-        case, data = self.get_object(), _valid(s.DecisionInSerializer, request)
-        sign_off.sign_off_record(actor=_user(request), case=case, organisation=data["organisation"], decision="agree")
+        case, data = self.get_object(), validated(s.DecisionInSerializer, request)
+        sign_off.sign_off_record(
+            actor=acting_user(request), case=case, organisation=data["organisation"], decision="agree"
+        )
         return self._detail(case)
 
     @extend_schema(request=s.ObjectionInSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"], url_path="object")
     def object_(self, request: Request, pk: str) -> Response:
         """Your organisation objects, with reasons. The objection holds the case until withdrawn."""
-        case, data = self.get_object(), _valid(s.ObjectionInSerializer, request)
+        case, data = self.get_object(), validated(s.ObjectionInSerializer, request)
         sign_off.sign_off_record(
-            actor=_user(request), case=case, organisation=data["organisation"], decision="object", reason=data["reason"]
+            actor=acting_user(request),
+            case=case,
+            organisation=data["organisation"],
+            decision="object",
+            reason=data["reason"],
         )
         return self._detail(case)
 
@@ -124,9 +122,9 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         """Withdraws your organisation's agreement or objection, with the reason, before the trigger."""
-        case, data = self.get_object(), _valid(s.ObjectionInSerializer, request)
+        case, data = self.get_object(), validated(s.ObjectionInSerializer, request)
         sign_off.sign_off_withdraw(
-            actor=_user(request), case=case, organisation=data["organisation"], reason=data["reason"]
+            actor=acting_user(request), case=case, organisation=data["organisation"], reason=data["reason"]
         )
         return self._detail(case)
 
@@ -134,47 +132,47 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def parties(self, request: Request, pk: str) -> Response:
         """Adds a party "as appropriate", before sign-off starts."""
-        case, data = self.get_object(), _valid(s.PartyInSerializer, request)
-        cases.case_party_add(actor=_user(request), case=case, organisation=data["organisation"])
+        case, data = self.get_object(), validated(s.PartyInSerializer, request)
+        cases.case_party_add(actor=acting_user(request), case=case, organisation=data["organisation"])
         return self._detail(case)
 
     @extend_schema(request=s.TermsInSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def terms(self, request: Request, pk: str) -> Response:
         """Writes a new version of the terms of reference."""
-        case, data = self.get_object(), _valid(s.TermsInSerializer, request)
-        cases.case_terms_revise(actor=_user(request), case=case, text=data["text"])
+        case, data = self.get_object(), validated(s.TermsInSerializer, request)
+        cases.case_terms_revise(actor=acting_user(request), case=case, text=data["text"])
         return self._detail(case)
 
     @extend_schema(request=s.HandoverInSerializer, responses={201: s.HandoverSerializer})
     @action(detail=True, methods=["post"], url_path="hand-over")
     def hand_over(self, request: Request, pk: str) -> Response:
         """Makes someone the accountable lead for an area, recording the hand-over and its reason."""
-        case, data = self.get_object(), _valid(s.HandoverInSerializer, request)
-        handover = accountability.lead_hand_over(actor=_user(request), case=case, **data)
+        case, data = self.get_object(), validated(s.HandoverInSerializer, request)
+        handover = accountability.lead_hand_over(actor=acting_user(request), case=case, **data)
         return Response(s.HandoverSerializer(handover).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ResponsibilityOrganisationsInSerializer, responses={200: s.ResponsibilitySerializer})
     @action(detail=True, methods=["post"], url_path="responsibility-organisations")
     def responsibility_organisations(self, request: Request, pk: str) -> Response:
         """Names the organisations responsible for, and consulted on, an area."""
-        case, data = self.get_object(), _valid(s.ResponsibilityOrganisationsInSerializer, request)
-        responsibility = accountability.responsibility_organisations_set(actor=_user(request), case=case, **data)
+        case, data = self.get_object(), validated(s.ResponsibilityOrganisationsInSerializer, request)
+        responsibility = accountability.responsibility_organisations_set(actor=acting_user(request), case=case, **data)
         return Response(s.ResponsibilitySerializer(responsibility).data)
 
     @extend_schema(request=None, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
         """Makes a triggered case active: refused (409) while any area has no accountable lead."""
-        case = cases.case_activate(actor=_user(request), case=self.get_object())
+        case = cases.case_activate(actor=acting_user(request), case=self.get_object())
         return self._detail(case)
 
     @extend_schema(request=s.CloseInSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         """Closes the case with a reason and a closing summary."""
-        case, data = self.get_object(), _valid(s.CloseInSerializer, request)
-        case = cases.case_close(actor=_user(request), case=case, reason=data["reason"], summary=data["summary"])
+        case, data = self.get_object(), validated(s.CloseInSerializer, request)
+        case = cases.case_close(actor=acting_user(request), case=case, reason=data["reason"], summary=data["summary"])
         return self._detail(case)
 
     @extend_schema(responses={200: s.HandoverSerializer(many=True)}, filters=False)
@@ -191,7 +189,7 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def timeline(self, request: Request, pk: str) -> Response:
         """Every event of the case, oldest first, read from the audit trail."""
-        events = selectors.case_timeline(case=self.get_object(), user=_user(request))
+        events = selectors.case_timeline(case=self.get_object(), user=acting_user(request))
         page = self.paginate_queryset(events)
         return self.get_paginated_response(s.TimelineEventSerializer(page, many=True).data)
 
@@ -207,22 +205,22 @@ class EnforcementViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[EnforcementAction]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.enforcement_list_for_user(user=_user(self.request))
+        return selectors.enforcement_list_for_user(user=acting_user(self.request))
 
     @extend_schema(request=s.EnforcementInSerializer, responses={201: s.EnforcementSerializer})
     def create(self, request: Request) -> Response:
-        data = _valid(s.EnforcementInSerializer, request)
+        data = validated(s.EnforcementInSerializer, request)
         case_id = data.pop("case", None)
-        case = selectors.case_get_for_user(user=_user(request), pk=case_id) if case_id else None
-        action_ = enforcement.enforcement_record(actor=_user(request), case=case, **data)
+        case = selectors.case_get_for_user(user=acting_user(request), pk=case_id) if case_id else None
+        action_ = enforcement.enforcement_record(actor=acting_user(request), case=case, **data)
         return Response(s.EnforcementSerializer(action_).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.OutcomeInSerializer, responses={200: s.EnforcementSerializer})
     @action(detail=True, methods=["post"])
     def outcome(self, request: Request, pk: str) -> Response:
         """Records how the action ended; this stops its deadline's reminders."""
-        action_, data = self.get_object(), _valid(s.OutcomeInSerializer, request)
-        action_ = enforcement.enforcement_outcome_record(actor=_user(request), action=action_, **data)
+        action_, data = self.get_object(), validated(s.OutcomeInSerializer, request)
+        action_ = enforcement.enforcement_outcome_record(actor=acting_user(request), action=action_, **data)
         return Response(s.EnforcementSerializer(action_).data)
 
 
@@ -236,4 +234,4 @@ class DeadlineViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Deadline]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.deadline_list_for_user(user=_user(self.request))
+        return selectors.deadline_list_for_user(user=acting_user(self.request))

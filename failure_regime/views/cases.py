@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import Organisation, User
 from accounts.selectors import organisation_list_for_user, provider_list_for_user
@@ -38,7 +39,7 @@ from failure_regime.services import accountability, cases, sign_off
 
 @staff
 def case_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     filterset = CaseFilter(
         request.GET or None,
         queryset=selectors.case_list_for_user(user=user),
@@ -52,7 +53,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @staff
 def case_new(request: HttpRequest) -> HttpResponse:
     """Proposing a case starts from a provider: its open concerns are offered."""
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     if not memberships_with_roles(user, PROPOSER_ROLES):
         raise PermissionDenied("Only a regulator decision-maker or an oversight lead can propose a case.")
     providers = provider_list_for_user(user=user)
@@ -99,7 +100,7 @@ def _may_oversee(user: User, case: Case) -> bool:
 
 
 def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form) -> dict[str, Any]:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     case = selectors.case_detail(case=case)
     signatory_for = selectors.sign_off_organisations_for(user=user, case=case)
     standing = {s.organisation_id: s for s in case.sign_offs.all() if s.standing}
@@ -167,7 +168,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
 
 @staff
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     case = selectors.case_get_for_user(user=user, pk=pk)
     return render(request, "failure_regime/staff/case_detail.html", _detail_context(request, case))
 
@@ -182,7 +183,7 @@ def _act(
 ) -> HttpResponse:
     """Runs one action from the case page: on success, confirm it (``done`` words it from the form's data) and go
     back to the case; otherwise show the page again with the errors."""
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     case = selectors.case_get_for_user(user=user, pk=pk)
     if form.is_valid() and run_service(form, lambda: call(user, case, form.cleaned_data)) is not None:
         messages.success(request, done(form.cleaned_data))
@@ -196,7 +197,7 @@ def _act(
 
 
 def _signatory_organisations(request: HttpRequest, pk: int) -> list[Organisation]:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     return selectors.sign_off_organisations_for(user=user, case=selectors.case_get_for_user(user=user, pk=pk))
 
 
@@ -249,7 +250,7 @@ def case_party_add(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def case_lead(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     case = selectors.case_get_for_user(user=user, pk=pk)
     form = LeadForm(request.POST, candidates=selectors.lead_candidates(case=case))
 
@@ -324,7 +325,7 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
 def case_responsibility(request: HttpRequest, pk: int, area: str) -> HttpResponse:
     """Which of the case's parties are responsible for an area, and which are consulted: the case's overseers
     change them here (the same rule as the API's)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     case = selectors.case_get_for_user(user=user, pk=pk)
     responsibility = get_object_or_404(case.responsibilities.prefetch_related("responsible", "consulted"), area=area)
     cases.overseer_organisation(user, case, "change who is responsible")

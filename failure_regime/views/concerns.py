@@ -10,9 +10,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.audit import audit_record
 from accounts.interface import run_service
-from accounts.models import User
 from accounts.selectors import provider_list_for_user
 from failure_regime import selectors
 from failure_regime.filters import ConcernFilter
@@ -25,7 +25,7 @@ from failure_regime.verbs import RegimeVerb
 
 @staff
 def concern_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     filterset = ConcernFilter(request.GET or None, queryset=selectors.concern_list_for_user(user=user))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     can_raise = bool(memberships_with_roles(user, CONCERN_ROLES))
@@ -36,7 +36,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
 
 @staff
 def concern_new(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     providers = provider_list_for_user(user=user)
     form = ConcernForm(request.POST or None, request.FILES or None, providers=providers)
     if request.method == "POST" and form.is_valid():
@@ -60,7 +60,7 @@ def concern_new(request: HttpRequest) -> HttpResponse:
 
 @staff
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     concern = selectors.concern_get_for_user(user=user, pk=pk)
     form = EvidenceForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -84,7 +84,7 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def evidence_download(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     concern = selectors.concern_get_for_user(user=user, pk=pk)
     evidence = get_object_or_404(concern.evidence, pk=evidence_pk)
     audit_record(

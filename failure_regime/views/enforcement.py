@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
-from accounts.models import User
 from accounts.selectors import provider_list_for_user
 from failure_regime import selectors
 from failure_regime.filters import EnforcementFilter
@@ -22,7 +22,7 @@ from failure_regime.services.enforcement import enforcement_outcome_record, enfo
 
 @staff
 def enforcement_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     filterset = EnforcementFilter(request.GET or None, queryset=selectors.enforcement_list_for_user(user=user))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     return render(
@@ -38,7 +38,7 @@ def enforcement_list(request: HttpRequest) -> HttpResponse:
 
 @staff
 def enforcement_new(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     case_id = request.GET.get("case") or request.POST.get("case") or ""
     case = selectors.case_get_for_user(user=user, pk=int(case_id)) if case_id.isdigit() else None
     providers = provider_list_for_user(user=user)
@@ -74,7 +74,7 @@ def enforcement_new(request: HttpRequest) -> HttpResponse:
 
 @staff
 def enforcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     action = selectors.enforcement_get_for_user(user=user, pk=pk)
     can_record = action.outcome == EnforcementOutcome.PENDING and bool(memberships_with_roles(user, ENFORCEMENT_ROLES))
     form = OutcomeForm(request.POST or None) if can_record else None
@@ -96,7 +96,7 @@ def enforcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def deadline_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     page = Paginator(selectors.deadline_list_for_user(user=user), 50).get_page(request.GET.get("page"))
     deadlines = [(deadline, deadline_subject_url(deadline)) for deadline in page.object_list]
     return render(request, "failure_regime/staff/deadline_list.html", {"page": page, "deadlines": deadlines})

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import Role, User
 from accounts.selectors import provider_list_for_user
@@ -19,7 +20,7 @@ MAX_FILE_BYTES = 2_000_000
 
 def _recorder(request: HttpRequest) -> User:
     """Those who decide special measures (oversight leads and CQC's decision-makers) record their history."""
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     if not user.memberships.filter(role__in=[Role.OVERSIGHT_LEAD, Role.REGULATOR_DECISION_MAKER]).exists():
         raise PermissionDenied("Only those who decide special measures can record their history.")
     return user

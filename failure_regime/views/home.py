@@ -4,14 +4,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from accounts.access import staff
-from accounts.models import User
+from accounts.acting import acting_user
 from accounts.selectors import membership_list_for_user
 from failure_regime.work import work_for_user, work_groups
 
 
 @staff
 def home(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+    user = acting_user(request)
     items = work_for_user(user=user)
     context = {
         "memberships": membership_list_for_user(user=user),

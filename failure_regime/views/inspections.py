@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.audit import audit_events_for
 from accounts.interface import run_service
 from accounts.models import User
@@ -39,10 +40,6 @@ from failure_regime.services import inspections as inspection_services
 from failure_regime.services import recommendations as recommendation_services
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _may_inspect(user: User) -> bool:
     return bool(memberships_with_roles(user, INSPECTION_ROLES))
 
@@ -62,7 +59,7 @@ def _is_decider(user: User, recommendation: Recommendation) -> bool:
 
 @staff
 def inspection_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     filterset = InspectionFilter(
         request.GET or None, queryset=selectors.inspection_list_for_user(user=user).order_by("-carried_out_on", "-pk")
     )
@@ -76,7 +73,7 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 @staff
 def inspection_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if not _may_inspect(user):
         raise PermissionDenied("Only CQC's inspectors and decision-makers record inspections.")
     form = InspectionForm(request.POST or None, providers=provider_list_for_user(user=user).order_by("name"))
@@ -115,7 +112,7 @@ def _inspection_context(user: User, inspection: Inspection, **given: Any) -> dic
 
 @staff
 def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     inspection = selectors.inspection_get_for_user(user=user, pk=pk)
     return render(request, "failure_regime/staff/inspection_detail.html", _inspection_context(user, inspection))
 
@@ -123,7 +120,7 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def inspection_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     inspection = selectors.inspection_get_for_user(user=user, pk=pk)
     if not _may_inspect(user):
         raise PermissionDenied("Only CQC's inspectors and decision-makers record publication.")
@@ -149,7 +146,7 @@ def inspection_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 def provider_ratings(request: HttpRequest, pk: int) -> HttpResponse:
     """A provider's rating history, newest first."""
-    user = _user(request)
+    user = acting_user(request)
     provider = get_object_or_404(provider_list_for_user(user=user), pk=pk)
     inspections = selectors.provider_rating_history(user=user, provider=provider)
     return render(
@@ -166,7 +163,7 @@ def provider_ratings(request: HttpRequest, pk: int) -> HttpResponse:
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     """The oversight lead's queue of recommendations waiting for a decision, and every recommendation the user may
     see, filtered."""
-    user = _user(request)
+    user = acting_user(request)
     queue = list(selectors.recommendations_awaiting_decision(user=user))
     filterset = RecommendationFilter(
         request.GET or None,
@@ -182,7 +179,7 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
 
 @staff
 def recommendation_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     if not _may_recommend(user):
         raise PermissionDenied("Only CQC's decision-makers recommend special measures.")
     inspections = selectors.inspections_to_recommend_from(user=user).select_related("provider")
@@ -219,7 +216,7 @@ def _recommendation_context(user: User, recommendation: Recommendation, **given:
 
 @staff
 def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     recommendation = selectors.recommendation_get_for_user(user=user, pk=pk)
     return render(
         request,
@@ -231,7 +228,7 @@ def recommendation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def recommendation_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     recommendation = selectors.recommendation_get_for_user(user=user, pk=pk)
     if not _is_decider(user, recommendation):
         raise PermissionDenied("Only the trust's oversight body decides on CQC's recommendation.")
@@ -262,7 +259,7 @@ def recommendation_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def recommendation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     recommendation = selectors.recommendation_get_for_user(user=user, pk=pk)
     if not _may_recommend(user):
         raise PermissionDenied("Only CQC's decision-makers withdraw a recommendation.")

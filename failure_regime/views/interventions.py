@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.audit import audit_events_for
 from accounts.interface import run_service
 from accounts.models import User
@@ -31,10 +32,6 @@ from failure_regime.models import (
 )
 from failure_regime.permissions import licensing_body_organisation, special_measures_decider_organisation
 from failure_regime.services import interventions as services
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def recordable_kinds(*, user: User, episode: Episode) -> list[str]:
@@ -79,7 +76,7 @@ def _owner_organisation(form: Any, episode: Episode, owner: User) -> Any:
 
 @staff
 def intervention_new(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     kinds = recordable_kinds(user=user, episode=episode)
     if not kinds:
@@ -142,7 +139,7 @@ def _may_manage(user: User, episode: Episode, intervention: Intervention) -> boo
 
 
 def _page(request: HttpRequest, episode: Episode, intervention: Intervention, **given: Any) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     manages = _may_manage(user, episode, intervention)
     current = intervention.is_current
     may_review = manages and current and episode.is_open
@@ -172,7 +169,7 @@ def _page(request: HttpRequest, episode: Episode, intervention: Intervention, **
 
 @staff
 def intervention_detail(request: HttpRequest, pk: int, intervention_pk: int) -> HttpResponse:
-    episode, intervention = _get(_user(request), pk, intervention_pk)
+    episode, intervention = _get(acting_user(request), pk, intervention_pk)
     return _page(request, episode, intervention)
 
 
@@ -185,7 +182,7 @@ def _refuse_unless_manager(user: User, episode: Episode, intervention: Intervent
 @staff
 @require_POST
 def intervention_review(request: HttpRequest, pk: int, intervention_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode, intervention = _get(user, pk, intervention_pk)
     _refuse_unless_manager(user, episode, intervention)
     form = ReviewForm(request.POST, statuses=_review_statuses(intervention))
@@ -211,7 +208,7 @@ def intervention_review(request: HttpRequest, pk: int, intervention_pk: int) -> 
 @staff
 @require_POST
 def intervention_hand_over(request: HttpRequest, pk: int, intervention_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode, intervention = _get(user, pk, intervention_pk)
     _refuse_unless_manager(user, episode, intervention)
     form = HandOverForm(request.POST, owners=_owners(episode))
@@ -237,7 +234,7 @@ def intervention_hand_over(request: HttpRequest, pk: int, intervention_pk: int) 
 @staff
 @require_POST
 def intervention_end(request: HttpRequest, pk: int, intervention_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode, intervention = _get(user, pk, intervention_pk)
     _refuse_unless_manager(user, episode, intervention)
     form = EndForm(request.POST)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import public, staff
-from accounts.models import User
+from accounts.acting import acting_user
 from failure_regime import selectors
 from failure_regime.calendar import deadlines_calendar
 from failure_regime.forms import NotificationPreferencesForm
@@ -29,15 +29,10 @@ from failure_regime.services.notifications import (
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
-    return user
-
-
 @staff
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = selectors.notification_list_for_user(user=_user(request)).select_related("organisation")
+    notifications = selectors.notification_list_for_user(user=acting_user(request)).select_related("organisation")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "failure_regime/staff/notification_list.html", {"page": page})
 
@@ -47,7 +42,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Opens a notification: marks it read and goes to where it is acted on. Reading is not a decision, so a
     plain link does it."""
-    user = _user(request)
+    user = acting_user(request)
     notification = selectors.notification_get_for_user(user=user, pk=pk)
     notification_mark_read(actor=user, notification=notification)
     return redirect(notification.link)
@@ -56,7 +51,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     notification = selectors.notification_get_for_user(user=user, pk=pk)
     notification_mark_read(actor=user, notification=notification)
     messages.success(request, f"Marked as read: {notification.title}")
@@ -66,7 +61,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = notifications_mark_all_read(actor=_user(request))
+    count = notifications_mark_all_read(actor=acting_user(request))
     if count:
         messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read.")
     else:
@@ -83,7 +78,7 @@ def _back_to_list(request: HttpRequest) -> str:
 def _preferences_page(
     request: HttpRequest, form: NotificationPreferencesForm, *, new_calendar_url: str = "", status: int = 200
 ) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     return render(
         request,
         "failure_regime/staff/notification_preferences.html",
@@ -99,7 +94,7 @@ def _preferences_page(
 
 @staff
 def notification_preferences_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     form = NotificationPreferencesForm(request.POST or None, current=notification_preferences(user=user))
     if request.method == "POST":
         if not form.is_valid():
@@ -114,7 +109,7 @@ def notification_preferences_edit(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_feed_new(request: HttpRequest) -> HttpResponse:
     """Makes a new calendar address and shows it once (it is not kept, so it cannot be shown again)."""
-    user = _user(request)
+    user = acting_user(request)
     token = calendar_feed_create(actor=user)
     url = request.build_absolute_uri(reverse("calendar-feed", args=[token]))
     form = NotificationPreferencesForm(current=notification_preferences(user=user))
@@ -126,7 +121,7 @@ def calendar_feed_new(request: HttpRequest) -> HttpResponse:
 @staff
 @require_POST
 def calendar_feed_turn_off(request: HttpRequest) -> HttpResponse:
-    if calendar_feed_revoke(actor=_user(request)):
+    if calendar_feed_revoke(actor=acting_user(request)):
         messages.success(request, "Your calendar address has been turned off. Calendars using it will stop updating.")
     else:
         messages.info(request, "You had no calendar address to turn off.")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.audit import audit_events_for
 from accounts.interface import run_service
 from accounts.models import OrganisationKind, Role, User
@@ -48,10 +49,6 @@ from failure_regime.uploads import download_response
 from failure_regime.views.interventions import register_context
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _is_decider(user: User, episode: Episode) -> bool:
     return special_measures_decider_organisation(user, episode.provider) is not None
 
@@ -62,7 +59,7 @@ def _is_plan_editor(user: User, episode: Episode) -> bool:
 
 @staff
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     filterset = EpisodeFilter(
         request.GET or {"status": EpisodeStatus.OPEN}, queryset=selectors.episode_list_for_user(user=user)
     )
@@ -85,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @staff
 def episode_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     providers = provider_list_for_user(user=user)
     form = EpisodeForm(
         request.POST or None,
@@ -122,7 +119,7 @@ def _outcome_choices(episode: Episode) -> list[tuple[str, str]]:
 
 
 def _episode_context(request: HttpRequest, episode: Episode, **given: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_detail(episode=episode)
     is_open = episode.is_open
     inspections = episode.inspections.all()
@@ -167,7 +164,7 @@ def _owners(episode: Episode) -> Any:
 
 @staff
 def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    episode = selectors.episode_get_for_user(user=_user(request), pk=pk)
+    episode = selectors.episode_get_for_user(user=acting_user(request), pk=pk)
     return render(request, "failure_regime/staff/sm_episode.html", _episode_context(request, episode))
 
 
@@ -187,7 +184,7 @@ def _episode_action(
 @staff
 @require_POST
 def action_add(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     form = ActionForm(request.POST, owners=_owners(episode))
     return _episode_action(
@@ -211,7 +208,7 @@ def action_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     action = get_object_or_404(episode.actions, pk=action_pk)
     editable = episode.is_open and _is_plan_editor(user, episode)
@@ -239,7 +236,7 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
 @staff
 @require_POST
 def inspection_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     return _episode_action(
         request,
@@ -256,7 +253,7 @@ def inspection_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def inspection_record(request: HttpRequest, pk: int, inspection_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     inspection = get_object_or_404(Inspection, pk=inspection_pk, episode=episode)
     form = RatingsForm(request.POST, prefix=f"r{inspection.pk}")
@@ -280,7 +277,7 @@ def inspection_record(request: HttpRequest, pk: int, inspection_pk: int) -> Http
 @staff
 @require_POST
 def episode_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     form = OutcomeChoice(
         request.POST,
@@ -314,7 +311,7 @@ def episode_outcome(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 def report_form(request: HttpRequest, pk: int, year: int, month: int) -> HttpResponse:
     """The trust manager's monthly report for one month."""
-    user = _user(request)
+    user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     try:
         first = date(year, month, 1)
@@ -355,7 +352,7 @@ def report_form(request: HttpRequest, pk: int, year: int, month: int) -> HttpRes
 
 @staff
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     report = selectors.report_get_for_user(user=user, pk=pk)
     may_review = report.status == ReportStatus.SUBMITTED and _is_decider(user, report.episode)
     return_form = ReturnForm(request.POST or None) if may_review else None
@@ -394,6 +391,6 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def report_evidence(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
-    report = selectors.report_get_for_user(user=_user(request), pk=pk)
+    report = selectors.report_get_for_user(user=acting_user(request), pk=pk)
     evidence = get_object_or_404(report.evidence, pk=evidence_pk)
     return download_response(evidence, evidence.file)

@@ -18,8 +18,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user, validated
 from accounts.limits import max_length_of
-from accounts.models import User
 from failure_regime.api.fields import IdField
 from failure_regime.api.serializers import PersonSerializer
 from reviews.api.serializers import SpecialtySerializer
@@ -42,16 +42,6 @@ from reviews.services import cohort as services
 from reviews.services import cohort_import as imports
 
 MAX_ID = 2**62
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type, request: Request, data: Any = None) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data if data is None else data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- Ids the caller may name --------------------------------------------------------------------
@@ -309,7 +299,7 @@ class _ManagedList(viewsets.ReadOnlyModelViewSet):
     def _cohort_filter(self, queryset: QuerySet[Any], field: str) -> QuerySet[Any]:
         if self.action != "list":
             return queryset
-        query = _valid(CohortQuerySerializer, self.request, data=self.request.query_params)
+        query = validated(CohortQuerySerializer, self.request, data=self.request.query_params)
         return queryset.filter(**{field: query["cohort"]}) if query.get("cohort") else queryset
 
 
@@ -321,9 +311,9 @@ class CohortViewSet(_ManagedList):
     def get_queryset(self) -> QuerySet[Cohort]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        cohorts = selectors.cohort_list_for_user(user=_user(self.request)).order_by("-created_at", "-pk")
+        cohorts = selectors.cohort_list_for_user(user=acting_user(self.request)).order_by("-created_at", "-pk")
         if self.action == "list":
-            query = _valid(CaseCohortQuerySerializer, self.request, data=self.request.query_params)
+            query = validated(CaseCohortQuerySerializer, self.request, data=self.request.query_params)
             return cohorts.filter(case=query["case"]) if query.get("case") else cohorts
         return cohorts.prefetch_related("waves")
 
@@ -340,16 +330,16 @@ class CohortViewSet(_ManagedList):
     @extend_schema(request=CohortInSerializer, responses={201: CohortDetailSerializer})
     def create(self, request: Request) -> Response:
         """Starts the case's review cohort (one per case; a second is refused with 409)."""
-        data = _valid(CohortInSerializer, request)
-        cohort = services.cohort_create(actor=_user(request), **data)
+        data = validated(CohortInSerializer, request)
+        cohort = services.cohort_create(actor=acting_user(request), **data)
         return self._detail(cohort, status.HTTP_201_CREATED)
 
     @extend_schema(request=WaveInSerializer, responses={201: WaveSerializer})
     @action(detail=True, methods=["post"])
     def waves(self, request: Request, pk: str) -> Response:
         """Adds the next wave with the version and text of the inclusion criteria it uses."""
-        cohort, data = self.get_object(), _valid(WaveInSerializer, request)
-        wave = services.wave_add(actor=_user(request), cohort=cohort, **data)
+        cohort, data = self.get_object(), validated(WaveInSerializer, request)
+        wave = services.wave_add(actor=acting_user(request), cohort=cohort, **data)
         return Response(WaveSerializer(wave).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: AssignmentReportSerializer})
@@ -357,7 +347,7 @@ class CohortViewSet(_ManagedList):
     def assign(self, request: Request, pk: str) -> Response:
         """Gives every waiting review to the least-loaded eligible reviewer with the patient's specialty and
         capacity; says how many were given and how many still wait."""
-        report = services.cohort_assign(actor=_user(request), cohort=self.get_object())
+        report = services.cohort_assign(actor=acting_user(request), cohort=self.get_object())
         return Response(
             AssignmentReportSerializer(
                 {"assigned": report.assigned, "unassigned": report.unassigned, "by_specialty": report.by_specialty}
@@ -374,7 +364,7 @@ class CohortImportViewSet(_ManagedList):
     def get_queryset(self) -> QuerySet[CohortImport]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        imports = selectors.cohort_import_list_for_user(user=_user(self.request)).order_by("-uploaded_at", "-pk")
+        imports = selectors.cohort_import_list_for_user(user=acting_user(self.request)).order_by("-uploaded_at", "-pk")
         return self._cohort_filter(imports, "wave__cohort")
 
     def get_serializer_class(self) -> type:
@@ -390,9 +380,9 @@ class CohortImportViewSet(_ManagedList):
     def create(self, request: Request) -> Response:
         """Uploads a CSV file for a wave; it is checked and imported in the background (follow its progress at
         the import's address). Unless `valid_rows_only`, a file with any bad row imports nothing."""
-        data = _valid(CohortImportInSerializer, request)
+        data = validated(CohortImportInSerializer, request)
         cohort_import = imports.cohort_import_start(
-            actor=_user(request), wave=data["wave"], upload=data["file"], valid_rows_only=data["valid_rows_only"]
+            actor=acting_user(request), wave=data["wave"], upload=data["file"], valid_rows_only=data["valid_rows_only"]
         )
         return Response(CohortImportDetailSerializer(cohort_import).data, status=status.HTTP_202_ACCEPTED)
 
@@ -406,7 +396,7 @@ class CohortPatientViewSet(_ManagedList):
     def get_queryset(self) -> QuerySet[CohortPatient]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        patients = selectors.patient_list_for_user(user=_user(self.request)).order_by("cohort", "reference")
+        patients = selectors.patient_list_for_user(user=acting_user(self.request)).order_by("cohort", "reference")
         return self._cohort_filter(patients, "cohort")
 
     def get_serializer_class(self) -> type:
@@ -418,8 +408,8 @@ class CohortPatientViewSet(_ManagedList):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One patient's identifiable record; the read is recorded."""
-        patient = selectors.patient_get_for_user(user=_user(request), pk=int(kwargs["pk"]))
-        services.cohort_patient_view(actor=_user(request), patient=patient)
+        patient = selectors.patient_get_for_user(user=acting_user(request), pk=int(kwargs["pk"]))
+        services.cohort_patient_view(actor=acting_user(request), patient=patient)
         return Response(CohortPatientDetailSerializer(patient).data)
 
 
@@ -432,7 +422,7 @@ class CohortAssignmentViewSet(_ManagedList):
     def get_queryset(self) -> QuerySet[Assignment]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        assignments = selectors.assignment_list_for_user(user=_user(self.request)).order_by("pk")
+        assignments = selectors.assignment_list_for_user(user=acting_user(self.request)).order_by("pk")
         return self._cohort_filter(assignments, "patient__cohort")
 
     @extend_schema(parameters=[CohortQuerySerializer])
@@ -444,6 +434,6 @@ class CohortAssignmentViewSet(_ManagedList):
     def reassign(self, request: Request, pk: str) -> Response:
         """Ends the assignment with the reason and gives the review to the reviewer named, or to the
         least-loaded eligible one; 409 once the review is submitted."""
-        assignment, data = self.get_object(), _valid(ReassignInSerializer, request)
-        new = services.assignment_reassign(actor=_user(request), assignment=assignment, **data)
+        assignment, data = self.get_object(), validated(ReassignInSerializer, request)
+        new = services.assignment_reassign(actor=acting_user(request), assignment=assignment, **data)
         return Response(CohortAssignmentSerializer(new).data, status=status.HTTP_201_CREATED)

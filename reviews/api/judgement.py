@@ -26,8 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from accounts.acting import acting_user, validated
 from accounts.limits import max_length_of
-from accounts.models import User
 from failure_regime.models import Case
 from reviews.models import (
     Assignment,
@@ -45,16 +45,6 @@ from reviews.services import judgement as services
 ID_PATTERN = r"[0-9]{1,18}"
 PROGRESS_CHOICES = list(selectors.PROGRESS_LABELS.items())
 RATED_CHOICES = [*Phase.choices, ("overall", "Overall care")]
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 # --- Out ---------------------------------------------------------------------------------------------------------
@@ -309,14 +299,14 @@ class MyAssignmentViewSet(viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         """Your assigned patients, by review reference and age band; never a name or an NHS number."""
-        cases = selectors.my_assignments(user=_user(request))
+        cases = selectors.my_assignments(user=acting_user(request))
         page = self.paginate_queryset(cases)
         return self.get_paginated_response(MyAssignmentSerializer(page, many=True).data)
 
     @extend_schema(responses={200: MyAssignmentSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
         """One of your assigned patients; 404 for anyone else's."""
-        mine = selectors.assignment_get_for_reviewer(user=_user(request), pk=int(pk))
+        mine = selectors.assignment_get_for_reviewer(user=acting_user(request), pk=int(pk))
         return Response(MyAssignmentSerializer(mine.case).data)
 
 
@@ -356,7 +346,7 @@ class JudgementViewSet(viewsets.GenericViewSet):
     filter_backends: list[type] = []
 
     def _mine(self, request: Request, assignment: str) -> selectors.ReviewerAssignment:
-        return selectors.assignment_get_for_reviewer(user=_user(request), pk=int(assignment))
+        return selectors.assignment_get_for_reviewer(user=acting_user(request), pk=int(assignment))
 
     def retrieve(self, request: Request, assignment: str) -> Response:
         """Your judgement of the patient; an empty draft if you have not started."""
@@ -367,8 +357,8 @@ class JudgementViewSet(viewsets.GenericViewSet):
         """Saves the whole draft. Refused (409) once the review is submitted. A safety concern saved here alerts
         the case's investigation lead at once."""
         mine = self._mine(request, assignment)
-        data = _valid(JudgementInSerializer, request)
-        services.judgement_save(actor=_user(request), assignment=mine.assignment, changes=data)
+        data = validated(JudgementInSerializer, request)
+        services.judgement_save(actor=acting_user(request), assignment=mine.assignment, changes=data)
         return Response(_judgement_data(self._mine(request, assignment)))
 
     @extend_schema(request=None, responses={200: JudgementSerializer})
@@ -377,7 +367,7 @@ class JudgementViewSet(viewsets.GenericViewSet):
         """Submits the saved draft: 400 with a message for each field missing, 409 if already submitted. It can
         never be changed again."""
         mine = self._mine(request, assignment)
-        services.judgement_submit(actor=_user(request), assignment=mine.assignment)
+        services.judgement_submit(actor=acting_user(request), assignment=mine.assignment)
         return Response(_judgement_data(self._mine(request, assignment)))
 
 
@@ -407,7 +397,7 @@ class FindingsViewSet(viewsets.GenericViewSet):
     filter_backends: list[type] = []
 
     def _case(self, request: Request, case: str) -> Case:
-        return managed_case_get_for_user(user=_user(request), pk=int(case))
+        return managed_case_get_for_user(user=acting_user(request), pk=int(case))
 
     def retrieve(self, request: Request, case: str) -> Response:
         """Rating distributions, problem types, avoidability, agreement on patients reviewed twice (percent and
@@ -421,7 +411,7 @@ class FindingsViewSet(viewsets.GenericViewSet):
         """One row per submitted review: reference, wave, specialty, review, ratings, problem types and the
         avoidability score with its scale and direction. Reviewers appear only as codes ("Reviewer 7")."""
         found = self._case(request, case)
-        lines = services.findings_export(actor=_user(request), case=found)
+        lines = services.findings_export(actor=acting_user(request), case=found)
         response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="findings-{found.reference}.csv"'
         return response
@@ -431,8 +421,8 @@ class FindingsViewSet(viewsets.GenericViewSet):
     def summaries(self, request: Request, case: str) -> Response:
         """Publishes a summary of the findings for the public, with the number of patients reviewed so far."""
         found = self._case(request, case)
-        data = _valid(SummaryInSerializer, request)
-        summary = services.findings_publish(actor=_user(request), case=found, **data)
+        data = validated(SummaryInSerializer, request)
+        summary = services.findings_publish(actor=acting_user(request), case=found, **data)
         summary = selectors.published_summaries().get(pk=summary.pk)
         return Response(FindingsSummarySerializer(summary).data, status=status.HTTP_201_CREATED)
 

@@ -19,9 +19,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user, validated
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
-from accounts.models import Organisation, User
+from accounts.models import Organisation
 from failure_regime.api.fields import IdField
 from failure_regime.api.serializers import PersonSerializer
 from reviews.api.serializers import SpecialtySerializer
@@ -40,16 +41,6 @@ from reviews.selectors.team import managed_case_list_for_user
 from reviews.services import recruitment as services
 
 MAX_ID = 2**62
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type[serializers.Serializer], request: Request, data: Any = None) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data if data is None else data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -269,7 +260,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Campaign]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.campaign_list_for_user(user=_user(self.request))
+        return selectors.campaign_list_for_user(user=acting_user(self.request))
 
     def _progress(self, campaign: Campaign, code: int = status.HTTP_200_OK) -> Response:
         campaign = self.get_queryset().get(pk=campaign.pk)
@@ -278,7 +269,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[CampaignQuerySerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = _valid(CampaignQuerySerializer, request, data=request.query_params)
+        query = validated(CampaignQuerySerializer, request, data=request.query_params)
         campaigns = self.get_queryset()
         if "case" in query:
             campaigns = campaigns.filter(case=query["case"])
@@ -292,16 +283,16 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=CampaignInSerializer, responses={201: CampaignSerializer})
     def create(self, request: Request) -> Response:
         """Opens a campaign; only the case's expert-recruitment lead may (403 for anyone else)."""
-        data = _valid(CampaignInSerializer, request)
+        data = validated(CampaignInSerializer, request)
         needs = [services.Need(specialty=n["specialty"], number_needed=n["number_needed"]) for n in data.pop("needs")]
-        campaign = services.campaign_open(actor=_user(request), needs=needs, **data)
+        campaign = services.campaign_open(actor=acting_user(request), needs=needs, **data)
         return self._progress(campaign, status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CampaignSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         """Stops the campaign taking applications (409 if it is already closed)."""
-        campaign = services.campaign_close(actor=_user(request), campaign=self.get_object())
+        campaign = services.campaign_close(actor=acting_user(request), campaign=self.get_object())
         return self._progress(campaign)
 
 
@@ -316,7 +307,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Application]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.application_list_for_user(user=_user(self.request)).select_related("invitation")
+        return selectors.application_list_for_user(user=acting_user(self.request)).select_related("invitation")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
         return ApplicationSerializer if self.action == "retrieve" else ApplicationSummarySerializer
@@ -324,8 +315,8 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self) -> Application:
         pk = self.kwargs["pk"]
         if self.action == "retrieve":
-            return selectors.application_get_for_user(user=_user(self.request), pk=pk)
-        return selectors.application_find_for_user(user=_user(self.request), pk=pk)
+            return selectors.application_get_for_user(user=acting_user(self.request), pk=pk)
+        return selectors.application_find_for_user(user=acting_user(self.request), pk=pk)
 
     def _summary(self, application: Application) -> Response:
         application = self.get_queryset().get(pk=application.pk)
@@ -333,7 +324,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(parameters=[ApplicationQuerySerializer])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = _valid(ApplicationQuerySerializer, request, data=request.query_params)
+        query = validated(ApplicationQuerySerializer, request, data=request.query_params)
         applications = self.get_queryset()
         if "campaign" in query:
             applications = applications.filter(campaign=query["campaign"])
@@ -346,28 +337,30 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def check(self, request: Request, pk: str) -> Response:
         """Records vetting checks; only the case's expert-recruitment lead vets, while no decision is made."""
-        application, checks = self.get_object(), _valid(ChecksInSerializer, request)
-        return self._summary(services.application_check(actor=_user(request), application=application, checks=checks))
+        application, checks = self.get_object(), validated(ChecksInSerializer, request)
+        return self._summary(
+            services.application_check(actor=acting_user(request), application=application, checks=checks)
+        )
 
     @extend_schema(request=ApproveInSerializer, responses={200: ApplicationSummarySerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
         """Approves a fully vetted application (409 otherwise): the expert joins the registry and is e-mailed an
         invitation to create their account as an expert reviewer."""
-        application, data = self.get_object(), _valid(ApproveInSerializer, request)
-        return self._summary(services.application_approve(actor=_user(request), application=application, **data))
+        application, data = self.get_object(), validated(ApproveInSerializer, request)
+        return self._summary(services.application_approve(actor=acting_user(request), application=application, **data))
 
     @extend_schema(request=RejectInSerializer, responses={200: ApplicationSummarySerializer})
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, pk: str) -> Response:
         """Turns the application down for the reason given (409 if it is already decided)."""
-        application, data = self.get_object(), _valid(RejectInSerializer, request)
-        return self._summary(services.application_reject(actor=_user(request), application=application, **data))
+        application, data = self.get_object(), validated(RejectInSerializer, request)
+        return self._summary(services.application_reject(actor=acting_user(request), application=application, **data))
 
     @extend_schema(request=None, responses={200: ApplicationSummarySerializer})
     @action(detail=True, methods=["post"], url_path="renew-invitation")
     def renew_invitation(self, request: Request, pk: str) -> Response:
         """Sends the approved expert a new invitation link; the old one stops working."""
         application = self.get_object()
-        services.invitation_renew(actor=_user(request), application=application)
+        services.invitation_renew(actor=acting_user(request), application=application)
         return self._summary(application)

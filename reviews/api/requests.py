@@ -4,8 +4,6 @@ each one service call. Requests are pseudonymised: a reference and an age band, 
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -14,23 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user, validated
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
-from accounts.models import User
 from failure_regime.api.serializers import PersonSerializer
 from reviews.models import ReviewRequest, ReviewRequestStatus
 from reviews.selectors import requests as selectors
 from reviews.services import requests as services
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type, request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class ReviewRequestSerializer(serializers.ModelSerializer):
@@ -95,7 +83,7 @@ class ReviewRequestViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[ReviewRequest]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        return selectors.review_request_list_for_user(user=_user(self.request)).select_related(
+        return selectors.review_request_list_for_user(user=acting_user(self.request)).select_related(
             "decided_by", "answered_by"
         )
 
@@ -106,16 +94,16 @@ class ReviewRequestViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """Accepts the request into the case-note review (409 unless it is open)."""
-        review_request = services.review_request_accept(actor=_user(request), review_request=self.get_object())
+        review_request = services.review_request_accept(actor=acting_user(request), review_request=self.get_object())
         return self._detail(review_request)
 
     @extend_schema(request=ReviewRequestDeclineInSerializer, responses={200: ReviewRequestSerializer})
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         """Declines the request with the reason (409 unless it is open)."""
-        review_request, data = self.get_object(), _valid(ReviewRequestDeclineInSerializer, request)
+        review_request, data = self.get_object(), validated(ReviewRequestDeclineInSerializer, request)
         review_request = services.review_request_decline(
-            actor=_user(request), review_request=review_request, reason=data["reason"]
+            actor=acting_user(request), review_request=review_request, reason=data["reason"]
         )
         return self._detail(review_request)
 
@@ -124,8 +112,8 @@ class ReviewRequestViewSet(viewsets.ReadOnlyModelViewSet):
     def outcome(self, request: Request, pk: str) -> Response:
         """Records the outcome of an accepted request's review (409 unless it was accepted; 400 if the outcome
         could identify the patient)."""
-        review_request, data = self.get_object(), _valid(ReviewRequestOutcomeInSerializer, request)
+        review_request, data = self.get_object(), validated(ReviewRequestOutcomeInSerializer, request)
         review_request = services.review_request_answer(
-            actor=_user(request), review_request=review_request, outcome=data["outcome"]
+            actor=acting_user(request), review_request=review_request, outcome=data["outcome"]
         )
         return self._detail(review_request)

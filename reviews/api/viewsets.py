@@ -5,8 +5,6 @@ administrators) may read it: anyone else sees no experts. Every write is one ser
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -16,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_user, validated
 from accounts.models import User
 from failure_regime import selectors as case_selectors
 from reviews import selectors, services
@@ -25,16 +24,6 @@ from reviews.models import Appointment, ConflictWaiver, Employment, Expert
 from reviews.selectors.registry import appointment_list_for_user, expert_list_for_user, keeps_registry
 from reviews.selectors.team import review_case_list_for_user
 from reviews.services.registry import appointment_end, expert_update
-
-
-def _user(request: Request) -> User:
-    return request.user  # type: ignore[return-value]
-
-
-def _valid(serializer_class: type, request: Request, data: Any = None) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data if data is None else data, context={"request": request})
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _refuse_unless_keeps_registry(user: User) -> None:
@@ -53,7 +42,7 @@ class ExpertViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> QuerySet[Expert]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        experts = expert_list_for_user(user=_user(self.request)).order_by("name", "pk")
+        experts = expert_list_for_user(user=acting_user(self.request)).order_by("name", "pk")
         if self.action == "list":
             return experts
         return experts.prefetch_related(
@@ -72,41 +61,41 @@ class ExpertViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=s.ExpertInSerializer, responses={201: s.ExpertDetailSerializer})
     def create(self, request: Request) -> Response:
         """Registers an expert, checking their registration number against their regulator's format."""
-        _refuse_unless_keeps_registry(_user(request))
-        data = _valid(s.ExpertInSerializer, request)
-        expert = services.expert_register(actor=_user(request), **data)
+        _refuse_unless_keeps_registry(acting_user(request))
+        data = validated(s.ExpertInSerializer, request)
+        expert = services.expert_register(actor=acting_user(request), **data)
         return self._detail(expert, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ExpertUpdateInSerializer, responses={200: s.ExpertDetailSerializer})
     def partial_update(self, request: Request, pk: str) -> Response:
         """Changes the expert's capacity, availability, profession, seniority or specialties; fields left out stay
         as they are. Every change is recorded in the audit trail."""
-        expert, data = self.get_object(), _valid(s.ExpertUpdateInSerializer, request)
-        expert = expert_update(actor=_user(request), expert=expert, **data)
+        expert, data = self.get_object(), validated(s.ExpertUpdateInSerializer, request)
+        expert = expert_update(actor=acting_user(request), expert=expert, **data)
         return self._detail(expert)
 
     @extend_schema(request=s.EmploymentInSerializer, responses={201: s.EmploymentSerializer})
     @action(detail=True, methods=["post"])
     def employment(self, request: Request, pk: str) -> Response:
         """Records a post the expert holds or held; naming the organisation lets conflicts be found."""
-        expert, data = self.get_object(), _valid(s.EmploymentInSerializer, request)
-        employment = services.employment_add(actor=_user(request), expert=expert, **data)
+        expert, data = self.get_object(), validated(s.EmploymentInSerializer, request)
+        employment = services.employment_add(actor=acting_user(request), expert=expert, **data)
         return Response(s.EmploymentSerializer(employment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.InterestInSerializer, responses={201: s.InterestSerializer})
     @action(detail=True, methods=["post"])
     def interests(self, request: Request, pk: str) -> Response:
         """Records an interest the expert declares in an organisation."""
-        expert, data = self.get_object(), _valid(s.InterestInSerializer, request)
-        interest = services.interest_declare(actor=_user(request), expert=expert, **data)
+        expert, data = self.get_object(), validated(s.InterestInSerializer, request)
+        interest = services.interest_declare(actor=acting_user(request), expert=expert, **data)
         return Response(s.InterestSerializer(interest).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TrainingInSerializer, responses={201: s.TrainingSerializer})
     @action(detail=True, methods=["post"])
     def training(self, request: Request, pk: str) -> Response:
         """Records training the expert completed."""
-        expert, data = self.get_object(), _valid(s.TrainingInSerializer, request)
-        training = services.training_record(actor=_user(request), expert=expert, **data)
+        expert, data = self.get_object(), validated(s.TrainingInSerializer, request)
+        training = services.training_record(actor=acting_user(request), expert=expert, **data)
         return Response(s.TrainingSerializer(training).data, status=status.HTTP_201_CREATED)
 
 
@@ -120,9 +109,9 @@ class ReviewCandidateViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[s.CandidateQuerySerializer], responses={200: s.CandidateSerializer(many=True)})
     def list(self, request: Request) -> Response:
-        query = _valid(s.CandidateQuerySerializer, request, data=request.query_params)
-        case = case_selectors.case_get_for_user(user=_user(request), pk=query["case"])
-        _refuse_unless_keeps_registry(_user(request))
+        query = validated(s.CandidateQuerySerializer, request, data=request.query_params)
+        case = case_selectors.case_get_for_user(user=acting_user(request), pk=query["case"])
+        _refuse_unless_keeps_registry(acting_user(request))
         experts = selectors.lead_candidates(
             case=case, specialty=query.get("specialty"), min_seniority=query.get("min_seniority")
         )
@@ -139,9 +128,9 @@ class ConflictWaiverViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.ConflictWaiverInSerializer, responses={201: s.ConflictWaiverSerializer})
     def create(self, request: Request) -> Response:
         """Lets the expert act on the case despite their conflicts as they stand now, for the reason given."""
-        _refuse_unless_keeps_registry(_user(request))
-        data = _valid(s.ConflictWaiverInSerializer, request)
-        waiver = services.conflict_waive(actor=_user(request), **data)
+        _refuse_unless_keeps_registry(acting_user(request))
+        data = validated(s.ConflictWaiverInSerializer, request)
+        waiver = services.conflict_waive(actor=acting_user(request), **data)
         return Response(s.ConflictWaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
 
 
@@ -157,7 +146,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         return (
-            appointment_list_for_user(user=_user(self.request))
+            appointment_list_for_user(user=acting_user(self.request))
             .select_related("case", "appointed_by", "appointed_by_organisation", "ended_by")
             .prefetch_related("expert__specialties")
         )
@@ -165,8 +154,8 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[s.CaseQuerySerializer], responses={200: s.AppointmentSerializer(many=True)})
     def list(self, request: Request) -> Response:
         """The appointments on a case whose review you may see, oldest first."""
-        query = _valid(s.CaseQuerySerializer, request, data=request.query_params)
-        case = get_object_or_404(review_case_list_for_user(user=_user(request)), pk=query["case"])
+        query = validated(s.CaseQuerySerializer, request, data=request.query_params)
+        case = get_object_or_404(review_case_list_for_user(user=acting_user(request)), pk=query["case"])
         appointments = self.get_queryset().filter(case=case).order_by("appointed_at", "pk")
         page = self.paginate_queryset(appointments)
         return self.get_paginated_response(s.AppointmentSerializer(page, many=True).data)
@@ -178,9 +167,9 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     @extend_schema(request=s.AppointmentInSerializer, responses={201: s.AppointmentSerializer})
     def create(self, request: Request) -> Response:
         """Appoints an expert to a case; refused (400, on `expert`) while they have an unwaived conflict."""
-        _refuse_unless_keeps_registry(_user(request))
-        data = _valid(s.AppointmentInSerializer, request)
-        appointment = services.appointment_make(actor=_user(request), **data)
+        _refuse_unless_keeps_registry(acting_user(request))
+        data = validated(s.AppointmentInSerializer, request)
+        appointment = services.appointment_make(actor=acting_user(request), **data)
         return Response(s.AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.AppointmentEndInSerializer, responses={200: s.AppointmentSerializer})
@@ -188,6 +177,6 @@ class AppointmentViewSet(viewsets.GenericViewSet):
     def end(self, request: Request, pk: str) -> Response:
         """Ends the appointment for the reason given: only the organisation that made it, or the case's oversight
         lead, may (403 otherwise); an appointment that has already ended answers 409."""
-        appointment, data = self.get_object(), _valid(s.AppointmentEndInSerializer, request)
-        appointment = appointment_end(actor=_user(request), appointment=appointment, **data)
+        appointment, data = self.get_object(), validated(s.AppointmentEndInSerializer, request)
+        appointment = appointment_end(actor=acting_user(request), appointment=appointment, **data)
         return Response(s.AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data)

@@ -13,9 +13,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.errors import DomainError
 from accounts.interface import run_service
-from accounts.models import User
 from failure_regime.models import Case, CaseStatus
 from reviews.forms.cohort import CohortForm, FindPatientForm, ImportForm, PatientFilterForm, ReassignForm, WaveForm
 from reviews.models import Cohort, ImportStatus, Specialty
@@ -30,12 +30,8 @@ ERRORS_PAGE_SIZE = 100
 REFRESH_SECONDS = 3
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _managed(request: HttpRequest, case_pk: int) -> tuple[Case, Cohort | None]:
-    case = managed_case_get_for_user(user=_user(request), pk=case_pk)
+    case = managed_case_get_for_user(user=acting_user(request), pk=case_pk)
     return case, selectors.cohort_for_case(case=case)
 
 
@@ -87,7 +83,7 @@ def cohort_create(request: HttpRequest, case_pk: int) -> HttpResponse:
         made = run_service(
             form,
             lambda: services.cohort_create(
-                actor=_user(request), case=case, title=form.cleaned_data["title"], second_review_share=form.share
+                actor=acting_user(request), case=case, title=form.cleaned_data["title"], second_review_share=form.share
             ),
         )
         if made is not None:
@@ -101,7 +97,9 @@ def wave_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     case, cohort = _managed_cohort(request, case_pk)
     form = WaveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wave = run_service(form, lambda: services.wave_add(actor=_user(request), cohort=cohort, **form.cleaned_data))
+        wave = run_service(
+            form, lambda: services.wave_add(actor=acting_user(request), cohort=cohort, **form.cleaned_data)
+        )
         if wave is not None:
             messages.success(request, f"Wave {wave.number} added. Upload its patients.")
             return redirect("reviews:import-new", case.pk)
@@ -114,7 +112,7 @@ def cohort_assign(request: HttpRequest, case_pk: int) -> HttpResponse:
     """Gives every waiting review to a reviewer, and says how many were given and how many still wait."""
     _, cohort = _managed_cohort(request, case_pk)
     try:
-        report = services.cohort_assign(actor=_user(request), cohort=cohort)
+        report = services.cohort_assign(actor=acting_user(request), cohort=cohort)
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("reviews:cohort", case_pk)
@@ -140,7 +138,7 @@ def import_new(request: HttpRequest, case_pk: int) -> HttpResponse:
         started = run_service(
             form,
             lambda: imports.cohort_import_start(
-                actor=_user(request),
+                actor=acting_user(request),
                 wave=form.cleaned_data["wave"],
                 upload=form.cleaned_data["file"],
                 valid_rows_only=form.cleaned_data["valid_rows_only"],
@@ -159,7 +157,7 @@ def import_new(request: HttpRequest, case_pk: int) -> HttpResponse:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An import's progress, kept up to date while it runs (by a script, or by reloading when the reader asks for
     it), and its errors a page at a time."""
-    cohort_import = selectors.cohort_import_get_for_user(user=_user(request), pk=pk)
+    cohort_import = selectors.cohort_import_get_for_user(user=acting_user(request), pk=pk)
     running = cohort_import.status in imports.UNFINISHED_IMPORTS
     errors = Paginator(cohort_import.errors, ERRORS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -245,7 +243,7 @@ def patient_find(request: HttpRequest, case_pk: int) -> HttpResponse:
 @staff
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A patient's identifiable record and review assignments. Each view is recorded in the audit trail."""
-    user = _user(request)
+    user = acting_user(request)
     patient = selectors.patient_get_for_user(user=user, pk=pk)
     services.cohort_patient_view(actor=user, patient=patient)
     case = patient.cohort.case
@@ -260,7 +258,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def assignment_reassign(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     assignment = selectors.assignment_get_for_user(user=user, pk=pk)
     form = ReassignForm(request.POST or None, reviewers=selectors.reassignment_choices(assignment=assignment))
     if request.method == "POST" and form.is_valid():

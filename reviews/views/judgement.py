@@ -20,8 +20,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag, require_GET
 
 from accounts.access import public, staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
-from accounts.models import User
 from failure_regime.models import Case
 from reviews.forms.judgement import JudgementForm, SummaryForm
 from reviews.models import FindingsSummary, ProblemType, StructuredJudgement
@@ -32,17 +32,13 @@ from reviews.services import judgement as services
 SAVE, SUBMIT = "save", "submit"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 # --- Reviewers -------------------------------------------------------------------------------------------------
 
 
 @staff
 def my_reviews(request: HttpRequest) -> HttpResponse:
     """The reviewer's assigned cases, pseudonymised, unfinished first."""
-    cases = selectors.my_assignments(user=_user(request))
+    cases = selectors.my_assignments(user=acting_user(request))
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     return render(request, "reviews/staff/judgement/my_reviews.html", {"page": page, "total": len(cases)})
 
@@ -56,7 +52,7 @@ def _initial(judgement: StructuredJudgement | None) -> dict[str, Any]:
 @staff
 def judgement(request: HttpRequest, assignment_pk: int) -> HttpResponse:
     """The structured judgement review form of one of the reviewer's cases; read-only once submitted."""
-    user = _user(request)
+    user = acting_user(request)
     mine = selectors.assignment_get_for_reviewer(user=user, pk=assignment_pk)
     form = JudgementForm(request.POST or None, initial=_initial(mine.judgement), is_death=mine.case.is_death)
     if request.method == "POST" and form.is_valid():
@@ -115,7 +111,7 @@ def _findings_context(case: Case, form: SummaryForm) -> dict[str, Any]:
 @staff
 def findings(request: HttpRequest, case_pk: int) -> HttpResponse:
     """The cohort's findings for the review team, and the form that publishes a summary for the public."""
-    user = _user(request)
+    user = acting_user(request)
     case = managed_case_get_for_user(user=user, pk=case_pk)
     form = SummaryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -134,7 +130,7 @@ def findings(request: HttpRequest, case_pk: int) -> HttpResponse:
 @require_GET
 def findings_csv(request: HttpRequest, case_pk: int) -> HttpResponseBase:
     """The findings as CSV, one row per submitted review; reviewers appear only as codes."""
-    user = _user(request)
+    user = acting_user(request)
     case = managed_case_get_for_user(user=user, pk=case_pk)
     form = SummaryForm()
     lines = run_service(form, lambda: services.findings_export(actor=user, case=case))

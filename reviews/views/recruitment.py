@@ -23,9 +23,9 @@ from django.views.decorators.http import etag, require_POST
 from django_ratelimit.core import is_ratelimited  # type: ignore[import-untyped]
 
 from accounts.access import public, staff
+from accounts.acting import acting_user
 from accounts.errors import DomainError
 from accounts.interface import run_service
-from accounts.models import User
 from failure_regime.models import CaseStatus
 from reviews.forms.recruitment import (
     ApplicationForm,
@@ -44,16 +44,12 @@ DEFAULT_APPLICATION_RATE = "10/h"
 APPLICATIONS_PER_PAGE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 # --- Staff: campaigns -----------------------------------------------------------------------------
 
 
 @staff
 def campaign_list(request: HttpRequest, case_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     case = managed_case_get_for_user(user=user, pk=case_pk)
     context = {
         "case": case,
@@ -65,7 +61,7 @@ def campaign_list(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @staff
 def campaign_new(request: HttpRequest, case_pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     case = managed_case_get_for_user(user=user, pk=case_pk)
     if not is_recruitment_lead(user=user, case=case):
         raise PermissionDenied("Only the case's expert-recruitment lead can open a recruitment campaign.")
@@ -92,7 +88,7 @@ def campaign_new(request: HttpRequest, case_pk: int) -> HttpResponse:
 
 @staff
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     campaign = selectors.campaign_get_for_user(user=user, pk=pk)
     applications = Application.objects.filter(campaign=campaign).prefetch_related("specialties")
     status = request.GET.get("status", "")
@@ -117,9 +113,9 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = selectors.campaign_get_for_user(user=_user(request), pk=pk)
+    campaign = selectors.campaign_get_for_user(user=acting_user(request), pk=pk)
     try:
-        services.campaign_close(actor=_user(request), campaign=campaign)
+        services.campaign_close(actor=acting_user(request), campaign=campaign)
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -132,11 +128,11 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _application_for_action(request: HttpRequest, pk: int) -> Application:
     # Not recorded as a read: a successful action redirects to the page, which records it.
-    return selectors.application_find_for_user(user=_user(request), pk=pk)
+    return selectors.application_find_for_user(user=acting_user(request), pk=pk)
 
 
 def _application_context(request: HttpRequest, application: Application, **forms_given: Any) -> dict[str, Any]:
-    user = _user(request)
+    user = acting_user(request)
     case = application.campaign.case
     may_vet = is_recruitment_lead(user=user, case=case) and application.status == ApplicationStatus.SUBMITTED
     invitation = selectors.invitation_for(application=application)
@@ -165,7 +161,7 @@ def _application_context(request: HttpRequest, application: Application, **forms
 
 @staff
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = selectors.application_get_for_user(user=_user(request), pk=pk)
+    application = selectors.application_get_for_user(user=acting_user(request), pk=pk)
     return render(
         request, "reviews/staff/recruitment/application_detail.html", _application_context(request, application)
     )
@@ -179,7 +175,7 @@ def _act(
     if form.is_valid() and run_service(form, lambda: call(form.cleaned_data)) is not None:
         messages.success(request, done)
         return redirect("reviews:application-detail", application.pk)
-    selectors.application_view_record(user=_user(request), application=application)
+    selectors.application_view_record(user=acting_user(request), application=application)
     return render(
         request,
         "reviews/staff/recruitment/application_detail.html",
@@ -198,7 +194,7 @@ def application_check(request: HttpRequest, pk: int) -> HttpResponse:
         "vetting_form",
         VettingForm(request.POST),
         lambda data: services.application_check(
-            actor=_user(request), application=application, checks={name: data[name] for name in services.CHECKS}
+            actor=acting_user(request), application=application, checks={name: data[name] for name in services.CHECKS}
         ),
         done="The checks have been recorded.",
     )
@@ -214,7 +210,7 @@ def application_approve(request: HttpRequest, pk: int) -> HttpResponse:
         "approve_form",
         ApproveForm(request.POST),
         lambda data: services.application_approve(
-            actor=_user(request),
+            actor=acting_user(request),
             application=application,
             employer_started_on=data["employer_started_on"],
             employer_organisation=data["employer_organisation"],
@@ -235,7 +231,9 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
         application,
         "reject_form",
         RejectForm(request.POST),
-        lambda data: services.application_reject(actor=_user(request), application=application, reason=data["reason"]),
+        lambda data: services.application_reject(
+            actor=acting_user(request), application=application, reason=data["reason"]
+        ),
         done="The application has been turned down.",
     )
 
@@ -245,7 +243,7 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def invitation_renew(request: HttpRequest, pk: int) -> HttpResponse:
     application = _application_for_action(request, pk)
     try:
-        services.invitation_renew(actor=_user(request), application=application)
+        services.invitation_renew(actor=acting_user(request), application=application)
     except DomainError as error:
         messages.error(request, str(error))
     else:

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import Role, User
 from failure_regime.models import Case
@@ -52,10 +53,6 @@ REVIEWER_ROLES = frozenset({Role.REVIEW_CHAIR, Role.EXPERT_REVIEWER})
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _review_case(user: User, case_pk: int) -> Case:
     """A case whose review the user may look at, or 404."""
     return get_object_or_404(review_case_list_for_user(user=user), pk=case_pk)
@@ -77,7 +74,7 @@ def _render_form(request: HttpRequest, template: str, context: dict[str, Any]) -
 @staff
 def home(request: HttpRequest) -> HttpResponse:
     """Where reviews start: the user's reviews, the registry, their own record and the cases they can see."""
-    user = _user(request)
+    user = acting_user(request)
     expert = expert_for_user(user=user)
     cases = review_case_list_for_user(user=user).order_by("-proposed_at", "-pk")
     context = {
@@ -95,7 +92,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @staff
 def case_review(request: HttpRequest, case_pk: int) -> HttpResponse:
     """A case's review: who is appointed, who is accountable, and each part of the review."""
-    user = _user(request)
+    user = acting_user(request)
     case = _review_case(user, case_pk)
     keeps_registry = selectors.keeps_registry(user=user)
     manages = is_review_manager(user=user, case=case)
@@ -122,7 +119,7 @@ def case_review(request: HttpRequest, case_pk: int) -> HttpResponse:
 @staff
 def candidates(request: HttpRequest, case_pk: int) -> HttpResponse:
     """Experts who could lead or review the case, best fit first; those with a conflict are listed apart."""
-    user = _user(request)
+    user = acting_user(request)
     case = _review_case(user, case_pk)
     _registry_keeper(user)
     form = CandidateSearchForm(request.GET or None)
@@ -154,7 +151,7 @@ def candidates(request: HttpRequest, case_pk: int) -> HttpResponse:
 @staff
 def appoint(request: HttpRequest, case_pk: int, expert_pk: int) -> HttpResponse:
     """Records an expert's appointment to the case with the independence declaration they signed."""
-    user = _user(request)
+    user = acting_user(request)
     case = _review_case(user, case_pk)
     if not services.may_appoint(user=user, case=case):
         raise Http404("No such page.")
@@ -185,7 +182,7 @@ def appoint(request: HttpRequest, case_pk: int, expert_pk: int) -> HttpResponse:
 @staff
 def waive(request: HttpRequest, case_pk: int, expert_pk: int) -> HttpResponse:
     """The oversight lead lets a conflicted expert act on the case, for a written reason."""
-    user = _user(request)
+    user = acting_user(request)
     case = _review_case(user, case_pk)
     if not services.may_waive(user=user, case=case):
         raise Http404("No such page.")
@@ -213,7 +210,7 @@ def waive(request: HttpRequest, case_pk: int, expert_pk: int) -> HttpResponse:
 @staff
 def appointment_end(request: HttpRequest, pk: int) -> HttpResponse:
     """Ends an appointment, for a reason, by the organisation that made it or the case's oversight lead."""
-    user = _user(request)
+    user = acting_user(request)
     appointment = selectors.appointment_get_for_user(user=user, pk=pk)
     if appointment.pk not in services.endable_appointment_ids(user=user, case=appointment.case):
         raise Http404("No such page.")
@@ -236,7 +233,7 @@ def appointment_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff
 def expert_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     _registry_keeper(user)
     filterset = ExpertFilter(request.GET or None, queryset=selectors.expert_list_for_user(user=user))
     page = Paginator(filterset.qs.order_by("name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -245,7 +242,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 
 @staff
 def expert_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     _registry_keeper(user)
     form = ExpertForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -274,7 +271,7 @@ def expert_new(request: HttpRequest) -> HttpResponse:
 @staff
 def expert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An expert's record, their appointments on cases the user can see, and their conflicts with a provider."""
-    user = _user(request)
+    user = acting_user(request)
     expert = selectors.expert_get_for_user(user=user, pk=pk)
     check = ConflictCheckForm(request.GET or None)
     provider = check.cleaned_data["provider"] if check.is_valid() else None
@@ -313,7 +310,7 @@ def _record_form(
 
 
 def _employment(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     return _record_form(
         request,
         expert,
@@ -335,7 +332,7 @@ def _employment(request: HttpRequest, expert: Expert, *, back: str, own: bool) -
 
 
 def _interest(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     return _record_form(
         request,
         expert,
@@ -357,7 +354,7 @@ def _interest(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> 
 
 
 def _training(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     return _record_form(
         request,
         expert,
@@ -374,13 +371,13 @@ def _training(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> 
 
 
 def _keeper_expert(request: HttpRequest, pk: int) -> tuple[Expert, str]:
-    expert = selectors.expert_get_for_user(user=_user(request), pk=pk)
+    expert = selectors.expert_get_for_user(user=acting_user(request), pk=pk)
     return expert, reverse("reviews:expert-detail", args=[expert.pk])
 
 
 @staff
 def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     expert, back = _keeper_expert(request, pk)
     initial = {
         "profession": expert.profession,
@@ -433,7 +430,7 @@ def expert_training(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _own_expert(request: HttpRequest) -> Expert:
-    expert = expert_for_user(user=_user(request))
+    expert = expert_for_user(user=acting_user(request))
     if expert is None:
         raise Http404("You have no expert record.")
     return expert
@@ -452,7 +449,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
 
 @staff
 def my_record_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     expert = _own_expert(request)
     initial = {"capacity_per_week": expert.capacity_per_week, "available": expert.available}
     return _record_form(

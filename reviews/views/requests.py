@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff
+from accounts.acting import acting_user
 from accounts.interface import run_service
 from accounts.models import User
 from reviews.forms.requests import DeclineForm, OutcomeForm
@@ -25,17 +26,13 @@ from reviews.services import requests as services
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @staff
 def review_request_list(request: HttpRequest) -> HttpResponse:
     """The review requests passed to the reviews the user chairs: those waiting on them first, oldest first."""
-    requests = selectors.review_request_list_for_user(user=_user(request))
+    requests = selectors.review_request_list_for_user(user=acting_user(request))
     waiting = request.GET.get("show") != "all"
     if waiting:
-        requests = selectors.review_request_queue(user=_user(request))
+        requests = selectors.review_request_queue(user=acting_user(request))
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "reviews/staff/requests/list.html", {"page": page, "waiting": waiting})
 
@@ -55,7 +52,7 @@ def _page(request: HttpRequest, review_request: ReviewRequest, status: int = 200
 @staff
 def review_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One request: what the family asks (pseudonymised), and the chair's decision and outcome."""
-    return _page(request, selectors.review_request_get_for_user(user=_user(request), pk=pk))
+    return _page(request, selectors.review_request_get_for_user(user=acting_user(request), pk=pk))
 
 
 def _act(
@@ -66,7 +63,7 @@ def _act(
     call: Callable[[User, ReviewRequest, dict[str, Any]], object],
     done: str,
 ) -> HttpResponse:
-    user = _user(request)
+    user = acting_user(request)
     review_request = selectors.review_request_get_for_user(user=user, pk=pk)
     if form.is_valid() and run_service(form, lambda: call(user, review_request, form.cleaned_data)) is not None:
         messages.success(request, done)
