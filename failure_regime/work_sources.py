@@ -21,7 +21,7 @@ from failure_regime.permissions import (
     case_overseer_membership,
     special_measures_decider_membership,
 )
-from failure_regime.services.clock import deadlines_of
+from failure_regime.services.clock import deadlines_of, deadlines_within_reach_q
 from failure_regime.work import RoleLabels, Urgency, WorkItem, organisation_label, register_work_source
 
 SIGN_OFF = "Decisions waiting for your organisation's sign-off"
@@ -201,7 +201,7 @@ def deadlines_due(user: User) -> list[WorkItem]:
     deadlines = deadlines_of(
         user=user,
         deadlines=selectors.deadline_list_for_user(user=user)
-        .filter(kind__in=DEADLINE_KINDS)
+        .filter(deadlines_within_reach_q(user=user, kinds=DEADLINE_KINDS))
         .select_related("subject_type", "provider__oversight_body"),
     )
     items = []

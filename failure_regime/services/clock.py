@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, User
@@ -218,16 +219,53 @@ def _enforcement_recipients(deadlines: list[Deadline], overdue: bool) -> Recipie
     return {pk: [u for pair in pairs for u in members.get(pair, [])] for pk, pairs in wanted.items()}
 
 
+@dataclass(frozen=True)
+class Reach:
+    """The roles a resolver's recipients hold, before a deadline (``upcoming``) and once it has passed
+    (``overdue``), so that a person's own deadlines can be looked for only where they could be. None: anyone
+    (a resolver that names people, such as an intervention's owner)."""
+
+    upcoming: frozenset[str] | None
+    overdue: frozenset[str] | None
+
+
+ANYONE = Reach(None, None)
+_TRUST_ROLES = frozenset({Role.TRUST_MANAGER, Role.TRUST_SIGN_OFF_OFFICER})
+
 RESOLVERS: dict[str, Resolver] = {
     DeadlineKind.SIGN_OFF: _sign_off_recipients,
     DeadlineKind.ENFORCEMENT_COMPLIANCE: _enforcement_recipients,
     DeadlineKind.REPRESENTATION_WINDOW: _enforcement_recipients,
 }
+REACHES: dict[str, Reach] = {
+    DeadlineKind.ENFORCEMENT_COMPLIANCE: Reach(_TRUST_ROLES, _TRUST_ROLES | {Role.REGULATOR_DECISION_MAKER}),
+    DeadlineKind.REPRESENTATION_WINDOW: Reach(_TRUST_ROLES, _TRUST_ROLES | {Role.REGULATOR_DECISION_MAKER}),
+}
 
 
-def register_resolver(kind: str, resolver: Resolver) -> None:
-    """Lets another part of the regime say who hears about its own kind of deadline."""
+def register_resolver(kind: str, resolver: Resolver, reach: Reach = ANYONE) -> None:
+    """Lets another part of the regime say who hears about its own kind of deadline, and which roles they hold."""
     RESOLVERS[kind] = resolver
+    REACHES[kind] = reach
+
+
+def deadlines_within_reach_q(*, user: User, kinds: Iterable[str]) -> Q:
+    """Of ``kinds``, the deadlines whose resolvers could name ``user`` by the roles they hold (``Reach``): a
+    condition to narrow what ``deadlines_of`` is asked about, never to decide it."""
+    roles = set(user.memberships.values_list("role", flat=True))
+    now = timezone.now()
+    within = Q(pk__in=[])
+    for kind in kinds:
+        reach = REACHES.get(kind, ANYONE)
+        before = reach.upcoming is None or bool(roles & reach.upcoming)
+        after = reach.overdue is None or bool(roles & reach.overdue)
+        if before and after:
+            within |= Q(kind=kind)
+        elif before:
+            within |= Q(kind=kind, due_at__gte=now)
+        elif after:
+            within |= Q(kind=kind, due_at__lt=now)
+    return within
 
 
 def deadlines_of(*, user: User, deadlines: Iterable[Deadline]) -> list[Deadline]:

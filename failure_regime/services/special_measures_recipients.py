@@ -14,7 +14,7 @@ from typing import Any
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from failure_regime.models import Area, DeadlineKind, Episode, MonthlyReport, Responsibility
 from failure_regime.permissions import special_measures_decider
-from failure_regime.services.clock import Recipients, members_by_role, register_resolver
+from failure_regime.services.clock import Reach, Recipients, members_by_role, register_resolver
 
 
 def _role_everywhere(role: str, kind: str | None = None) -> list[User]:
@@ -92,6 +92,8 @@ def _inspection_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
 
 
 register_resolver(DeadlineKind.MONTHLY_REPORT, _report_recipients)
-register_resolver(DeadlineKind.REINSPECTION, _inspection_recipients)
-register_resolver(DeadlineKind.EXTENSION_END, _inspection_recipients)
-register_resolver(DeadlineKind.REGISTRATION_DECISION, _inspection_recipients)
+_INSPECTION_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
+_INSPECTION_REACH = Reach(_INSPECTION_ROLES, _INSPECTION_ROLES | {Role.NATIONAL_OVERSIGHT})
+register_resolver(DeadlineKind.REINSPECTION, _inspection_recipients, _INSPECTION_REACH)
+register_resolver(DeadlineKind.EXTENSION_END, _inspection_recipients, _INSPECTION_REACH)
+register_resolver(DeadlineKind.REGISTRATION_DECISION, _inspection_recipients, _INSPECTION_REACH)

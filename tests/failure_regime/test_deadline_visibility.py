@@ -32,6 +32,7 @@ from failure_regime.models import (
     Severity,
 )
 from failure_regime.services import cases, concerns, enforcement
+from failure_regime.services.clock import ANYONE, REACHES, RESOLVERS, deadlines_of, deadlines_within_reach_q
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +126,41 @@ def test_a_deadline_is_about_its_subjects_provider(demo: None) -> None:
         parts_of_an_episode = isinstance(subject, MonthlyReport | Intervention)
         provider_id = subject.episode.provider_id if parts_of_an_episode else subject.provider_id
         assert deadline.provider_id == provider_id, deadline
+
+
+# --- Which deadlines are a person's own ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overdue", [False, True], ids=["upcoming", "overdue"])
+def test_every_resolver_names_only_people_within_its_declared_reach(demo: None, overdue: bool) -> None:
+    """The roles a resolver declares (``Reach``) bound the people it names, before and after the deadline."""
+    checked = 0
+    for kind, resolver in RESOLVERS.items():
+        reach = REACHES.get(kind, ANYONE)
+        roles = reach.overdue if overdue else reach.upcoming
+        deadlines = list(Deadline.objects.filter(kind=kind, met_at__isnull=True))
+        if roles is None or not deadlines:
+            continue
+        for deadline_pk, people in resolver(deadlines, overdue).items():
+            for person in people:
+                held = set(person.memberships.values_list("role", flat=True))
+                assert held & roles, (kind, deadline_pk, person.email)
+                checked += 1
+    assert checked
+
+
+def test_the_home_page_finds_the_same_deadlines_within_reach_as_among_all(demo: None) -> None:
+    """Narrowing by reach only saves work: every demo person's own deadlines are the same with it and without."""
+    kinds = set(Deadline.objects.values_list("kind", flat=True))
+    # Some are overdue, so both halves of each reach are tried.
+    every_third = list(Deadline.objects.filter(met_at__isnull=True).values_list("pk", flat=True))[::3]
+    Deadline.objects.filter(pk__in=every_third).update(due_at=timezone.now() - timedelta(days=2))
+    people = list(User.objects.filter(is_active=True, memberships__isnull=False).distinct())
+    found_some = 0
+    for user in people:
+        visible = selectors.deadline_list_for_user(user=user)
+        everything = deadlines_of(user=user, deadlines=visible)
+        narrowed = deadlines_of(user=user, deadlines=visible.filter(deadlines_within_reach_q(user=user, kinds=kinds)))
+        assert [d.pk for d in narrowed] == [d.pk for d in everything], user.email
+        found_some += bool(everything)
+    assert found_some > 3
