@@ -13,7 +13,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 KEEP = os.environ.get("BENCH_KEEP", "") == "1"
@@ -102,3 +104,63 @@ def wrk(url: str, *, seconds: float, connections: int, threads: int = 1) -> Load
     if found is None or set(latency) != {"50", "99"}:
         sys.exit(f"Could not read wrk's figures for {url}:\n{out}")
     return Load(rps=float(found.group(1)), p50_ms=_ms(latency["50"]), p99_ms=_ms(latency["99"]))
+
+
+# --- Data both the public site and the lists are measured on ------------------------------------------
+
+
+def trusts(count: int, oversight_bodies: list[Any]) -> list[Any]:
+    """``count`` NHS trusts, ``P00000`` onwards, each with its organisation group, spread over the regions and
+    over ``oversight_bodies`` in turn, created in bulk."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import Organisation, OrganisationKind, Region
+
+    regions = [r for r in Region.values if r != Region.NATIONAL]
+    groups = Group.objects.bulk_create([Group(name=f"organisation:P{n:05d}") for n in range(count)])
+    return Organisation.objects.bulk_create(
+        [
+            Organisation(
+                name=f"Benchmark Hospitals NHS Trust {n}",
+                ods_code=f"P{n:05d}",
+                kind=OrganisationKind.NHS_TRUST,
+                region=regions[n % len(regions)],
+                oversight_body=oversight_bodies[n % len(oversight_bodies)],
+                group=groups[n],
+            )
+            for n in range(count)
+        ],
+        batch_size=5000,
+    )
+
+
+def cases_about(
+    providers: list[Any], count: int, *, proposed_by: Any, organisation: Any, status: Callable[[int], str]
+) -> list[Any]:
+    """``count`` cases about ``providers`` in turn, proposed a year and more ago, the n-th with ``status(n)``."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from failure_regime.models import Case
+
+    now = timezone.now()
+    return Case.objects.bulk_create(
+        [
+            Case(
+                reference=f"SFR-{n + 1:05d}",
+                provider=providers[n % len(providers)],
+                title=f"Benchmark case {n}",
+                summary="Failures of care.",
+                scope="2019 to 2024",
+                status=status(n),
+                proposed_by=proposed_by,
+                proposed_by_organisation=organisation,
+                proposed_at=now - timedelta(days=400),
+                triggered_at=now - timedelta(days=390),
+                activated_at=now - timedelta(days=380),
+            )
+            for n in range(count)
+        ],
+        batch_size=5000,
+    )

@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import throwaway_database  # noqa: E402
+from bench.common import cases_about, throwaway_database, trusts  # noqa: E402
 
 os.environ["DATABASE_URL"] = throwaway_database("lists")
 os.environ.setdefault("DEBUG", "true")
@@ -58,7 +58,7 @@ from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 from guardian.models import GroupObjectPermission  # noqa: E402
 
-from accounts.models import Organisation, OrganisationKind, Region, Role, User  # noqa: E402
+from accounts.models import Organisation, OrganisationKind, Role, User  # noqa: E402
 from accounts.services import membership_create  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
@@ -148,7 +148,6 @@ def seed() -> dict[str, User]:  # noqa: PLR0915 - one straight build, easier to 
 
     now = timezone.now()
     today = timezone.localdate()
-    regions = [r for r in Region.values if r != Region.NATIONAL]
 
     def body(name: str, ods: str, kind: str, **extra: Any) -> Organisation:
         return Organisation.objects.create(
@@ -167,41 +166,14 @@ def seed() -> dict[str, User]:  # noqa: PLR0915 - one straight build, easier to 
         monitor = body("Monitor", "MON", OrganisationKind.OVERSIGHT_BODY)
         tda = body("NHS Trust Development Authority", "TDA", OrganisationKind.OVERSIGHT_BODY)
         england = body("NHS England", "ENG", OrganisationKind.OVERSIGHT_BODY)
-        groups = Group.objects.bulk_create([Group(name=f"organisation:P{n:05d}") for n in range(PROVIDERS)])
-        providers = Organisation.objects.bulk_create(
-            [
-                Organisation(
-                    name=f"Benchmark Hospitals NHS Trust {n}",
-                    ods_code=f"P{n:05d}",
-                    kind=OrganisationKind.NHS_TRUST,
-                    region=regions[n % len(regions)],
-                    oversight_body=monitor if n % 2 else tda,
-                    group=groups[n],
-                )
-                for n in range(PROVIDERS)
-            ],
-            batch_size=5000,
-        )
+        providers = trusts(PROVIDERS, [tda, monitor])
         author = User.objects.create(email="author@bench.example", full_name="Author")
-
-        cases = Case.objects.bulk_create(
-            [
-                Case(
-                    reference=f"SFR-{n + 1:05d}",
-                    provider=providers[n % PROVIDERS],
-                    title=f"Benchmark case {n}",
-                    summary="Failures of care.",
-                    scope="2019 to 2024",
-                    status=CaseStatus.ACTIVE if n % 5 else CaseStatus.PROPOSED,
-                    proposed_by=author,
-                    proposed_by_organisation=cqc,
-                    proposed_at=now - timedelta(days=400),
-                    triggered_at=now - timedelta(days=390),
-                    activated_at=now - timedelta(days=380),
-                )
-                for n in range(CASES)
-            ],
-            batch_size=5000,
+        cases = cases_about(
+            providers,
+            CASES,
+            proposed_by=author,
+            organisation=cqc,
+            status=lambda n: CaseStatus.ACTIVE if n % 5 else CaseStatus.PROPOSED,
         )
         parties = [
             CaseParty(case=c, organisation=o, basis=b, added_by=author, added_at=now)

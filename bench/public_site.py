@@ -40,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Load, throwaway_database, wrk  # noqa: E402
+from bench.common import Load, cases_about, throwaway_database, trusts, wrk  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
@@ -70,7 +70,7 @@ def seed() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from accounts.models import Organisation, OrganisationKind, Region, User
+    from accounts.models import Organisation, OrganisationKind, User
     from communications.markdown import render_markdown
     from communications.models import (
         Notice,
@@ -83,7 +83,6 @@ def seed() -> None:
     )
     from failure_regime.models import (
         Area,
-        Case,
         CaseStatus,
         Episode,
         Inspection,
@@ -96,7 +95,6 @@ def seed() -> None:
 
     now = timezone.now()
     today = timezone.localdate()
-    regions = [r for r in Region.values if r != Region.NATIONAL]
     kinds = list(NoticeKind.values)
     with transaction.atomic():
         cqc = Organisation.objects.create(
@@ -111,41 +109,9 @@ def seed() -> None:
             kind=OrganisationKind.OVERSIGHT_BODY,
             group=Group.objects.create(name="organisation:MON"),
         )
-        groups = Group.objects.bulk_create([Group(name=f"organisation:P{n:05d}") for n in range(PROVIDERS)])
-        providers = Organisation.objects.bulk_create(
-            [
-                Organisation(
-                    name=f"Benchmark Hospitals NHS Trust {n}",
-                    ods_code=f"P{n:05d}",
-                    kind=OrganisationKind.NHS_TRUST,
-                    region=regions[n % len(regions)],
-                    oversight_body=monitor,
-                    group=groups[n],
-                )
-                for n in range(PROVIDERS)
-            ],
-            batch_size=5000,
-        )
+        providers = trusts(PROVIDERS, [monitor])
         author = User.objects.create(email="author@bench.example", full_name="Author")
-        cases = Case.objects.bulk_create(
-            [
-                Case(
-                    reference=f"SFR-{n + 1:05d}",
-                    provider=providers[n % PROVIDERS],
-                    title=f"Benchmark case {n}",
-                    summary="Failures of care.",
-                    scope="2019 to 2024",
-                    status=CaseStatus.ACTIVE,
-                    proposed_by=author,
-                    proposed_by_organisation=cqc,
-                    proposed_at=now - timedelta(days=400),
-                    triggered_at=now - timedelta(days=390),
-                    activated_at=now - timedelta(days=380),
-                )
-                for n in range(CASES)
-            ],
-            batch_size=5000,
-        )
+        cases = cases_about(providers, CASES, proposed_by=author, organisation=cqc, status=lambda n: CaseStatus.ACTIVE)
         Responsibility.objects.bulk_create(
             [Responsibility(case=c, area=a, lead=author, lead_organisation=cqc) for c in cases for a in Area.values],
             batch_size=5000,
