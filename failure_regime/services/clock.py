@@ -202,18 +202,20 @@ def _sign_off_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients
     return {d.pk: [u for pair in undecided[d.subject_id] for u in members.get(pair, [])] for d in deadlines}
 
 
+# Who hears about an enforcement deadline: the provider's managers, then the regulator that served it.
+_ENFORCEMENT_REMINDED = (Role.TRUST_MANAGER, Role.TRUST_SIGN_OFF_OFFICER)
+_ENFORCEMENT_ESCALATED = Role.REGULATOR_DECISION_MAKER
+
+
 def _enforcement_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients:
     """The provider's managers are reminded; when the date passes, the regulator and overseer hear too."""
     actions = EnforcementAction.objects.in_bulk([d.subject_id for d in deadlines])
     wanted: dict[int, list[tuple[int, str]]] = {}
     for deadline in deadlines:
         action = actions[deadline.subject_id]
-        pairs: list[tuple[int, str]] = [
-            (deadline.provider_id, Role.TRUST_MANAGER),
-            (deadline.provider_id, Role.TRUST_SIGN_OFF_OFFICER),
-        ]
+        pairs: list[tuple[int, str]] = [(deadline.provider_id, role) for role in _ENFORCEMENT_REMINDED]
         if overdue:
-            pairs.append((action.recorded_by_organisation_id, Role.REGULATOR_DECISION_MAKER))
+            pairs.append((action.recorded_by_organisation_id, _ENFORCEMENT_ESCALATED))
         wanted[deadline.pk] = pairs
     members = members_by_role(pair for pairs in wanted.values() for pair in pairs)
     return {pk: [u for pair in pairs for u in members.get(pair, [])] for pk, pairs in wanted.items()}
@@ -230,7 +232,9 @@ class Reach:
 
 
 ANYONE = Reach(None, None)
-_TRUST_ROLES = frozenset({Role.TRUST_MANAGER, Role.TRUST_SIGN_OFF_OFFICER})
+_ENFORCEMENT_REACH = Reach(
+    frozenset(_ENFORCEMENT_REMINDED), frozenset({*_ENFORCEMENT_REMINDED, _ENFORCEMENT_ESCALATED})
+)
 
 RESOLVERS: dict[str, Resolver] = {
     DeadlineKind.SIGN_OFF: _sign_off_recipients,
@@ -238,8 +242,8 @@ RESOLVERS: dict[str, Resolver] = {
     DeadlineKind.REPRESENTATION_WINDOW: _enforcement_recipients,
 }
 REACHES: dict[str, Reach] = {
-    DeadlineKind.ENFORCEMENT_COMPLIANCE: Reach(_TRUST_ROLES, _TRUST_ROLES | {Role.REGULATOR_DECISION_MAKER}),
-    DeadlineKind.REPRESENTATION_WINDOW: Reach(_TRUST_ROLES, _TRUST_ROLES | {Role.REGULATOR_DECISION_MAKER}),
+    DeadlineKind.ENFORCEMENT_COMPLIANCE: _ENFORCEMENT_REACH,
+    DeadlineKind.REPRESENTATION_WINDOW: _ENFORCEMENT_REACH,
 }
 
 
