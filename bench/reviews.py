@@ -95,9 +95,12 @@ def build() -> tuple[User, Case, list[Specialty]]:
     membership_create(actor=None, user=manager, organisation=cqc, role=Role.REGULATOR_DECISION_MAKER)
     inspector = user_create(actor=None, email="inspector@bench.example", full_name="Bench Inspector")
     membership_create(actor=None, user=inspector, organisation=cqc, role=Role.INSPECTOR)
-    concern = concern_raise(actor=inspector, provider=provider, source="mortality_data", summary="High mortality.")
+    concern = concern_raise(
+        actor=inspector, organisation=cqc, provider=provider, source="mortality_data", summary="High mortality."
+    )
     case = case_propose(
         actor=manager,
+        organisation=cqc,
         provider=provider,
         concerns=[concern],
         title="Benchmark review",

@@ -113,14 +113,17 @@ def _demo_case() -> None:
     basildon = Organisation.objects.get(ods_code="RDD")
     if Case.objects.filter(provider=basildon).exists():
         return
+    cqc = Organisation.objects.get(ods_code="CQC")
     concern = concern_raise(
         actor=User.objects.get(email="inspector@cqc.example"),
+        organisation=cqc,
         provider=basildon,
         source=ConcernSource.MORTALITY_DATA,
         summary="Hospital mortality has been above the expected range for two years running.",
     )
     case_propose(
         actor=User.objects.get(email="decision.maker@cqc.example"),
+        organisation=cqc,
         provider=basildon,
         concerns=[concern],
         title="Mortality and quality of emergency care",
@@ -142,6 +145,7 @@ def _demo_open_concern() -> None:
         return
     concern_raise(
         actor=User.objects.get(email="inspector@cqc.example"),
+        organisation=Organisation.objects.get(ods_code="CQC"),
         provider=colchester,
         source=ConcernSource.WHISTLEBLOWING,
         summary="Staff report that patients waiting in the emergency department are not checked for hours and "
@@ -235,6 +239,7 @@ def _demo_recommendation() -> None:
     if inspection is None:
         inspection = inspection_add(
             actor=User.objects.get(email="inspector@cqc.example"),
+            organisation=Organisation.objects.get(ods_code="CQC"),
             provider=george_eliot,
             carried_out_on=today - timedelta(days=30),
             ratings={
@@ -251,6 +256,7 @@ def _demo_recommendation() -> None:
         )
     recommendation_make(
         actor=User.objects.get(email="decision.maker@cqc.example"),
+        organisation=Organisation.objects.get(ods_code="CQC"),
         inspection=inspection,
         reasons="Unsafe staffing and poor infection control in the emergency department, and a board that did not "
         "know of the risks or act on them.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -74,7 +75,31 @@ EVIDENCE_HINT = (
 )
 
 
-class ConcernForm(NHSForm):
+class ActingForm(NHSForm):
+    """A form for work a person does for one of their organisations. The view passes the organisations that may do
+    it (``permissions.acting_choices``): with more than one, the form asks which (``acting_for``, first); with one,
+    it asks nothing. ``chosen_organisation`` is what the view hands to ``permissions.acting_for``."""
+
+    def __init__(self, *args: Any, acting: Sequence[Organisation], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if len(acting) > 1:
+            self.fields = {
+                "acting_for": forms.ModelChoiceField(
+                    queryset=Organisation.objects.filter(pk__in=[organisation.pk for organisation in acting]),
+                    widget=forms.RadioSelect,
+                    empty_label=None,
+                    label="Which organisation are you doing this for?",
+                    error_messages={"required": "Choose which organisation you are doing this for"},
+                ),
+                **self.fields,
+            }
+
+    @property
+    def chosen_organisation(self) -> Organisation | None:
+        return self.cleaned_data.get("acting_for") if self.is_bound else None
+
+
+class ConcernForm(ActingForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
@@ -105,11 +130,11 @@ class ConcernForm(NHSForm):
         self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
 
 
-class EvidenceForm(NHSForm):
+class EvidenceForm(ActingForm):
     evidence = MultipleFileField(label="Add evidence", help_text=EVIDENCE_HINT)
 
 
-class CaseForm(NHSForm):
+class CaseForm(ActingForm):
     concerns = forms.ModelMultipleChoiceField(
         queryset=Concern.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -263,7 +288,7 @@ class CloseForm(NHSForm):
     )
 
 
-class EnforcementForm(NHSForm):
+class EnforcementForm(ActingForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
@@ -441,7 +466,7 @@ class ReturnForm(NHSForm):
     )
 
 
-class ScheduleForm(NHSForm):
+class ScheduleForm(ActingForm):
     scheduled_for = forms.DateField(label="Re-inspection date", widget=DateInput)
 
 
@@ -451,7 +476,7 @@ def rating_field(label: str, choices: list[tuple[str, str]]) -> forms.ChoiceFiel
     return forms.ChoiceField(choices=choices, label=label, error_messages={"required": message})
 
 
-class RatingsForm(NHSForm):
+class RatingsForm(ActingForm):
     carried_out_on = forms.DateField(label="Date of the inspection", widget=DateInput)
     safe = rating_field("Safe", Rating.choices)
     effective = rating_field("Effective", Rating.choices)
@@ -509,7 +534,7 @@ class NotificationPreferencesForm(NHSForm):
 RATING_CHOICES = [("", "Choose a rating"), *Rating.choices]
 
 
-class InspectionForm(NHSForm):
+class InspectionForm(ActingForm):
     """CQC's inspection of any provider. The services check the dates and the report's address."""
 
     provider = forms.ModelChoiceField(
@@ -538,13 +563,13 @@ class InspectionForm(NHSForm):
         return {q: self.cleaned_data[q] for q in ("safe", "effective", "caring", "responsive", "well_led", "overall")}
 
 
-class PublicationForm(NHSForm):
+class PublicationForm(ActingForm):
     report_reference = forms.CharField(max_length=40, label="Report reference")
     report_url = forms.CharField(max_length=500, label="Report web address", help_text="Starting with https://")
     published_on = forms.DateField(label="Date the report was published", widget=DateInput)
 
 
-class RecommendationForm(NHSForm):
+class RecommendationForm(ActingForm):
     inspection = forms.ModelChoiceField(
         queryset=Inspection.objects.none(),
         label="Inspection",

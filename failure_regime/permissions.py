@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import PROVIDER_KINDS, Membership, Organisation, OrganisationKind, Role, User
 
@@ -18,6 +18,8 @@ SIGN_OFF_ROLE_BY_KIND: dict[str, Role] = {
 
 CONCERN_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD, Role.NATIONAL_OVERSIGHT})
 PROPOSER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
+# A commissioner's oversight lead joins a case as a party but does not propose one.
+PROPOSER_KINDS = frozenset({OrganisationKind.REGULATOR, OrganisationKind.OVERSIGHT_BODY})
 OVERSEER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 ENFORCEMENT_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
 INSPECTION_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
@@ -85,27 +87,66 @@ def case_overseer_membership(memberships: Iterable[Membership], party_ids: Itera
     return next((m for m in memberships if m.role == Role.NATIONAL_OVERSIGHT), None)
 
 
-def memberships_with_roles(
-    user: User, roles: Iterable[str], organisations: Iterable[Organisation] | None = None
-) -> list[Membership]:
-    """The user's memberships holding any of ``roles``, optionally only in ``organisations``."""
-    memberships = user.memberships.filter(role__in=list(roles)).select_related("organisation")
-    if organisations is not None:
-        memberships = memberships.filter(organisation__in=list(organisations))
-    return list(memberships)
+def membership_of(
+    user: User, organisation: Organisation, roles: Iterable[str], kinds: Iterable[str] | None = None
+) -> Membership | None:
+    """The rule behind ``membership_for``, as a question a page can ask before offering the action: the user's
+    membership of ``organisation`` in one of ``roles`` (the organisation of one of ``kinds``, if given), or None."""
+    if kinds is not None and organisation.kind not in set(kinds):
+        return None
+    return (
+        user.memberships.filter(organisation=organisation, role__in=list(roles)).select_related("organisation").first()
+    )
 
 
-def acting_organisation(
-    user: User, roles: Iterable[str], organisation: Organisation | None = None, *, doing: str
+def membership_for(
+    user: User, organisation: Organisation, roles: Iterable[str], *, doing: str, kinds: Iterable[str] | None = None
+) -> Membership:
+    """The one check that ``user`` acts for ``organisation`` in one of ``roles`` (and, given ``kinds``, that the
+    organisation is of one of them): every service that acts for an organisation is told which, and asks this.
+    Refuses (403) a user without such a role there."""
+    membership = membership_of(user, organisation, roles, kinds)
+    if membership is None:
+        raise PermissionDenied(f"Your role at {organisation} does not allow you to {doing}.")
+    return membership
+
+
+def acting_choices(user: User, roles: Iterable[str], kinds: Iterable[str] | None = None) -> list[Organisation]:
+    """The organisations ``user`` can act for in any of ``roles`` (of ``kinds``, if given), by name: what a form or
+    the API lets them choose from when there is more than one."""
+    organisations = Organisation.objects.filter(memberships__user=user, memberships__role__in=list(roles))
+    if kinds is not None:
+        organisations = organisations.filter(kind__in=list(kinds))
+    return list(organisations.distinct().order_by("name"))
+
+
+def acting_for(
+    user: User,
+    roles: Iterable[str],
+    chosen: Organisation | None = None,
+    *,
+    doing: str,
+    kinds: Iterable[str] | None = None,
 ) -> Organisation:
-    """The organisation the user acts for in a role; refuses (403) a user without such a role.
-
-    With ``organisation`` given, the user must hold the role there; otherwise their first such role counts.
-    """
-    memberships = memberships_with_roles(user, roles, [organisation] if organisation else None)
-    if not memberships:
+    """The organisation a person acts for, from a form's or a request's choice: the one chosen, else their only
+    one. Refuses (403) a person with none; with several and none chosen, asks them to choose (``acting_for``)."""
+    roles = list(roles)
+    if chosen is not None:
+        return membership_for(user, chosen, roles, doing=doing, kinds=kinds).organisation
+    choices = acting_choices(user, roles, kinds)
+    if not choices:
         raise PermissionDenied(f"Your role does not allow you to {doing}.")
-    return memberships[0].organisation
+    if len(choices) > 1:
+        names = ", ".join(str(organisation) for organisation in choices)
+        raise ValidationError({"acting_for": f"Choose which organisation you act for: {names}."})
+    return choices[0]
+
+
+def recommendation_decider_membership(user: User, provider: Organisation) -> Membership | None:
+    """Who decides on CQC's recommendation of special measures for ``provider``: an oversight lead of its oversight
+    body (read now, not when the recommendation was made). None for anyone else."""
+    body = provider.oversight_body
+    return membership_of(user, body, RECOMMENDATION_DECIDER_ROLES) if body is not None else None
 
 
 def sign_off_role_for(organisation: Organisation) -> Role:

@@ -52,3 +52,11 @@ def role_remove(actor: User, user: User, organisation: Organisation, role: str) 
     """``actor`` removes ``user``'s ``role`` in ``organisation``, as the administration pages do."""
     membership = Membership.objects.get(user=user, organisation=organisation, role=role)
     services.membership_delete(actor=actor, membership=membership)
+
+
+def sole_organisation(user: User) -> Organisation:
+    """The one organisation ``user`` belongs to: what a test's service call acts for when its person has only one.
+    Fails the test if they have several, which must name theirs."""
+    organisations = {membership.organisation for membership in user.memberships.select_related("organisation")}
+    assert len(organisations) == 1, f"{user} belongs to {len(organisations)} organisations: name the one they act for"
+    return organisations.pop()

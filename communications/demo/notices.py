@@ -136,14 +136,17 @@ def _triggered_case() -> Case:
     if existing is not None:
         return existing
     decision_maker = _user("decision.maker@cqc.example")
+    cqc = Organisation.objects.get(ods_code="CQC")
     concern = concern_raise(
         actor=_user("inspector@cqc.example"),
+        organisation=cqc,
         provider=basildon,
         source=ConcernSource.COMPLAINTS,
         summary="Families describe babies harmed around birth and complaints that were not answered.",
     )
     case = case_propose(
         actor=decision_maker,
+        organisation=cqc,
         provider=basildon,
         concerns=[concern],
         title=CASE_TITLE,

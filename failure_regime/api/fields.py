@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import Organisation
 from accounts.selectors import organisation_list_for_user
 from failure_regime import selectors
 
@@ -38,3 +39,20 @@ class VisibleCaseIdField(IdField):
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.case_list_for_user(user=self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ActingForField(IdField):
+    """The organisation the caller does this for, among their own (any other id reads as not found). Needed only
+    by someone who holds the role in more than one organisation; ``permissions.acting_for`` decides."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "The id of the organisation you do this for. Needed only if your role is held in more than one.",
+        )
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return Organisation.objects.filter(memberships__user=self.context["request"].user).distinct()

@@ -23,7 +23,7 @@ from accounts.acting import acting_user, validated
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
 from failure_regime import selectors
-from failure_regime.api.fields import IdField, VisibleOrganisationIdField
+from failure_regime.api.fields import ActingForField, IdField, VisibleOrganisationIdField
 from failure_regime.api.serializers import PersonSerializer
 from failure_regime.filters import InspectionFilter, RecommendationFilter
 from failure_regime.models import (
@@ -34,6 +34,7 @@ from failure_regime.models import (
     Recommendation,
     RecommendationStatus,
 )
+from failure_regime.permissions import INSPECTION_ROLES, RECOMMENDATION_ROLES, acting_for
 from failure_regime.services import inspections as inspection_services
 from failure_regime.services import recommendations as recommendation_services
 from failure_regime.services.inspections import RATED
@@ -127,6 +128,7 @@ class RecommendationOutSerializer(serializers.ModelSerializer):
 
 
 class InspectionInSerializer(RatingsSerializer):
+    acting_for = ActingForField()
     provider = VisibleOrganisationIdField()
     carried_out_on = serializers.DateField()
     report_reference = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
@@ -137,12 +139,14 @@ class InspectionInSerializer(RatingsSerializer):
 
 
 class InspectionPublishInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     report_reference = serializers.CharField(max_length=40)
     report_url = serializers.CharField(max_length=500, help_text="https:// address of the report.")
     published_on = serializers.DateField()
 
 
 class RecommendationInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     inspection = IdField(
         queryset=Inspection.objects.none(), help_text="The inspection that rated the trust inadequate."
     )
@@ -186,9 +190,11 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     def create(self, request: Request) -> Response:
         """A CQC inspector or decision-maker records an inspection of any provider: when it was carried out, the
         five key-question ratings and the overall rating, and the published report if it is out."""
-        data = validated(InspectionInSerializer, request)
+        data, user = validated(InspectionInSerializer, request), acting_user(request)
+        organisation = acting_for(user, INSPECTION_ROLES, data.get("acting_for"), doing="record inspections")
         inspection = inspection_services.inspection_add(
-            actor=acting_user(request),
+            actor=user,
+            organisation=organisation,
             provider=data["provider"],
             carried_out_on=data["carried_out_on"],
             ratings={q: data[q] for q in RATED},
@@ -202,8 +208,15 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str) -> Response:
         """Records the publication of the inspection's report: its reference, web address and date. Once only."""
-        inspection, data = self.get_object(), validated(InspectionPublishInSerializer, request)
-        inspection = inspection_services.inspection_publish(actor=acting_user(request), inspection=inspection, **data)
+        inspection, data, user = (
+            self.get_object(),
+            validated(InspectionPublishInSerializer, request),
+            acting_user(request),
+        )
+        organisation = acting_for(user, INSPECTION_ROLES, data.pop("acting_for", None), doing="record inspections")
+        inspection = inspection_services.inspection_publish(
+            actor=user, organisation=organisation, inspection=inspection, **data
+        )
         return Response(InspectionOutSerializer(inspection).data)
 
 
@@ -247,8 +260,10 @@ class RecommendationViewSet(viewsets.ReadOnlyModelViewSet):
         """A CQC decision-maker recommends special measures for a trust from an inspection that rated it inadequate
         overall or for being well-led. The trust's oversight body must decide by ``decision_due_on``. Another
         recommendation waiting for the same trust, or the trust already in special measures, answers 409."""
-        data = validated(RecommendationInSerializer, request)
-        recommendation = recommendation_services.recommendation_make(actor=acting_user(request), **data)
+        data, user = validated(RecommendationInSerializer, request), acting_user(request)
+        chosen = data.pop("acting_for", None)
+        organisation = acting_for(user, RECOMMENDATION_ROLES, chosen, doing="recommend special measures")
+        recommendation = recommendation_services.recommendation_make(actor=user, organisation=organisation, **data)
         return Response(self._out(recommendation), status=status.HTTP_201_CREATED)
 
     def _out(self, recommendation: Recommendation) -> dict[str, Any]:

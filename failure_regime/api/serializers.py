@@ -8,7 +8,7 @@ from rest_framework import serializers
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
 from accounts.models import AuditEvent, Organisation, User
-from failure_regime.api.fields import IdField, VisibleOrganisationIdField
+from failure_regime.api.fields import ActingForField, IdField, VisibleOrganisationIdField
 from failure_regime.models import (
     Area,
     Case,
@@ -238,6 +238,7 @@ class DeadlineSerializer(serializers.ModelSerializer):
 
 
 class ConcernInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     provider = VisibleOrganisationIdField()
     # DRF takes declared fields off the class, so this does not clash with Field.source at run time.
     source = serializers.ChoiceField(choices=ConcernSource.choices)  # type: ignore[assignment]
@@ -246,10 +247,12 @@ class ConcernInSerializer(serializers.Serializer):
 
 
 class EvidenceInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     file = serializers.FileField()
 
 
 class CaseInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     provider = VisibleOrganisationIdField()
     concerns = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62), min_length=1, max_length=100
@@ -295,6 +298,7 @@ class CloseInSerializer(serializers.Serializer):
 
 
 class EnforcementInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     provider = VisibleOrganisationIdField()
     case = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=2**62)
     kind = serializers.ChoiceField(choices=EnforcementKind.choices)

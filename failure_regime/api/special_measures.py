@@ -55,6 +55,7 @@ from failure_regime.api.special_measures_serializers import (
 )
 from failure_regime.filters import EpisodeFilter
 from failure_regime.models import Episode, Inspection, MonthlyReport, ReportActionStatus, ReportStatus
+from failure_regime.permissions import INSPECTION_ROLES, acting_for
 from failure_regime.services import action_plan, episode_history, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
 
@@ -189,8 +190,13 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def inspections(self, request: Request, pk: str) -> Response:
         """CQC schedules the re-inspection."""
-        episode, data = self.get_object(), validated(InspectionScheduleInSerializer, request)
-        inspection = episode_outcome.inspection_schedule(actor=acting_user(request), episode=episode, **data)
+        episode, data, user = (
+            self.get_object(),
+            validated(InspectionScheduleInSerializer, request),
+            acting_user(request),
+        )
+        organisation = acting_for(user, INSPECTION_ROLES, data.pop("acting_for", None), doing="schedule inspections")
+        inspection = episode_outcome.inspection_schedule(actor=user, organisation=organisation, episode=episode, **data)
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -202,12 +208,13 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         clock."""
         episode = self.get_object()
         inspection = get_object_or_404(episode.inspections.all(), pk=int(inspection_id))
-        data = validated(InspectionRecordInSerializer, request)
+        data, user = validated(InspectionRecordInSerializer, request), acting_user(request)
+        organisation = acting_for(user, INSPECTION_ROLES, data.pop("acting_for", None), doing="record inspections")
         message = "The inspection cannot be before the provider entered special measures."
         carried_out_on = data.pop("carried_out_on")
         _not_before_entry(episode, carried_out_on, "carried_out_on", message)
         inspection = episode_outcome.inspection_record(
-            actor=acting_user(request), inspection=inspection, carried_out_on=carried_out_on, ratings=data
+            actor=user, organisation=organisation, inspection=inspection, carried_out_on=carried_out_on, ratings=data
         )
         return Response(InspectionSerializer(inspection).data)
 

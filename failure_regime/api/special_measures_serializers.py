@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
 from accounts.models import User
-from failure_regime.api.fields import IdField, VisibleCaseIdField, VisibleOrganisationIdField
+from failure_regime.api.fields import ActingForField, IdField, VisibleCaseIdField, VisibleOrganisationIdField
 from failure_regime.api.serializers import PersonSerializer
 from failure_regime.models import (
     Action,
@@ -372,12 +372,14 @@ class ActionChangeInSerializer(serializers.Serializer):
 
 
 class InspectionScheduleInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     scheduled_for = serializers.DateField()
 
 
 class InspectionRecordInSerializer(InspectionRatingsSerializer):
     """The date and the ratings, side by side, so that each rating has its own field error."""
 
+    acting_for = ActingForField()
     carried_out_on = serializers.DateField()
 
 

@@ -20,7 +20,13 @@ from failure_regime import selectors
 from failure_regime.api import serializers as s
 from failure_regime.filters import CaseFilter, ConcernFilter, EnforcementFilter
 from failure_regime.models import Case, Concern, Deadline, EnforcementAction, Handover
-from failure_regime.permissions import PROPOSER_ROLES, acting_organisation
+from failure_regime.permissions import (
+    CONCERN_ROLES,
+    ENFORCEMENT_ROLES,
+    PROPOSER_KINDS,
+    PROPOSER_ROLES,
+    acting_for,
+)
 from failure_regime.services import accountability, cases, concerns, enforcement, sign_off
 
 
@@ -43,17 +49,21 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.ConcernInSerializer, responses={201: s.ConcernDetailSerializer})
     def create(self, request: Request) -> Response:
-        data = validated(s.ConcernInSerializer, request)
-        concern = concerns.concern_raise(actor=acting_user(request), **data)
+        data, user = validated(s.ConcernInSerializer, request), acting_user(request)
+        organisation = acting_for(user, CONCERN_ROLES, data.pop("acting_for", None), doing="record concerns")
+        concern = concerns.concern_raise(actor=user, organisation=organisation, **data)
         return Response(s.ConcernDetailSerializer(concern).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": s.EvidenceInSerializer}, responses={201: s.EvidenceSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def evidence(self, request: Request, pk: str) -> Response:
         concern = self.get_object()
-        data = validated(s.EvidenceInSerializer, request)
+        data, user = validated(s.EvidenceInSerializer, request), acting_user(request)
+        organisation = acting_for(user, CONCERN_ROLES, data.get("acting_for"), doing="add evidence to concerns")
         try:
-            evidence = concerns.concern_evidence_add(actor=acting_user(request), concern=concern, upload=data["file"])
+            evidence = concerns.concern_evidence_add(
+                actor=user, organisation=organisation, concern=concern, upload=data["file"]
+            )
         except DjangoValidationError as exc:
             raise ValidationError({"file": exc.messages}) from exc
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
@@ -83,15 +93,15 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.CaseInSerializer, responses={201: s.CaseDetailSerializer})
     def create(self, request: Request) -> Response:
-        data = validated(s.CaseInSerializer, request)
-        acting_organisation(
-            acting_user(request), PROPOSER_ROLES, doing="propose cases"
-        )  # refuse the role before the data
+        data, user = validated(s.CaseInSerializer, request), acting_user(request)
+        # The role is refused before the concerns are looked at.
+        chosen = data.pop("acting_for", None)
+        organisation = acting_for(user, PROPOSER_ROLES, chosen, doing="propose cases", kinds=PROPOSER_KINDS)
         wanted = set(data.pop("concerns"))
-        visible = list(selectors.concern_list_for_user(user=acting_user(request)).filter(pk__in=wanted))
+        visible = list(selectors.concern_list_for_user(user=user).filter(pk__in=wanted))
         if len(visible) != len(wanted):
             raise ValidationError({"concerns": ["One or more of these concerns was not found."]})
-        case = cases.case_propose(actor=acting_user(request), concerns=visible, **data)
+        case = cases.case_propose(actor=user, organisation=organisation, concerns=visible, **data)
         return self._detail(case, status.HTTP_201_CREATED)
 
     @extend_schema(request=s.DecisionInSerializer, responses={200: s.CaseDetailSerializer})
@@ -209,10 +219,12 @@ class EnforcementViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.EnforcementInSerializer, responses={201: s.EnforcementSerializer})
     def create(self, request: Request) -> Response:
-        data = validated(s.EnforcementInSerializer, request)
+        data, user = validated(s.EnforcementInSerializer, request), acting_user(request)
+        chosen = data.pop("acting_for", None)
+        organisation = acting_for(user, ENFORCEMENT_ROLES, chosen, doing="record enforcement action")
         case_id = data.pop("case", None)
-        case = selectors.case_get_for_user(user=acting_user(request), pk=case_id) if case_id else None
-        action_ = enforcement.enforcement_record(actor=acting_user(request), case=case, **data)
+        case = selectors.case_get_for_user(user=user, pk=case_id) if case_id else None
+        action_ = enforcement.enforcement_record(actor=user, organisation=organisation, case=case, **data)
         return Response(s.EnforcementSerializer(action_).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.OutcomeInSerializer, responses={200: s.EnforcementSerializer})

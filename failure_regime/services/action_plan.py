@@ -13,7 +13,7 @@ from django.db import transaction
 from accounts.audit import audit_record
 from accounts.models import Organisation, User
 from failure_regime.models import Action, Episode, Rag
-from failure_regime.permissions import PLAN_ROLES, acting_organisation
+from failure_regime.permissions import PLAN_ROLES, membership_for
 from failure_regime.services.special_measures import _lock_open_episode
 from failure_regime.verbs import MeasuresVerb
 
@@ -21,7 +21,7 @@ ACTION_FIELDS = ("description", "owner", "owner_organisation", "due_on", "status
 
 
 def _plan_editor(actor: User, episode: Episode) -> Organisation:
-    return acting_organisation(actor, PLAN_ROLES, episode.provider, doing="change this provider's action plan")
+    return membership_for(actor, episode.provider, PLAN_ROLES, doing="change this provider's action plan").organisation
 
 
 def _action_values(action: Action) -> dict[str, Any]:

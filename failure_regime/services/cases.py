@@ -28,13 +28,12 @@ from failure_regime.models import (
     Severity,
     TermsOfReference,
 )
-from failure_regime.permissions import PROPOSER_ROLES, acting_organisation, case_overseer_membership
+from failure_regime.permissions import PROPOSER_KINDS, PROPOSER_ROLES, case_overseer_membership, membership_for
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.services.notification_events import case_activated_notify, case_proposed_notify
 from failure_regime.verbs import RegimeVerb
 
 # Cases are proposed by a regulator or an oversight body, which are always parties to them.
-PROPOSER_KINDS = frozenset({OrganisationKind.REGULATOR, OrganisationKind.OVERSIGHT_BODY})
 ADDABLE_PARTY_KINDS = frozenset(
     {OrganisationKind.COMMISSIONER, OrganisationKind.OVERSIGHT_BODY, OrganisationKind.REGULATOR}
 )
@@ -75,6 +74,7 @@ def _add_party(*, case: Case, organisation: Organisation, basis: str, actor: Use
 def case_propose(
     *,
     actor: User,
+    organisation: Organisation,
     provider: Organisation,
     concerns: list[Concern],
     title: str,
@@ -83,12 +83,9 @@ def case_propose(
     terms_of_reference: str,
 ) -> Case:
     """Proposes a single failure case from one or more concerns about the provider. Its required parties are
-    derived from the provider; every mandatory area of the response starts without a lead."""
-    proposing = actor.memberships.filter(role__in=PROPOSER_ROLES, organisation__kind__in=PROPOSER_KINDS)
-    membership = proposing.select_related("organisation").first()
-    if membership is None:
-        raise PermissionDenied("Your role does not allow you to propose cases.")
-    organisation = membership.organisation
+    derived from the provider; every mandatory area of the response starts without a lead. ``organisation`` is
+    the regulator or oversight body proposing it."""
+    membership_for(actor, organisation, PROPOSER_ROLES, doing="propose cases", kinds=PROPOSER_KINDS)
     errors: dict[str, str] = {}
     if not provider.is_provider:
         errors["provider"] = "Choose a provider of care."
@@ -165,7 +162,9 @@ def case_party_add(*, actor: User, case: Case, organisation: Organisation) -> Ca
     """Adds a party "as appropriate" (a commissioner, say). Only the proposer's organisation may, and only
     before any party has given its decision."""
     case = _lock(case)
-    acting = acting_organisation(actor, PROPOSER_ROLES, case.proposed_by_organisation, doing="add parties to this case")
+    acting = membership_for(
+        actor, case.proposed_by_organisation, PROPOSER_ROLES, doing="add parties to this case"
+    ).organisation
     if case.status != CaseStatus.PROPOSED or case.sign_offs.exists():
         raise TransitionNotAllowed("Parties can be added only before sign-off starts.")
     if organisation.kind not in ADDABLE_PARTY_KINDS:

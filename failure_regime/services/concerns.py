@@ -11,7 +11,7 @@ from guardian.shortcuts import assign_perm
 from accounts.audit import audit_record
 from accounts.models import Organisation, User
 from failure_regime.models import Concern, ConcernEvidence, ConcernSource, Severity
-from failure_regime.permissions import CONCERN_ROLES, acting_organisation
+from failure_regime.permissions import CONCERN_ROLES, membership_for
 from failure_regime.uploads import FileType, check_upload, store
 from failure_regime.verbs import RegimeVerb
 
@@ -26,14 +26,16 @@ def _grant_concern(concern: Concern) -> None:
 def concern_raise(
     *,
     actor: User,
+    organisation: Organisation,
     provider: Organisation,
     source: str,
     summary: str,
     severity: str = Severity.ROUTINE,
     evidence: list[UploadedFile] | None = None,
 ) -> Concern:
-    """Records a concern about a provider, raised by regulator or oversight staff, with its evidence files."""
-    organisation = acting_organisation(actor, CONCERN_ROLES, doing="record concerns")
+    """Records a concern about a provider, raised by regulator or oversight staff for ``organisation``, with its
+    evidence files."""
+    membership_for(actor, organisation, CONCERN_ROLES, doing="record concerns")
     if not provider.is_provider:
         raise ValidationError({"provider": "Choose a provider of care."})
     if source not in ConcernSource.values:
@@ -69,9 +71,11 @@ def _attach(*, concern: Concern, actor: User, upload: UploadedFile, file_type: F
 
 
 @transaction.atomic
-def concern_evidence_add(*, actor: User, concern: Concern, upload: UploadedFile) -> ConcernEvidence:
-    """Adds one more evidence file to a concern."""
-    organisation = acting_organisation(actor, CONCERN_ROLES, doing="add evidence to concerns")
+def concern_evidence_add(
+    *, actor: User, organisation: Organisation, concern: Concern, upload: UploadedFile
+) -> ConcernEvidence:
+    """Adds one more evidence file to a concern, for ``organisation``."""
+    membership_for(actor, organisation, CONCERN_ROLES, doing="add evidence to concerns")
     file_type = check_upload(upload)
     evidence = _attach(concern=concern, actor=actor, upload=upload, file_type=file_type)
     audit_record(

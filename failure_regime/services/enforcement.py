@@ -21,7 +21,7 @@ from failure_regime.models import (
     EnforcementKind,
     EnforcementOutcome,
 )
-from failure_regime.permissions import ENFORCEMENT_ROLES, acting_organisation
+from failure_regime.permissions import ENFORCEMENT_ROLES, membership_for
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.verbs import RegimeVerb
 
@@ -34,6 +34,7 @@ LATEST_DEADLINE = timedelta(days=3653)
 def enforcement_record(
     *,
     actor: User,
+    organisation: Organisation,
     provider: Organisation,
     kind: str,
     summary: str,
@@ -43,7 +44,7 @@ def enforcement_record(
 ) -> EnforcementAction:
     """Logs an enforcement action served by the regulator. A notice of proposal gets its 28-day window for
     representations unless another date is given; any deadline starts the clock and its reminders."""
-    organisation = acting_organisation(actor, ENFORCEMENT_ROLES, doing="record enforcement action")
+    membership_for(actor, organisation, ENFORCEMENT_ROLES, doing="record enforcement action")
     errors = {}
     if not provider.is_provider:
         errors["provider"] = "Choose a provider of care."
@@ -104,9 +105,14 @@ def enforcement_record(
 def enforcement_outcome_record(
     *, actor: User, action: EnforcementAction, outcome: str, notes: str = ""
 ) -> EnforcementAction:
-    """Records how an enforcement action ended, which stops its clock."""
-    organisation = acting_organisation(actor, ENFORCEMENT_ROLES, doing="record enforcement outcomes")
-    action = EnforcementAction.objects.select_for_update().get(pk=action.pk)
+    """Records how an enforcement action ended, which stops its clock. The regulator that served it records it."""
+    action = (
+        EnforcementAction.objects.select_for_update(of=("self",))
+        .select_related("recorded_by_organisation")
+        .get(pk=action.pk)
+    )
+    organisation = action.recorded_by_organisation
+    membership_for(actor, organisation, ENFORCEMENT_ROLES, doing="record this action's outcome")
     if action.outcome != EnforcementOutcome.PENDING:
         raise TransitionNotAllowed("This action already has an outcome.")
     if outcome not in EnforcementOutcome.values or outcome == EnforcementOutcome.PENDING:

@@ -32,7 +32,7 @@ from failure_regime.models import (
     Rating,
     ReportStatus,
 )
-from failure_regime.permissions import INSPECTION_ROLES, acting_organisation
+from failure_regime.permissions import INSPECTION_ROLES, membership_for
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.services.interventions import intervention_reviews_stop
 from failure_regime.services.notification_events import inspection_scheduled_notify
@@ -43,10 +43,12 @@ KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
 
 
 @transaction.atomic
-def inspection_schedule(*, actor: User, episode: Episode, scheduled_for: date) -> Inspection:
+def inspection_schedule(
+    *, actor: User, organisation: Organisation, episode: Episode, scheduled_for: date
+) -> Inspection:
     """CQC schedules the re-inspection of a provider in special measures."""
     episode = _lock_open_episode(episode)
-    organisation = acting_organisation(actor, INSPECTION_ROLES, doing="schedule inspections")
+    membership_for(actor, organisation, INSPECTION_ROLES, doing="schedule inspections")
     if scheduled_for < timezone.localdate():
         raise ValidationError({"scheduled_for": "The date cannot be in the past."})
     inspection = Inspection.objects.create(
@@ -71,11 +73,11 @@ def inspection_schedule(*, actor: User, episode: Episode, scheduled_for: date) -
 
 @transaction.atomic
 def inspection_record(
-    *, actor: User, inspection: Inspection, carried_out_on: date, ratings: dict[str, str]
+    *, actor: User, organisation: Organisation, inspection: Inspection, carried_out_on: date, ratings: dict[str, str]
 ) -> Inspection:
     """CQC records what it found: a rating for each of the five key questions and overall. A re-inspection of a
     provider in special measures stops the re-inspection (or extension) clock."""
-    organisation = acting_organisation(actor, INSPECTION_ROLES, doing="record inspections")
+    membership_for(actor, organisation, INSPECTION_ROLES, doing="record inspections")
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.is_rated:
         raise TransitionNotAllowed("This inspection's ratings are already recorded.")
@@ -111,15 +113,17 @@ def inspection_record(
 
 @transaction.atomic
 def inspection_for_recommendation(
-    *, actor: User, provider: Organisation, carried_out_on: date, ratings: dict[str, str]
+    *, actor: User, organisation: Organisation, provider: Organisation, carried_out_on: date, ratings: dict[str, str]
 ) -> Inspection:
     """Records a CQC inspection outside special measures (the one that may recommend entry)."""
-    organisation = acting_organisation(actor, INSPECTION_ROLES, doing="record inspections")
+    membership_for(actor, organisation, INSPECTION_ROLES, doing="record inspections")
     inspection = Inspection.objects.create(
         provider=provider, kind=InspectionKind.INSPECTION, recorded_by=actor, recorded_at=timezone.now()
     )
     assign_perm("failure_regime.view_inspection", organisation.group, inspection)
-    return inspection_record(actor=actor, inspection=inspection, carried_out_on=carried_out_on, ratings=ratings)
+    return inspection_record(
+        actor=actor, organisation=organisation, inspection=inspection, carried_out_on=carried_out_on, ratings=ratings
+    )
 
 
 def _end(episode: Episode, status: str, on: date) -> None:
@@ -223,11 +227,12 @@ def episode_propose_cancellation(*, actor: User, episode: Episode, summary: str)
     from failure_regime.services.enforcement import enforcement_record
 
     episode = _lock_open_episode(episode)
-    _decider(actor, episode.provider, "propose cancelling its registration")
+    organisation = _decider(actor, episode.provider, "propose cancelling its registration")
     if episode.provider.is_trust:
         raise TransitionNotAllowed("Trusts are not registered this way; their special measures are extended instead.")
     return enforcement_record(
         actor=actor,
+        organisation=organisation,
         provider=episode.provider,
         kind=EnforcementKind.NOTICE_OF_PROPOSAL,
         summary=summary,

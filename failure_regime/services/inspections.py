@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.models import Organisation, User
 from failure_regime.models import Inspection, InspectionKind, Rating
-from failure_regime.permissions import INSPECTION_ROLES, acting_organisation
+from failure_regime.permissions import INSPECTION_ROLES, membership_for
 from failure_regime.verbs import MeasuresVerb
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
@@ -48,6 +48,7 @@ def _publication_errors(
 def inspection_add(
     *,
     actor: User,
+    organisation: Organisation,
     provider: Organisation,
     carried_out_on: date,
     ratings: dict[str, str],
@@ -57,7 +58,7 @@ def inspection_add(
 ) -> Inspection:
     """A CQC inspector or decision-maker records an inspection of any provider: the date it was carried out, a
     rating for each key question and overall and, once published, the report's reference, address and date."""
-    organisation = acting_organisation(actor, INSPECTION_ROLES, doing="record inspections")
+    membership_for(actor, organisation, INSPECTION_ROLES, doing="record inspections")
     report_reference, report_url = report_reference.strip(), report_url.strip()
     errors = {q: "Choose a rating." for q in RATED if ratings.get(q) not in Rating.values}
     if not provider.is_provider:
@@ -98,11 +99,17 @@ def inspection_add(
 
 @transaction.atomic
 def inspection_publish(
-    *, actor: User, inspection: Inspection, report_reference: str, report_url: str, published_on: date
+    *,
+    actor: User,
+    organisation: Organisation,
+    inspection: Inspection,
+    report_reference: str,
+    report_url: str,
+    published_on: date,
 ) -> Inspection:
     """Records that CQC published the report of an inspection recorded before publication. Once only: a published
     report is not re-dated."""
-    organisation = acting_organisation(actor, INSPECTION_ROLES, doing="record inspections")
+    membership_for(actor, organisation, INSPECTION_ROLES, doing="record inspections")
     inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if inspection.is_published:
         raise ValidationError({"published_on": "This inspection's report is already recorded as published."})

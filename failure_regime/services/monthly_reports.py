@@ -29,7 +29,7 @@ from failure_regime.models import (
     ReportEvidence,
     ReportStatus,
 )
-from failure_regime.permissions import PLAN_ROLES, acting_organisation
+from failure_regime.permissions import PLAN_ROLES, membership_for
 from failure_regime.services.action_plan import _change_action
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.services.notification_events import report_reviewed_notify, report_submitted_notify
@@ -54,7 +54,9 @@ def report_submit(
     """The provider's trust manager submits the report for ``month``: a narrative, the status of every action, and
     evidence. A second submission for the same month is refused; a returned report may be sent again."""
     episode = _lock_open_episode(episode)
-    organisation = acting_organisation(actor, PLAN_ROLES, episode.provider, doing="submit this provider's reports")
+    organisation = membership_for(
+        actor, episode.provider, PLAN_ROLES, doing="submit this provider's reports"
+    ).organisation
     month = month_start(month)
     if not narrative.strip():
         raise ValidationError({"narrative": "Describe the progress made this month."})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -31,7 +31,7 @@ from failure_regime.models import (
     Recommendation,
     RecommendationStatus,
 )
-from failure_regime.permissions import RECOMMENDATION_DECIDER_ROLES, RECOMMENDATION_ROLES, acting_organisation
+from failure_regime.permissions import RECOMMENDATION_ROLES, membership_for, recommendation_decider_membership
 from failure_regime.ratings import recommendation_refusal
 from failure_regime.services.clock import Recipients, deadline_meet, deadline_open, members_by_role, register_resolver
 from failure_regime.services.notification_events import Audience, tell
@@ -45,11 +45,13 @@ def _lock_provider(provider: Organisation) -> Organisation:
 
 
 @transaction.atomic
-def recommendation_make(*, actor: User, inspection: Inspection, reasons: str) -> Recommendation:
+def recommendation_make(
+    *, actor: User, organisation: Organisation, inspection: Inspection, reasons: str
+) -> Recommendation:
     """A CQC decision-maker recommends that a trust enter special measures, from an inspection that rated it
     inadequate overall or for being well-led. The trust's oversight body must decide within the days its rules
     give; its oversight leads are told."""
-    organisation = acting_organisation(actor, RECOMMENDATION_ROLES, doing="recommend special measures")
+    membership_for(actor, organisation, RECOMMENDATION_ROLES, doing="recommend special measures")
     inspection = Inspection.objects.select_related("provider").get(pk=inspection.pk)
     provider = _lock_provider(inspection.provider)
     errors: dict[str, str] = {}
@@ -116,13 +118,12 @@ def _lock_awaiting(recommendation: Recommendation) -> Recommendation:
 
 def _decider(actor: User, recommendation: Recommendation) -> Organisation:
     """The oversight body decides, through its oversight leads; it is the provider's oversight body now."""
-    body = recommendation.provider.oversight_body
-    return acting_organisation(
-        actor,
-        RECOMMENDATION_DECIDER_ROLES,
-        body if body is not None else recommendation.provider,
-        doing=f"decide on special measures for {recommendation.provider}",
-    )
+    membership = recommendation_decider_membership(actor, recommendation.provider)
+    if membership is None:
+        raise PermissionDenied(
+            f"Your role does not allow you to decide on special measures for {recommendation.provider}."
+        )
+    return membership.organisation
 
 
 @transaction.atomic
@@ -174,9 +175,10 @@ def recommendation_decide(*, actor: User, recommendation: Recommendation, place:
 @transaction.atomic
 def recommendation_withdraw(*, actor: User, recommendation: Recommendation, reasons: str) -> Recommendation:
     """CQC withdraws a recommendation still waiting for a decision (for instance when a fresh inspection finds the
-    trust improved). Its oversight leads are told."""
-    organisation = acting_organisation(actor, RECOMMENDATION_ROLES, doing="withdraw a recommendation")
+    trust improved). The regulator that made it withdraws it; its oversight leads are told."""
     recommendation = _lock_awaiting(recommendation)
+    organisation = recommendation.recommended_by_organisation
+    membership_for(actor, organisation, RECOMMENDATION_ROLES, doing="withdraw this recommendation")
     if not reasons.strip():
         raise ValidationError({"reasons": "Give the reasons for withdrawing the recommendation."})
     recommendation.status = RecommendationStatus.WITHDRAWN

@@ -33,7 +33,14 @@ from failure_regime.forms import (
     WithdrawForm,
 )
 from failure_regime.models import Area, Case, CaseStatus, ConcernStatus
-from failure_regime.permissions import ENFORCEMENT_ROLES, PROPOSER_ROLES, memberships_with_roles
+from failure_regime.permissions import (
+    ENFORCEMENT_ROLES,
+    PROPOSER_KINDS,
+    PROPOSER_ROLES,
+    acting_choices,
+    acting_for,
+    membership_of,
+)
 from failure_regime.services import accountability, cases, sign_off
 
 
@@ -46,7 +53,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         parties=organisation_list_for_user(user=user),
     )
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "can_propose": bool(memberships_with_roles(user, PROPOSER_ROLES))}
+    context = {
+        "filter": filterset,
+        "page": page,
+        "can_propose": bool(acting_choices(user, PROPOSER_ROLES, PROPOSER_KINDS)),
+    }
     return render(request, "failure_regime/staff/case_list.html", context)
 
 
@@ -54,7 +65,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_new(request: HttpRequest) -> HttpResponse:
     """Proposing a case starts from a provider: its open concerns are offered."""
     user = acting_user(request)
-    if not memberships_with_roles(user, PROPOSER_ROLES):
+    acting = acting_choices(user, PROPOSER_ROLES, PROPOSER_KINDS)
+    if not acting:
         raise PermissionDenied("Only a regulator decision-maker or an oversight lead can propose a case.")
     providers = provider_list_for_user(user=user)
     provider = providers.filter(pk=request.GET.get("provider") or request.POST.get("provider") or 0).first()
@@ -65,13 +77,18 @@ def case_new(request: HttpRequest) -> HttpResponse:
             {"providers": providers.filter(concerns__status=ConcernStatus.OPEN).distinct()},
         )
     concerns = selectors.concern_list_for_user(user=user).filter(provider=provider).exclude(status=ConcernStatus.CLOSED)
-    form = CaseForm(request.POST or None, concerns=concerns, initial={"concerns": request.GET.getlist("concern")})
+    form = CaseForm(
+        request.POST or None, concerns=concerns, initial={"concerns": request.GET.getlist("concern")}, acting=acting
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         case = run_service(
             form,
             lambda: cases.case_propose(
                 actor=user,
+                organisation=acting_for(
+                    user, PROPOSER_ROLES, form.chosen_organisation, doing="propose cases", kinds=PROPOSER_KINDS
+                ),
                 provider=provider,
                 concerns=list(data["concerns"]),
                 title=data["title"],
@@ -120,7 +137,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
     ]
     proposer_org = case.proposed_by_organisation
     can_add_party = (
-        proposed and not case.sign_offs.all() and bool(memberships_with_roles(user, PROPOSER_ROLES, [proposer_org]))
+        proposed and not case.sign_offs.all() and membership_of(user, proposer_org, PROPOSER_ROLES) is not None
     )
     party_ids = [p.organisation_id for p in case.parties.all()]
     addable = Organisation.objects.exclude(pk__in=party_ids).filter(kind__in=cases.ADDABLE_PARTY_KINDS)
@@ -133,7 +150,7 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
         "concerns": selectors.concern_list_for_user(user=user).filter(cases=case),
         "timeline": [(event, verbs.label(event.verb)) for event in selectors.case_timeline(case=case, user=user)],
         "failed_form": next((f for f in forms_given.values() if f is not None), None),
-        "can_record_enforcement": bool(memberships_with_roles(user, ENFORCEMENT_ROLES)),
+        "can_record_enforcement": bool(acting_choices(user, ENFORCEMENT_ROLES)),
         "enforcement": selectors.enforcement_list_for_user(user=user).filter(case=case),
         "sign_off_form": (
             forms_given.get("sign_off_form")

@@ -17,7 +17,7 @@ from accounts.selectors import provider_list_for_user
 from failure_regime import selectors
 from failure_regime.filters import ConcernFilter
 from failure_regime.forms import ConcernForm, EvidenceForm
-from failure_regime.permissions import CONCERN_ROLES, PROPOSER_ROLES, memberships_with_roles
+from failure_regime.permissions import CONCERN_ROLES, PROPOSER_KINDS, PROPOSER_ROLES, acting_choices, acting_for
 from failure_regime.services.concerns import concern_evidence_add, concern_raise
 from failure_regime.uploads import download_response
 from failure_regime.verbs import RegimeVerb
@@ -28,7 +28,7 @@ def concern_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     filterset = ConcernFilter(request.GET or None, queryset=selectors.concern_list_for_user(user=user))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
-    can_raise = bool(memberships_with_roles(user, CONCERN_ROLES))
+    can_raise = bool(acting_choices(user, CONCERN_ROLES))
     return render(
         request, "failure_regime/staff/concern_list.html", {"filter": filterset, "page": page, "can_raise": can_raise}
     )
@@ -38,13 +38,15 @@ def concern_list(request: HttpRequest) -> HttpResponse:
 def concern_new(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     providers = provider_list_for_user(user=user)
-    form = ConcernForm(request.POST or None, request.FILES or None, providers=providers)
+    acting = acting_choices(user, CONCERN_ROLES)
+    form = ConcernForm(request.POST or None, request.FILES or None, providers=providers, acting=acting)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         concern = run_service(
             form,
             lambda: concern_raise(
                 actor=user,
+                organisation=acting_for(user, CONCERN_ROLES, form.chosen_organisation, doing="record concerns"),
                 provider=data["provider"],
                 source=data["source"],
                 summary=data["summary"],
@@ -62,10 +64,15 @@ def concern_new(request: HttpRequest) -> HttpResponse:
 def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     concern = selectors.concern_get_for_user(user=user, pk=pk)
-    form = EvidenceForm(request.POST or None, request.FILES or None)
+    acting = acting_choices(user, CONCERN_ROLES)
+    form = EvidenceForm(request.POST or None, request.FILES or None, acting=acting)
     if request.method == "POST" and form.is_valid():
+        organisation = acting_for(user, CONCERN_ROLES, form.chosen_organisation, doing="add evidence to concerns")
         added = [
-            run_service(form, partial(concern_evidence_add, actor=user, concern=concern, upload=upload))
+            run_service(
+                form,
+                partial(concern_evidence_add, actor=user, organisation=organisation, concern=concern, upload=upload),
+            )
             for upload in form.cleaned_data["evidence"]
         ]
         if all(added):
@@ -76,8 +83,8 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evidence": concern.evidence.all(),
         "cases": selectors.case_list_for_user(user=user).filter(concerns=concern),
         "form": form,
-        "can_add_evidence": bool(memberships_with_roles(user, CONCERN_ROLES)),
-        "can_propose": bool(memberships_with_roles(user, PROPOSER_ROLES)),
+        "can_add_evidence": bool(acting),
+        "can_propose": bool(acting_choices(user, PROPOSER_ROLES, PROPOSER_KINDS)),
     }
     return render(request, "failure_regime/staff/concern_detail.html", context, status=400 if form.errors else 200)
 

@@ -16,7 +16,7 @@ from failure_regime.filters import EnforcementFilter
 from failure_regime.forms import EnforcementForm, OutcomeForm
 from failure_regime.links import deadline_subject_url
 from failure_regime.models import EnforcementOutcome
-from failure_regime.permissions import ENFORCEMENT_ROLES, memberships_with_roles
+from failure_regime.permissions import ENFORCEMENT_ROLES, acting_choices, acting_for, membership_of
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
 
 
@@ -31,7 +31,7 @@ def enforcement_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": filterset,
             "page": page,
-            "can_record": bool(memberships_with_roles(user, ENFORCEMENT_ROLES)),
+            "can_record": bool(acting_choices(user, ENFORCEMENT_ROLES)),
         },
     )
 
@@ -42,8 +42,12 @@ def enforcement_new(request: HttpRequest) -> HttpResponse:
     case_id = request.GET.get("case") or request.POST.get("case") or ""
     case = selectors.case_get_for_user(user=user, pk=int(case_id)) if case_id.isdigit() else None
     providers = provider_list_for_user(user=user)
+    acting = acting_choices(user, ENFORCEMENT_ROLES)
     form = EnforcementForm(
-        request.POST or None, providers=providers, initial={"provider": case.provider_id} if case else None
+        request.POST or None,
+        providers=providers,
+        initial={"provider": case.provider_id} if case else None,
+        acting=acting,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -51,6 +55,9 @@ def enforcement_new(request: HttpRequest) -> HttpResponse:
             form,
             lambda: enforcement_record(
                 actor=user,
+                organisation=acting_for(
+                    user, ENFORCEMENT_ROLES, form.chosen_organisation, doing="record enforcement action"
+                ),
                 provider=data["provider"],
                 kind=data["kind"],
                 summary=data["summary"],
@@ -76,7 +83,10 @@ def enforcement_new(request: HttpRequest) -> HttpResponse:
 def enforcement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     action = selectors.enforcement_get_for_user(user=user, pk=pk)
-    can_record = action.outcome == EnforcementOutcome.PENDING and bool(memberships_with_roles(user, ENFORCEMENT_ROLES))
+    can_record = (
+        action.outcome == EnforcementOutcome.PENDING
+        and membership_of(user, action.recorded_by_organisation, ENFORCEMENT_ROLES) is not None
+    )
     form = OutcomeForm(request.POST or None) if can_record else None
     if request.method == "POST" and form is not None and form.is_valid():
         done = run_service(

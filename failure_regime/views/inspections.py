@@ -31,9 +31,11 @@ from failure_regime.forms import (
 from failure_regime.models import Inspection, Recommendation, RecommendationStatus
 from failure_regime.permissions import (
     INSPECTION_ROLES,
-    RECOMMENDATION_DECIDER_ROLES,
     RECOMMENDATION_ROLES,
-    memberships_with_roles,
+    acting_choices,
+    acting_for,
+    membership_of,
+    recommendation_decider_membership,
 )
 from failure_regime.ratings import recommendation_allowed
 from failure_regime.services import inspections as inspection_services
@@ -41,17 +43,21 @@ from failure_regime.services import recommendations as recommendation_services
 
 
 def _may_inspect(user: User) -> bool:
-    return bool(memberships_with_roles(user, INSPECTION_ROLES))
+    return bool(acting_choices(user, INSPECTION_ROLES))
 
 
 def _may_recommend(user: User) -> bool:
-    return bool(memberships_with_roles(user, RECOMMENDATION_ROLES))
+    return bool(acting_choices(user, RECOMMENDATION_ROLES))
+
+
+def _may_withdraw(user: User, recommendation: Recommendation) -> bool:
+    """A decision-maker of the regulator that made it (the rule ``recommendation_withdraw`` applies)."""
+    return membership_of(user, recommendation.recommended_by_organisation, RECOMMENDATION_ROLES) is not None
 
 
 def _is_decider(user: User, recommendation: Recommendation) -> bool:
     """An oversight lead of the trust's oversight body (the rule ``recommendation_decide`` applies)."""
-    body = recommendation.provider.oversight_body
-    return body is not None and bool(memberships_with_roles(user, RECOMMENDATION_DECIDER_ROLES, [body]))
+    return recommendation_decider_membership(user, recommendation.provider) is not None
 
 
 # --- Inspections ------------------------------------------------------------------------------------
@@ -74,15 +80,18 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 @staff
 def inspection_new(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    if not _may_inspect(user):
+    acting = acting_choices(user, INSPECTION_ROLES)
+    if not acting:
         raise PermissionDenied("Only CQC's inspectors and decision-makers record inspections.")
-    form = InspectionForm(request.POST or None, providers=provider_list_for_user(user=user).order_by("name"))
+    providers = provider_list_for_user(user=user).order_by("name")
+    form = InspectionForm(request.POST or None, providers=providers, acting=acting)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         inspection = run_service(
             form,
             lambda: inspection_services.inspection_add(
                 actor=user,
+                organisation=acting_for(user, INSPECTION_ROLES, form.chosen_organisation, doing="record inspections"),
                 provider=data["provider"],
                 carried_out_on=data["carried_out_on"],
                 ratings=form.ratings(),
@@ -100,10 +109,11 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
 
 
 def _inspection_context(user: User, inspection: Inspection, **given: Any) -> dict[str, Any]:
-    may_publish = _may_inspect(user) and inspection.is_rated and not inspection.is_published
+    acting = acting_choices(user, INSPECTION_ROLES)
+    may_publish = bool(acting) and inspection.is_rated and not inspection.is_published
     return {
         "inspection": inspection,
-        "publication_form": (given.get("publication_form") or PublicationForm()) if may_publish else None,
+        "publication_form": (given.get("publication_form") or PublicationForm(acting=acting)) if may_publish else None,
         "can_recommend": _may_recommend(user) and recommendation_allowed(inspection),
         "recommendations": inspection.recommendations.order_by("-recommended_at"),
         "history": [(e, verbs.label(e.verb)) for e in audit_events_for(obj=inspection).order_by("sequence")],
@@ -122,14 +132,22 @@ def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def inspection_publish(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     inspection = selectors.inspection_get_for_user(user=user, pk=pk)
-    if not _may_inspect(user):
+    acting = acting_choices(user, INSPECTION_ROLES)
+    if not acting:
         raise PermissionDenied("Only CQC's inspectors and decision-makers record publication.")
-    form = PublicationForm(request.POST)
+    form = PublicationForm(request.POST, acting=acting)
     if (
         form.is_valid()
         and run_service(
             form,
-            lambda: inspection_services.inspection_publish(actor=user, inspection=inspection, **form.cleaned_data),
+            lambda: inspection_services.inspection_publish(
+                actor=user,
+                organisation=acting_for(user, INSPECTION_ROLES, form.chosen_organisation, doing="record inspections"),
+                inspection=inspection,
+                report_reference=form.cleaned_data["report_reference"],
+                report_url=form.cleaned_data["report_url"],
+                published_on=form.cleaned_data["published_on"],
+            ),
         )
         is not None
     ):
@@ -180,16 +198,22 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
 @staff
 def recommendation_new(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    if not _may_recommend(user):
+    acting = acting_choices(user, RECOMMENDATION_ROLES)
+    if not acting:
         raise PermissionDenied("Only CQC's decision-makers recommend special measures.")
     inspections = selectors.inspections_to_recommend_from(user=user).select_related("provider")
     initial = {"inspection": request.GET.get("inspection")} if request.GET.get("inspection", "").isdigit() else None
-    form = RecommendationForm(request.POST or None, inspections=inspections, initial=initial)
+    form = RecommendationForm(request.POST or None, inspections=inspections, initial=initial, acting=acting)
     if request.method == "POST" and form.is_valid():
         recommendation = run_service(
             form,
             lambda: recommendation_services.recommendation_make(
-                actor=user, inspection=form.cleaned_data["inspection"], reasons=form.cleaned_data["reasons"]
+                actor=user,
+                organisation=acting_for(
+                    user, RECOMMENDATION_ROLES, form.chosen_organisation, doing="recommend special measures"
+                ),
+                inspection=form.cleaned_data["inspection"],
+                reasons=form.cleaned_data["reasons"],
             ),
         )
         if recommendation is not None:
@@ -201,7 +225,7 @@ def recommendation_new(request: HttpRequest) -> HttpResponse:
 
 
 def _recommendation_context(user: User, recommendation: Recommendation, **given: Any) -> dict[str, Any]:
-    may_withdraw = recommendation.is_awaiting and _may_recommend(user)
+    may_withdraw = recommendation.is_awaiting and _may_withdraw(user, recommendation)
     return {
         "recommendation": recommendation,
         "overdue": recommendation.is_awaiting and recommendation.decision_due_on < timezone.localdate(),
@@ -261,8 +285,8 @@ def recommendation_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def recommendation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     recommendation = selectors.recommendation_get_for_user(user=user, pk=pk)
-    if not _may_recommend(user):
-        raise PermissionDenied("Only CQC's decision-makers withdraw a recommendation.")
+    if not _may_withdraw(user, recommendation):
+        raise PermissionDenied("Only the decision-makers of the regulator that made it withdraw a recommendation.")
     form = RecommendationWithdrawalForm(request.POST)
     if (
         form.is_valid()

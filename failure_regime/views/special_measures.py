@@ -38,7 +38,9 @@ from failure_regime.models import Episode, EpisodeStatus, Inspection, MonthlyRep
 from failure_regime.permissions import (
     INSPECTION_ROLES,
     PLAN_ROLES,
-    memberships_with_roles,
+    acting_choices,
+    acting_for,
+    membership_of,
     special_measures_decider_organisation,
 )
 from failure_regime.ratings import cqc_placeable, recommendable
@@ -54,7 +56,7 @@ def _is_decider(user: User, episode: Episode) -> bool:
 
 
 def _is_plan_editor(user: User, episode: Episode) -> bool:
-    return bool(memberships_with_roles(user, PLAN_ROLES, [episode.provider]))
+    return membership_of(user, episode.provider, PLAN_ROLES) is not None
 
 
 @staff
@@ -124,7 +126,8 @@ def _episode_context(request: HttpRequest, episode: Episode, **given: Any) -> di
     is_open = episode.is_open
     inspections = episode.inspections.all()
     rated = Inspection.objects.filter(episode=episode).exclude(overall="")
-    may_inspect = is_open and bool(memberships_with_roles(user, INSPECTION_ROLES))
+    inspecting = acting_choices(user, INSPECTION_ROLES) if is_open else []
+    may_inspect = bool(inspecting)
     may_edit_plan = is_open and _is_plan_editor(user, episode)
     may_decide = is_open and _is_decider(user, episode)
     return {
@@ -141,9 +144,11 @@ def _episode_context(request: HttpRequest, episode: Episode, **given: Any) -> di
         "this_month": month_start(timezone.localdate()),
         "today": timezone.localdate(),
         "action_form": (given.get("action_form") or ActionForm(owners=_owners(episode))) if may_edit_plan else None,
-        "schedule_form": (given.get("schedule_form") or ScheduleForm()) if may_inspect else None,
+        "schedule_form": (given.get("schedule_form") or ScheduleForm(acting=inspecting)) if may_inspect else None,
         "ratings_forms": [
-            (i, given.get(f"ratings_{i.pk}") or RatingsForm(prefix=f"r{i.pk}")) for i in inspections if not i.is_rated
+            (i, given.get(f"ratings_{i.pk}") or RatingsForm(prefix=f"r{i.pk}", acting=inspecting))
+            for i in inspections
+            if not i.is_rated
         ]
         if may_inspect
         else [],
@@ -238,13 +243,17 @@ def action_edit(request: HttpRequest, pk: int, action_pk: int) -> HttpResponse:
 def inspection_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
+    form = ScheduleForm(request.POST, acting=acting_choices(user, INSPECTION_ROLES))
     return _episode_action(
         request,
         episode,
         "schedule_form",
-        ScheduleForm(request.POST),
+        form,
         lambda data: outcome_services.inspection_schedule(
-            actor=user, episode=episode, scheduled_for=data["scheduled_for"]
+            actor=user,
+            organisation=acting_for(user, INSPECTION_ROLES, form.chosen_organisation, doing="schedule inspections"),
+            episode=episode,
+            scheduled_for=data["scheduled_for"],
         ),
         done="The re-inspection has been scheduled.",
     )
@@ -256,12 +265,16 @@ def inspection_record(request: HttpRequest, pk: int, inspection_pk: int) -> Http
     user = acting_user(request)
     episode = selectors.episode_get_for_user(user=user, pk=pk)
     inspection = get_object_or_404(Inspection, pk=inspection_pk, episode=episode)
-    form = RatingsForm(request.POST, prefix=f"r{inspection.pk}")
+    form = RatingsForm(request.POST, prefix=f"r{inspection.pk}", acting=acting_choices(user, INSPECTION_ROLES))
 
     def record(data: dict[str, Any]) -> Inspection:
-        ratings = {k: v for k, v in data.items() if k != "carried_out_on"}
+        ratings = {k: v for k, v in data.items() if k not in ("carried_out_on", "acting_for")}
         return outcome_services.inspection_record(
-            actor=user, inspection=inspection, carried_out_on=data["carried_out_on"], ratings=ratings
+            actor=user,
+            organisation=acting_for(user, INSPECTION_ROLES, form.chosen_organisation, doing="record inspections"),
+            inspection=inspection,
+            carried_out_on=data["carried_out_on"],
+            ratings=ratings,
         )
 
     return _episode_action(

@@ -18,7 +18,7 @@ from failure_regime.models import Case, Concern, ConcernSource
 from failure_regime.services.cases import case_terms_revise
 from failure_regime.services.concerns import concern_raise
 from tests.communications.test_enquiries import receive
-from tests.factories import member
+from tests.factories import member, sole_organisation
 from tests.failure_regime.conftest import propose
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,11 @@ EVENTS = "/api/v1/events/"
 
 def raise_concern(inspector: User, provider: Organisation) -> Concern:
     return concern_raise(
-        actor=inspector, provider=provider, source=ConcernSource.MORTALITY_DATA, summary="Deaths well above expected."
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=provider,
+        source=ConcernSource.MORTALITY_DATA,
+        summary="Deaths well above expected.",
     )
 
 

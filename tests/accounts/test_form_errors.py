@@ -46,6 +46,8 @@ def project_forms() -> Iterator[type[forms.BaseForm]]:
 # What each form needs to be built, by the name of its keyword: mostly empty choices, nothing chosen; a report
 # form asks about one action, whose fields it adds.
 BUILD_WITH: dict[str, Any] = {
+    # Someone who could act for two organisations, so that the form asks which.
+    "acting": [Organisation(pk=1, name="Monitor"), Organisation(pk=2, name="NHS England")],
     "actions": [Action(pk=1, reference="A1", description="Appoint six midwives")],
     "candidates": User.objects.none(),
     "cases": Case.objects.none(),
@@ -84,7 +86,14 @@ def build_empty(klass: type[forms.BaseForm]) -> list[forms.BaseForm]:
     and once more for each yes-or-no choice it is built with (which may add fields)."""
     needed: dict[str, Any] = {}
     switches: dict[str, bool] = {}
-    for parameter in list(inspect.signature(klass.__init__).parameters.values())[1:]:
+    # A form's own keywords, and those its bases take through ``**kwargs`` (the organisations it may act for).
+    constructors = [
+        vars(c)["__init__"] for c in klass.__mro__ if "__init__" in vars(c) and not c.__module__.startswith("django.")
+    ]
+    parameters = {
+        p.name: p for init in reversed(constructors) for p in list(inspect.signature(init).parameters.values())[1:]
+    }
+    for parameter in parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
         if parameter.default is parameter.empty:

@@ -44,7 +44,7 @@ from accounts.webhooks import (
 from failure_regime.models import Case, ConcernSource
 from failure_regime.services.cases import case_terms_revise
 from failure_regime.services.concerns import concern_raise
-from tests.factories import member
+from tests.factories import member, sole_organisation
 from tests.failure_regime.conftest import propose
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +99,11 @@ def case(
     regulator: User, inspector: User, provider: Organisation, oversight_lead: User, sign_off_officer: User
 ) -> Case:
     concern = concern_raise(
-        actor=inspector, provider=provider, source=ConcernSource.MORTALITY_DATA, summary="Deaths above expected."
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=provider,
+        source=ConcernSource.MORTALITY_DATA,
+        summary="Deaths above expected.",
     )
     return propose(regulator, provider, concern)
 
@@ -157,7 +161,11 @@ def test_it_sends_only_what_its_creator_may_see(
     subscription: WebhookSubscription, regulator: User, inspector: User, other_provider: Organisation
 ) -> None:
     concern = concern_raise(
-        actor=inspector, provider=other_provider, source=ConcernSource.MORTALITY_DATA, summary="Deaths above expected."
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=other_provider,
+        source=ConcernSource.MORTALITY_DATA,
+        summary="Deaths above expected.",
     )
     propose(regulator, other_provider, concern)
     webhook_deliveries_create(subscription_id=subscription.pk)

@@ -19,7 +19,7 @@ from failure_regime.services.cases import case_propose
 from failure_regime.services.concerns import concern_raise
 from tests.browser.conftest import Accessibility, watch
 from tests.browser.test_sign_in import code_for
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, sole_organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -207,12 +207,14 @@ def proposed_case(
 ) -> Case:
     concern = concern_raise(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         source=ConcernSource.MORTALITY_DATA,
         summary="Mortality well above the expected range for two years.",
     )
     return case_propose(
         actor=regulator,
+        organisation=sole_organisation(regulator),
         provider=provider,
         concerns=[concern],
         title="Maternity services",

@@ -47,7 +47,7 @@ from failure_regime.models import Area, Case, OutboxMessage
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.concerns import concern_raise
 from reviews.models import Cohort
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.conftest import propose
 
 pytestmark = pytest.mark.django_db
@@ -294,7 +294,11 @@ def test_it_can_be_linked_only_to_a_case_the_officer_can_see(
         regulator,
         other_provider,
         concern_raise(
-            actor=regulator, provider=other_provider, source="complaints", summary="Complaints about nursing care."
+            actor=regulator,
+            organisation=sole_organisation(regulator),
+            provider=other_provider,
+            source="complaints",
+            summary="Complaints about nursing care.",
         ),
     )
     with pytest.raises(ValidationError) as error:

@@ -8,12 +8,14 @@ from accounts.models import Organisation, User
 from failure_regime.models import Case, Concern, ConcernSource, Severity
 from failure_regime.services.cases import case_propose
 from failure_regime.services.concerns import concern_raise
+from tests.factories import sole_organisation
 
 
 @pytest.fixture
 def concern(inspector: User, provider: Organisation) -> Concern:
     return concern_raise(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         source=ConcernSource.MORTALITY_DATA,
         summary="Mortality well above the expected range for two years.",
@@ -24,6 +26,7 @@ def concern(inspector: User, provider: Organisation) -> Concern:
 def immediate_concern(inspector: User, provider: Organisation) -> Concern:
     return concern_raise(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         source=ConcernSource.WHISTLEBLOWING,
         summary="Staff report unsafe staffing on the maternity unit.",
@@ -39,7 +42,9 @@ def propose(actor: User, provider: Organisation, concern: Concern, **overrides: 
         "terms_of_reference": "Review every case of harm since 2019.",
         **overrides,
     }
-    return case_propose(actor=actor, provider=provider, concerns=[concern], **fields)
+    return case_propose(
+        actor=actor, organisation=sole_organisation(actor), provider=provider, concerns=[concern], **fields
+    )
 
 
 @pytest.fixture

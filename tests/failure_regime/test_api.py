@@ -42,7 +42,7 @@ from failure_regime.services.cases import case_close, case_party_add
 from failure_regime.services.concerns import concern_raise
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
 from failure_regime.services.sign_off import sign_off_record
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.conftest import propose
 from tests.failure_regime.test_sign_off import everyone_agrees
 
@@ -108,7 +108,7 @@ def notice(actor: User, provider: Organisation, **overrides: Any) -> Enforcement
         "served_on": timezone.localdate(),
         **overrides,
     }
-    return enforcement_record(actor=actor, provider=provider, **fields)
+    return enforcement_record(actor=actor, organisation=sole_organisation(actor), provider=provider, **fields)
 
 
 def enforcement_body(provider: Organisation, **overrides: Any) -> dict[str, Any]:
@@ -131,7 +131,11 @@ def triggered(case: Case, regulator: User, oversight_lead: User, sign_off_office
 @pytest.fixture
 def other_case(regulator: User, inspector: User, other_provider: Organisation) -> Case:
     concern = concern_raise(
-        actor=inspector, provider=other_provider, source=ConcernSource.COMPLAINTS, summary="Long waits in A&E."
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=other_provider,
+        source=ConcernSource.COMPLAINTS,
+        summary="Long waits in A&E.",
     )
     return propose(regulator, other_provider, concern, title="Emergency department")
 

@@ -39,7 +39,7 @@ from failure_regime.selectors import published_reports
 from failure_regime.services import action_plan, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
 from failure_regime.services.concerns import concern_raise
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, sole_organisation
 from tests.failure_regime.conftest import propose
 from tests.failure_regime.inspection_helpers import basis_inspection
 from tests.failure_regime.test_api import copies_of
@@ -159,14 +159,20 @@ def submitted(episode: Episode, action: Action, trust_manager: User) -> MonthlyR
 
 @pytest.fixture
 def scheduled(episode: Episode, inspector: User) -> Inspection:
-    return episode_outcome.inspection_schedule(actor=inspector, episode=episode, scheduled_for=today())
+    return episode_outcome.inspection_schedule(
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=today()
+    )
 
 
 @pytest.fixture
 def reinspected(scheduled: Inspection, inspector: User) -> Inspection:
     improved = {**RATINGS, "overall": "requires_improvement"}  # good enough to leave special measures
     return episode_outcome.inspection_record(
-        actor=inspector, inspection=scheduled, carried_out_on=today(), ratings=improved
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=scheduled,
+        carried_out_on=today(),
+        ratings=improved,
     )
 
 
@@ -341,7 +347,11 @@ def test_a_case_out_of_sight_is_a_field_error(
     other_provider: Organisation,
 ) -> None:
     concern = concern_raise(
-        actor=inspector, provider=other_provider, source=ConcernSource.COMPLAINTS, summary="Long waits in A&E."
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=other_provider,
+        source=ConcernSource.COMPLAINTS,
+        summary="Long waits in A&E.",
     )
     other_case = propose(regulator, other_provider, concern, title="Emergency department")
     response = api_client_for(oversight_lead).post(EPISODES, entry(provider, case=other_case.pk), format="json")
@@ -357,7 +367,11 @@ def test_a_recommendation_by_an_inspection_of_another_provider_is_a_field_error(
     other_provider: Organisation,
 ) -> None:
     elsewhere = episode_outcome.inspection_for_recommendation(
-        actor=inspector, provider=other_provider, carried_out_on=today(), ratings=RATINGS
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=other_provider,
+        carried_out_on=today(),
+        ratings=RATINGS,
     )
     body = entry(provider, basis="cqc_recommendation", recommending_inspection=elsewhere.pk)
     response = api_client_for(oversight_lead).post(EPISODES, body, format="json")
@@ -782,10 +796,17 @@ def test_cqc_cancels_a_practices_registration_after_the_window(
         )
     with time_machine.travel(start + timedelta(days=150), tick=False):
         inspection = episode_outcome.inspection_schedule(
-            actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150)
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            episode=episode,
+            scheduled_for=start + timedelta(days=150),
         )
         episode_outcome.inspection_record(
-            actor=inspector, inspection=inspection, carried_out_on=start + timedelta(days=150), ratings=RATINGS
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            inspection=inspection,
+            carried_out_on=start + timedelta(days=150),
+            ratings=RATINGS,
         )
         episode_outcome.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
     response = api_client_for(regulator).post(

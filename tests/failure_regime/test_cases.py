@@ -9,6 +9,7 @@ from failure_regime.models import Area, Case, CaseStatus, ClosureReason, Concern
 from failure_regime.services.accountability import lead_hand_over, responsibility_organisations_set
 from failure_regime.services.cases import case_activate, case_close, case_terms_revise
 from failure_regime.services.concerns import concern_raise
+from tests.factories import sole_organisation
 from tests.failure_regime.conftest import propose
 from tests.failure_regime.test_sign_off import everyone_agrees
 
@@ -225,7 +226,13 @@ def test_proposing_puts_the_concern_in_the_case(case: Case, concern: Concern) ->
 
 def test_a_provider_cannot_record_a_concern(trust_manager: User, provider: Organisation) -> None:
     with pytest.raises(PermissionDenied):
-        concern_raise(actor=trust_manager, provider=provider, source="other", summary="About ourselves")
+        concern_raise(
+            actor=trust_manager,
+            organisation=sole_organisation(trust_manager),
+            provider=provider,
+            source="other",
+            summary="About ourselves",
+        )
 
 
 def test_a_lead_must_come_from_a_party(triggered: Case, regulator: User, other_trust_manager: User) -> None:

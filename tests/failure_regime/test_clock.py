@@ -15,6 +15,7 @@ from failure_regime.dates import end_of_day
 from failure_regime.models import Alert, Case, Concern, Deadline, EnforcementAction, EnforcementKind, OutboxMessage
 from failure_regime.services.clock import deadline_sweep
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
+from tests.factories import sole_organisation
 from tests.failure_regime.conftest import propose
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +103,7 @@ def warning_notice(inspector: User, provider: Organisation, trust_manager: User)
     served = timezone.localdate()
     return enforcement_record(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         kind=EnforcementKind.WARNING_NOTICE,
         summary="Staffing on ward 3",
@@ -135,6 +137,7 @@ def test_an_outcome_stops_the_reminders(warning_notice: EnforcementAction, inspe
 def test_a_deadline_opened_late_skips_reminders_already_past(inspector: User, provider: Organisation) -> None:
     action = enforcement_record(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         kind=EnforcementKind.REQUIREMENT_NOTICE,
         summary="Fix it",
@@ -154,6 +157,7 @@ def test_two_sweeps_at_once_send_each_reminder_once(
     for n in range(40):
         enforcement_record(
             actor=inspector,
+            organisation=sole_organisation(inspector),
             provider=provider,
             kind=EnforcementKind.WARNING_NOTICE,
             summary=f"Notice {n}",
@@ -182,6 +186,7 @@ def test_two_sweeps_at_once_send_each_reminder_once(
 def test_the_representation_window_is_28_days(inspector: User, provider: Organisation) -> None:
     action = enforcement_record(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         kind=EnforcementKind.NOTICE_OF_PROPOSAL,
         summary="Proposal to cancel",
@@ -194,6 +199,7 @@ def test_the_representation_window_is_28_days(inspector: User, provider: Organis
 def test_a_deadline_recorded_after_it_passed_is_escalated(inspector: User, provider: Organisation) -> None:
     action = enforcement_record(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         kind=EnforcementKind.NOTICE_OF_PROPOSAL,
         summary="Proposal to cancel",
@@ -210,6 +216,7 @@ def test_a_reminder_across_the_clock_change_is_still_sent(
     with time_machine.travel(date(2026, 3, 20), tick=False):
         action = enforcement_record(
             actor=inspector,
+            organisation=sole_organisation(inspector),
             provider=provider,
             kind=EnforcementKind.WARNING_NOTICE,
             summary="Staffing",

@@ -33,6 +33,7 @@ from failure_regime.models import (
 )
 from failure_regime.services import cases, concerns, enforcement
 from failure_regime.services.clock import ANYONE, REACHES, RESOLVERS, deadlines_of, deadlines_within_reach_q
+from tests.factories import sole_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +75,7 @@ def demo(db: None) -> None:
     for provider in providers:
         concern = concerns.concern_raise(
             actor=inspector,
+            organisation=sole_organisation(inspector),
             provider=provider,
             source=ConcernSource.WHISTLEBLOWING,
             summary="Staff say the wards are unsafe at night.",
@@ -81,6 +83,7 @@ def demo(db: None) -> None:
         )
         cases.case_propose(
             actor=decision_maker,
+            organisation=sole_organisation(decision_maker),
             provider=provider,
             concerns=[concern],
             title="Unsafe care at night",
@@ -90,6 +93,7 @@ def demo(db: None) -> None:
         )
         enforcement.enforcement_record(
             actor=inspector,
+            organisation=sole_organisation(inspector),
             provider=provider,
             kind=EnforcementKind.WARNING_NOTICE,
             summary="The provider must staff its wards safely.",

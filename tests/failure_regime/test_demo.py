@@ -9,6 +9,7 @@ from failure_regime.demo import DEMO_BACKUP_CODES, DEMO_PASSWORD, DEMO_USERS, se
 from failure_regime.models import ConcernStatus
 from failure_regime.selectors import concern_list_for_user
 from failure_regime.services.cases import case_propose
+from tests.factories import sole_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +65,7 @@ def test_it_leaves_an_open_concern_that_a_decision_maker_can_propose_a_case_from
     waiting = list(concern_list_for_user(user=decision_maker).filter(status=ConcernStatus.OPEN, cases__isnull=True))
     case = case_propose(
         actor=decision_maker,
+        organisation=sole_organisation(decision_maker),
         provider=waiting[0].provider,
         concerns=waiting[:1],
         title="Emergency department safety",

@@ -18,7 +18,7 @@ from accounts.models import AuditEvent, Organisation, OrganisationKind, User
 from failure_regime.models import Inspection
 from failure_regime.selectors import inspection_list_for_user, provider_current_ratings, provider_rating_history
 from failure_regime.services.inspections import inspection_add, inspection_publish
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, sole_organisation
 from tests.failure_regime.inspection_helpers import rated_inspection
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def today() -> date:
 
 def add(actor: User, provider: Organisation, **overrides: Any) -> Inspection:
     fields: dict[str, Any] = {"carried_out_on": today() - timedelta(days=10), "ratings": RATINGS, **overrides}
-    return inspection_add(actor=actor, provider=provider, **fields)
+    return inspection_add(actor=actor, organisation=sole_organisation(actor), provider=provider, **fields)
 
 
 @pytest.fixture
@@ -120,11 +120,23 @@ def test_only_cqc_records_inspections(provider: Organisation, who: str, request:
 
 
 def test_the_report_is_published_later_once(unpublished: Inspection, inspector: User) -> None:
-    done = inspection_publish(actor=inspector, inspection=unpublished, published_on=today(), **REPORT)
+    done = inspection_publish(
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=unpublished,
+        published_on=today(),
+        **REPORT,
+    )
     assert done.published_on == today()
     assert AuditEvent.objects.filter(verb="inspection.published").count() == 1
     with pytest.raises(ValidationError):
-        inspection_publish(actor=inspector, inspection=unpublished, published_on=today(), **REPORT)
+        inspection_publish(
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            inspection=unpublished,
+            published_on=today(),
+            **REPORT,
+        )
 
 
 # --- Who sees what ----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from failure_regime.services import interventions as iv
 from failure_regime.services import special_measures as sm
 from failure_regime.services.clock import deadline_sweep
 from failure_regime.verbs import InterventionVerb
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.inspection_helpers import rated_inspection
 
 pytestmark = pytest.mark.django_db
@@ -371,9 +371,17 @@ def test_an_ended_intervention_is_not_chased(episode: Episode, oversight_lead: U
 
 def test_leaving_special_measures_stops_the_reviews(episode: Episode, oversight_lead: User, inspector: User) -> None:
     intervention = add(oversight_lead, episode)
-    inspection = episode_outcome.inspection_schedule(actor=inspector, episode=episode, scheduled_for=TODAY())
+    inspection = episode_outcome.inspection_schedule(
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=TODAY()
+    )
     ratings = {**dict.fromkeys((*episode_outcome.KEY_QUESTIONS, "overall"), "good")}
-    episode_outcome.inspection_record(actor=inspector, inspection=inspection, carried_out_on=TODAY(), ratings=ratings)
+    episode_outcome.inspection_record(
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=inspection,
+        carried_out_on=TODAY(),
+        ratings=ratings,
+    )
     episode_outcome.episode_exit(actor=oversight_lead, episode=episode, inspection=inspection)
     assert not review_deadlines(intervention).filter(met_at__isnull=True).exists()
 

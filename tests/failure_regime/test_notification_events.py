@@ -29,7 +29,7 @@ from failure_regime.services import special_measures as sm
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.cases import case_activate, case_party_add
 from failure_regime.services.sign_off import sign_off_record
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.conftest import propose
 from tests.failure_regime.test_special_measures import enter, submit
 
@@ -254,7 +254,11 @@ def test_a_report_of_a_provider_cqc_alone_regulates_tells_cqcs_decision_makers(
     practice_manager = member(practice, Role.TRUST_MANAGER)
     today = timezone.localdate()
     rated = episode_outcome.inspection_for_recommendation(
-        actor=inspector, provider=practice, carried_out_on=today - timedelta(days=50), ratings=INADEQUATE
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=practice,
+        carried_out_on=today - timedelta(days=50),
+        ratings=INADEQUATE,
     )
     episode = sm.episode_enter(
         actor=regulator,
@@ -305,7 +309,10 @@ def test_a_scheduled_reinspection_tells_the_trusts_managers_and_sign_off_officer
     episode: Episode, inspector: User, trust_manager: User, sign_off_officer: User, other_trust_manager: User
 ) -> None:
     inspection = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate() + timedelta(days=7)
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        episode=episode,
+        scheduled_for=timezone.localdate() + timedelta(days=7),
     )
     events.inspection_scheduled_notify(inspection=inspection, actor=inspector)
     assert told(NotificationEvent.INSPECTION_SCHEDULED) == emails(trust_manager, sign_off_officer)

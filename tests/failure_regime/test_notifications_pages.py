@@ -27,6 +27,7 @@ from failure_regime.models import (
 from failure_regime.services.enforcement import enforcement_record
 from failure_regime.services.notifications import calendar_feed_create, calendar_feed_revoke, notify
 from failure_regime.verbs import NotificationVerb
+from tests.factories import sole_organisation
 from tests.failure_regime.conftest import propose
 
 pytestmark = pytest.mark.django_db
@@ -233,6 +234,7 @@ def test_the_feed_leaves_out_other_organisations_deadlines(
     served = timezone.localdate()
     enforcement_record(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=other_provider,
         kind=EnforcementKind.WARNING_NOTICE,
         summary="Staffing",

@@ -39,7 +39,7 @@ from failure_regime.services.recommendations import (
     recommendation_make,
     recommendation_withdraw,
 )
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.inspection_helpers import rated_inspection
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,9 @@ def inspection(provider: Organisation, inspector: User) -> Inspection:
 def recommendation(
     inspection: Inspection, regulator: User, oversight_lead: User, trust_manager: User
 ) -> Recommendation:
-    return recommendation_make(actor=regulator, inspection=inspection, reasons=REASONS)
+    return recommendation_make(
+        actor=regulator, organisation=sole_organisation(regulator), inspection=inspection, reasons=REASONS
+    )
 
 
 @pytest.fixture
@@ -90,7 +92,9 @@ def test_it_allows_a_recommendation_only_on_inadequate_overall_or_well_led(
 def test_it_refuses_a_recommendation_on_a_good_rating(provider: Organisation, inspector: User, regulator: User) -> None:
     good = rated_inspection(provider, inspector, today(), overall="good", well_led="good")
     with pytest.raises(ValidationError) as error:
-        recommendation_make(actor=regulator, inspection=good, reasons=REASONS)
+        recommendation_make(
+            actor=regulator, organisation=sole_organisation(regulator), inspection=good, reasons=REASONS
+        )
     assert "inspection" in error.value.message_dict
     assert not Recommendation.objects.exists()
 
@@ -99,13 +103,20 @@ def test_it_refuses_a_recommendation_for_a_gp_practice(
     practice: Organisation, inspector: User, regulator: User
 ) -> None:
     with pytest.raises(ValidationError) as error:
-        recommendation_make(actor=regulator, inspection=rated_inspection(practice, inspector, today()), reasons=REASONS)
+        recommendation_make(
+            actor=regulator,
+            organisation=sole_organisation(regulator),
+            inspection=rated_inspection(practice, inspector, today()),
+            reasons=REASONS,
+        )
     assert "places other providers itself" in error.value.message_dict["inspection"][0]
 
 
 def test_it_refuses_a_recommendation_without_reasons(inspection: Inspection, regulator: User) -> None:
     with pytest.raises(ValidationError) as error:
-        recommendation_make(actor=regulator, inspection=inspection, reasons="  ")
+        recommendation_make(
+            actor=regulator, organisation=sole_organisation(regulator), inspection=inspection, reasons="  "
+        )
     assert "reasons" in error.value.message_dict
 
 
@@ -136,14 +147,21 @@ def test_the_oversight_leads_are_told_of_a_recommendation(
 @pytest.mark.parametrize("who", ["inspector", "oversight_lead", "trust_manager"])
 def test_only_a_cqc_decision_maker_recommends(inspection: Inspection, who: str, request: pytest.FixtureRequest) -> None:
     with pytest.raises(PermissionDenied):
-        recommendation_make(actor=request.getfixturevalue(who), inspection=inspection, reasons=REASONS)
+        recommendation_make(
+            actor=request.getfixturevalue(who),
+            organisation=sole_organisation(request.getfixturevalue(who)),
+            inspection=inspection,
+            reasons=REASONS,
+        )
 
 
 def test_a_second_recommendation_for_the_same_trust_is_refused(
     recommendation: Recommendation, inspection: Inspection, regulator: User
 ) -> None:
     with pytest.raises(ConflictError):
-        recommendation_make(actor=regulator, inspection=inspection, reasons=REASONS)
+        recommendation_make(
+            actor=regulator, organisation=sole_organisation(regulator), inspection=inspection, reasons=REASONS
+        )
 
 
 def test_a_trust_already_in_special_measures_is_not_recommended(
@@ -151,7 +169,9 @@ def test_a_trust_already_in_special_measures_is_not_recommended(
 ) -> None:
     sm.episode_enter(actor=oversight_lead, provider=provider, entered_on=today(), basis=Basis.OWN_EVIDENCE)
     with pytest.raises(ConflictError):
-        recommendation_make(actor=regulator, inspection=inspection, reasons=REASONS)
+        recommendation_make(
+            actor=regulator, organisation=sole_organisation(regulator), inspection=inspection, reasons=REASONS
+        )
 
 
 # --- Deciding ---------------------------------------------------------------------------------------
@@ -375,7 +395,9 @@ def test_two_simultaneous_decisions_make_exactly_one(
     regulator = member(cqc, Role.REGULATOR_DECISION_MAKER)
     leads = [member(monitor, Role.OVERSIGHT_LEAD) for _ in range(2)]
     inspection = rated_inspection(provider, member(cqc, Role.INSPECTOR), today())
-    recommendation = recommendation_make(actor=regulator, inspection=inspection, reasons=REASONS)
+    recommendation = recommendation_make(
+        actor=regulator, organisation=sole_organisation(regulator), inspection=inspection, reasons=REASONS
+    )
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 

@@ -28,7 +28,7 @@ from failure_regime.selectors import recommendations_awaiting_decision
 from failure_regime.services.recommendations import recommendation_make
 from failure_regime.work import work_for_user
 from failure_regime.work_sources import RECOMMENDATIONS
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.inspection_helpers import rated_inspection
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,9 @@ def inspection(provider: Organisation, inspector: User) -> Inspection:
 def recommendation(
     inspection: Inspection, regulator: User, oversight_lead: User, trust_manager: User
 ) -> Recommendation:
-    return recommendation_make(actor=regulator, inspection=inspection, reasons=REASONS)
+    return recommendation_make(
+        actor=regulator, organisation=sole_organisation(regulator), inspection=inspection, reasons=REASONS
+    )
 
 
 def detail(recommendation: Recommendation, *parts: str) -> str:
@@ -197,7 +199,12 @@ def test_the_api_gives_the_queue_and_filters(
 def _recommendations(monitor: Organisation, regulator: User, inspector: User, rows: int) -> None:
     for _ in range(rows):
         trust = OrganisationFactory.create(kind=OrganisationKind.NHS_TRUST, oversight_body=monitor)
-        recommendation_make(actor=regulator, inspection=rated_inspection(trust, inspector, today()), reasons=REASONS)
+        recommendation_make(
+            actor=regulator,
+            organisation=sole_organisation(regulator),
+            inspection=rated_inspection(trust, inspector, today()),
+            reasons=REASONS,
+        )
 
 
 def _queries(call: Callable[[], Any]) -> int:

@@ -17,7 +17,7 @@ from accounts.models import Organisation, Role, User
 from failure_regime.models import Area, Case, Decision, EnforcementKind
 from failure_regime.navigation import menu_for
 from failure_regime.services.enforcement import enforcement_record
-from tests.factories import member
+from tests.factories import member, sole_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -256,6 +256,7 @@ def test_it_links_each_deadline_to_its_subject(
 ) -> None:
     action = enforcement_record(
         actor=regulator,
+        organisation=sole_organisation(regulator),
         provider=provider,
         kind=EnforcementKind.WARNING_NOTICE,
         summary="Staffing",
@@ -280,6 +281,7 @@ def test_it_lists_deadlines_in_a_fixed_number_of_queries(
         for _ in range(n):
             enforcement_record(
                 actor=regulator,
+                organisation=sole_organisation(regulator),
                 provider=provider,
                 kind=EnforcementKind.WARNING_NOTICE,
                 summary="Staffing",

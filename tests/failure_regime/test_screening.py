@@ -21,6 +21,7 @@ from failure_regime.models import Concern, ConcernEvidence
 from failure_regime.screening import EICAR, clamd_scan
 from failure_regime.services.concerns import concern_raise
 from failure_regime.uploads import DOCX, PDF, XLSX, check_upload
+from tests.factories import sole_organisation
 from tests.failure_regime.test_uploads import PDF_BYTES, office
 
 CONTENT_TYPES = '<Types><Override PartName="/word/document.xml" ContentType="{}"/></Types>'
@@ -275,7 +276,12 @@ def test_when_clamd_cannot_be_reached_the_upload_is_refused_and_nothing_saved(
     closed.close()
     with pytest.raises(ValidationError, match="Try again later"):
         concern_raise(
-            actor=inspector, provider=provider, source="media", summary="Report", evidence=[upload("a.pdf", PDF_BYTES)]
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            provider=provider,
+            source="media",
+            summary="Report",
+            evidence=[upload("a.pdf", PDF_BYTES)],
         )
     assert not Concern.objects.exists() and not ConcernEvidence.objects.exists()
     assert "could not be reached" in caplog.text

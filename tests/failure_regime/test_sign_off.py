@@ -23,7 +23,7 @@ from failure_regime.models import (
 )
 from failure_regime.services.cases import case_party_add
 from failure_regime.services.sign_off import sign_off_record, sign_off_withdraw
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,13 @@ def test_a_gp_practice_needs_only_itself_and_cqc(regulator: User, cqc: Organisat
     from tests.failure_regime.conftest import propose
 
     practice = OrganisationFactory.create(kind=OrganisationKind.GP_PRACTICE)
-    concern = concern_raise(actor=inspector, provider=practice, source="complaints", summary="Repeated complaints.")
+    concern = concern_raise(
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=practice,
+        source="complaints",
+        summary="Repeated complaints.",
+    )
     case = propose(regulator, practice, concern)
     assert {p.organisation for p in case.parties.all()} == {practice, cqc}
 
@@ -219,7 +225,13 @@ def test_simultaneous_last_decisions_trigger_exactly_once(
 
     regulator = member(cqc, Role.REGULATOR_DECISION_MAKER)
     signatories = [regulator, member(monitor, Role.OVERSIGHT_LEAD), member(provider, Role.TRUST_SIGN_OFF_OFFICER)]
-    concern = concern_raise(actor=member(cqc, Role.INSPECTOR), provider=provider, source="media", summary="Reports.")
+    concern = concern_raise(
+        actor=member(cqc, Role.INSPECTOR),
+        organisation=cqc,
+        provider=provider,
+        source="media",
+        summary="Reports.",
+    )
     case = propose(regulator, provider, concern)
     barrier = threading.Barrier(len(signatories))
     errors: list[BaseException] = []

@@ -31,7 +31,7 @@ from failure_regime.models import (
 from failure_regime.services import action_plan, episode_outcome, monthly_reports, report_slots
 from failure_regime.services import special_measures as sm
 from failure_regime.services.clock import deadline_sweep
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.inspection_helpers import basis_inspection
 from tests.failure_regime.test_uploads import PDF_BYTES
 
@@ -382,10 +382,14 @@ def test_reinspection_reminders_go_out_at_90_30_7_days_and_on_the_day(episode: E
 @pytest.fixture
 def reinspected(episode: Episode, inspector: User) -> Inspection:
     inspection = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=timezone.localdate()
     )
     return episode_outcome.inspection_record(
-        actor=inspector, inspection=inspection, carried_out_on=timezone.localdate(), ratings=RATINGS
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=inspection,
+        carried_out_on=timezone.localdate(),
+        ratings=RATINGS,
     )
 
 
@@ -395,22 +399,30 @@ def test_recording_the_reinspection_stops_its_clock(reinspected: Inspection, epi
 
 def test_a_trust_manager_cannot_record_an_inspection(episode: Episode, inspector: User, trust_manager: User) -> None:
     inspection = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=timezone.localdate()
     )
     with pytest.raises(PermissionDenied):
         episode_outcome.inspection_record(
-            actor=trust_manager, inspection=inspection, carried_out_on=timezone.localdate(), ratings=RATINGS
+            actor=trust_manager,
+            organisation=sole_organisation(trust_manager),
+            inspection=inspection,
+            carried_out_on=timezone.localdate(),
+            ratings=RATINGS,
         )
 
 
 @pytest.fixture
 def improved(episode: Episode, inspector: User) -> Inspection:
     inspection = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=timezone.localdate()
     )
     ratings = {**RATINGS, "overall": "requires_improvement", "well_led": "good"}
     return episode_outcome.inspection_record(
-        actor=inspector, inspection=inspection, carried_out_on=timezone.localdate(), ratings=ratings
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=inspection,
+        carried_out_on=timezone.localdate(),
+        ratings=ratings,
     )
 
 
@@ -455,10 +467,17 @@ def test_registration_is_cancelled_after_the_window_for_representations(
         episode = enter(regulator, practice, start, Basis.CQC_DECISION)
     with time_machine.travel(start + timedelta(days=150), tick=False):
         inspection = episode_outcome.inspection_schedule(
-            actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150)
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            episode=episode,
+            scheduled_for=start + timedelta(days=150),
         )
         episode_outcome.inspection_record(
-            actor=inspector, inspection=inspection, carried_out_on=start + timedelta(days=150), ratings=RATINGS
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            inspection=inspection,
+            carried_out_on=start + timedelta(days=150),
+            ratings=RATINGS,
         )
         episode_outcome.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
     episode = episode_outcome.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())

@@ -32,7 +32,7 @@ from failure_regime.services import episode_history as history
 from failure_regime.services import episode_outcome
 from failure_regime.services import special_measures as sm
 from failure_regime.services.clock import deadline_sweep
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, sole_organisation
 from tests.failure_regime.inspection_helpers import basis_inspection
 
 pytestmark = pytest.mark.django_db
@@ -187,11 +187,12 @@ def test_an_inspection_before_its_schedule_is_refused(
 ) -> None:
     episode = enter(oversight_lead, provider, timezone.localdate() - timedelta(days=60))
     inspection = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=timezone.localdate()
     )
     with pytest.raises(ValidationError) as error:
         episode_outcome.inspection_record(
             actor=inspector,
+            organisation=sole_organisation(inspector),
             inspection=inspection,
             carried_out_on=timezone.localdate() - timedelta(days=1),
             ratings=RATINGS,
@@ -352,10 +353,17 @@ def cancelled(regulator: User, practice: Organisation, inspector: User) -> Episo
         episode = enter(regulator, practice, start, Basis.CQC_DECISION)
     with time_machine.travel(start + timedelta(days=150), tick=False):
         inspection = episode_outcome.inspection_schedule(
-            actor=inspector, episode=episode, scheduled_for=start + timedelta(days=150)
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            episode=episode,
+            scheduled_for=start + timedelta(days=150),
         )
         episode_outcome.inspection_record(
-            actor=inspector, inspection=inspection, carried_out_on=start + timedelta(days=150), ratings=RATINGS
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            inspection=inspection,
+            carried_out_on=start + timedelta(days=150),
+            ratings=RATINGS,
         )
         episode_outcome.episode_propose_cancellation(actor=regulator, episode=episode, summary="Still inadequate")
     return episode_outcome.episode_cancel_registration(actor=regulator, episode=episode, on=timezone.localdate())
@@ -369,9 +377,15 @@ def test_cqc_proposes_and_cancels_a_registration_through_the_outcome_form(
         episode = enter(regulator, practice, start, Basis.CQC_DECISION)
     reinspected = start + timedelta(days=150)
     with time_machine.travel(reinspected, tick=False):
-        inspection = episode_outcome.inspection_schedule(actor=inspector, episode=episode, scheduled_for=reinspected)
+        inspection = episode_outcome.inspection_schedule(
+            actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=reinspected
+        )
         episode_outcome.inspection_record(
-            actor=inspector, inspection=inspection, carried_out_on=reinspected, ratings=RATINGS
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            inspection=inspection,
+            carried_out_on=reinspected,
+            ratings=RATINGS,
         )
     staff = client_for(regulator)
     outcome = reverse("regime:episode-outcome", args=[episode.pk])
@@ -663,10 +677,14 @@ def test_a_reinspection_done_is_told_as_done(
 ) -> None:
     episode = enter(oversight_lead, provider, date(2024, 1, 15))
     inspection = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=timezone.localdate()
     )
     episode_outcome.inspection_record(
-        actor=inspector, inspection=inspection, carried_out_on=timezone.localdate(), ratings=RATINGS
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=inspection,
+        carried_out_on=timezone.localdate(),
+        ratings=RATINGS,
     )
     body = page(client, provider)
     assert f"re-inspected it on {timezone.localdate().day} " in body and "Re-inspection was due" not in body

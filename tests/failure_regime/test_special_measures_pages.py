@@ -31,6 +31,7 @@ from failure_regime.models import (
 )
 from failure_regime.services import action_plan, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
+from tests.factories import sole_organisation
 from tests.failure_regime import test_special_measures as measures
 from tests.failure_regime.test_uploads import PDF_BYTES
 
@@ -474,11 +475,15 @@ def test_an_exited_episode_leaves_the_default_dashboard(
     client_for: ClientFor, episode: Episode, inspector: User, oversight_lead: User, national: User
 ) -> None:
     scheduled = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=timezone.localdate()
     )
     improved = {**RATINGS, "overall": "requires_improvement"}
     inspection = episode_outcome.inspection_record(
-        actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=improved
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=scheduled,
+        carried_out_on=timezone.localdate(),
+        ratings=improved,
     )
     episode_outcome.episode_exit(actor=oversight_lead, episode=episode, inspection=inspection)
     assert list(client_for(national).get(reverse("regime:episode-list")).context["page"].object_list) == []
@@ -497,10 +502,14 @@ def test_an_extension_beyond_the_cap_shows_a_field_error(
     client_for: ClientFor, episode: Episode, oversight_lead: User, inspector: User
 ) -> None:
     scheduled = episode_outcome.inspection_schedule(
-        actor=inspector, episode=episode, scheduled_for=timezone.localdate()
+        actor=inspector, organisation=sole_organisation(inspector), episode=episode, scheduled_for=timezone.localdate()
     )
     episode_outcome.inspection_record(
-        actor=inspector, inspection=scheduled, carried_out_on=timezone.localdate(), ratings=RATINGS
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        inspection=scheduled,
+        carried_out_on=timezone.localdate(),
+        ratings=RATINGS,
     )
     until = episode.reinspection_due_on + timedelta(days=200)
     response = client_for(oversight_lead).post(

@@ -11,6 +11,7 @@ from accounts.models import Organisation, User
 from failure_regime.models import Concern, ConcernEvidence
 from failure_regime.services.concerns import concern_evidence_add, concern_raise
 from failure_regime.uploads import CSV, DOCX, JPEG, PDF, PNG, XLSX, check_upload
+from tests.factories import sole_organisation
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -67,6 +68,7 @@ def test_a_bad_file_saves_nothing(inspector: User, provider: Organisation) -> No
     with pytest.raises(ValidationError):
         concern_raise(
             actor=inspector,
+            organisation=sole_organisation(inspector),
             provider=provider,
             source="media",
             summary="Reports",
@@ -78,7 +80,10 @@ def test_a_bad_file_saves_nothing(inspector: User, provider: Organisation) -> No
 @pytest.mark.django_db
 def test_evidence_is_stored_under_a_generated_name(inspector: User, concern: Concern) -> None:
     evidence = concern_evidence_add(
-        actor=inspector, concern=concern, upload=SimpleUploadedFile("../../etc/passwd.pdf", PDF_BYTES)
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        concern=concern,
+        upload=SimpleUploadedFile("../../etc/passwd.pdf", PDF_BYTES),
     )
     assert evidence.original_name == "passwd.pdf"
     stored = str(evidence.file.name)

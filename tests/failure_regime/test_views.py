@@ -13,6 +13,7 @@ from accounts.models import Organisation, User
 from failure_regime.models import Area, Case, CaseStatus, Concern, EnforcementKind, SignOff
 from failure_regime.services.enforcement import enforcement_record
 from failure_regime.work_sources import MISSING_LEAD, SIGN_OFF
+from tests.factories import sole_organisation
 from tests.failure_regime.conftest import propose
 from tests.failure_regime.test_sign_off import everyone_agrees
 from tests.failure_regime.test_uploads import PDF_BYTES
@@ -175,6 +176,7 @@ def test_evidence_downloads_as_an_attachment(client_for: ClientFor, inspector: U
 
     concern = concern_raise(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         source="media",
         summary="Reports",
@@ -190,6 +192,7 @@ def test_enforcement_is_visible_to_its_provider_only(
 ) -> None:
     action = enforcement_record(
         actor=inspector,
+        organisation=sole_organisation(inspector),
         provider=provider,
         kind=EnforcementKind.WARNING_NOTICE,
         summary="Staffing",

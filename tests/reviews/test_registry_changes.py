@@ -167,7 +167,13 @@ def test_two_people_ending_the_same_appointment_end_it_once(
 
     regulator, oversight = member(cqc, Role.REGULATOR_DECISION_MAKER), member(monitor, Role.OVERSIGHT_LEAD)
     member(provider, Role.TRUST_SIGN_OFF_OFFICER)
-    concern = concern_raise(actor=member(cqc, Role.INSPECTOR), provider=provider, source="media", summary="Reports.")
+    concern = concern_raise(
+        actor=member(cqc, Role.INSPECTOR),
+        organisation=cqc,
+        provider=provider,
+        source="media",
+        summary="Reports.",
+    )
     case = propose(regulator, provider, concern)
     expert = expert_register(
         actor=regulator,

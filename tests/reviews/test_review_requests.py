@@ -28,7 +28,7 @@ from reviews.services.requests import (
     review_request_receive,
 )
 from reviews.work import REQUESTS
-from tests.factories import member
+from tests.factories import member, sole_organisation
 from tests.failure_regime.conftest import propose
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,11 @@ def other_chair(
 ) -> User:
     """The chair of another case's review, about another provider."""
     other_concern = concern_raise(
-        actor=inspector, provider=other_provider, source=ConcernSource.MORTALITY_DATA, summary="High mortality."
+        actor=inspector,
+        organisation=sole_organisation(inspector),
+        provider=other_provider,
+        source=ConcernSource.MORTALITY_DATA,
+        summary="High mortality.",
     )
     other_case = propose(regulator, other_provider, other_concern)
     return chair_of(

@@ -1,0 +1,234 @@
+"""Whom a person acts for. Services are told the organisation and check it with ``membership_for``; a person who
+could act for more than one chooses on the form (``acting_for``) or in the request body; one with a single
+organisation is asked nothing. The rule pages use to offer an action is the one services use to refuse it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from guardian.shortcuts import get_perms
+from rest_framework.test import APIClient
+
+from accounts.models import AuditEvent, Organisation, OrganisationKind, Role, User
+from accounts.services import membership_create
+from failure_regime.models import Case, Concern, EnforcementAction, EnforcementKind, Recommendation
+from failure_regime.permissions import CONCERN_ROLES, acting_choices, acting_for, membership_for
+from failure_regime.services.concerns import concern_raise
+from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
+from failure_regime.services.recommendations import recommendation_make, recommendation_withdraw
+from tests.factories import OrganisationFactory, member
+from tests.failure_regime.inspection_helpers import rated_inspection
+
+ClientFor = Callable[[User], Client]
+ApiFor = Callable[[User], APIClient]
+CONCERNS = "/api/v1/concerns/"
+
+
+@pytest.fixture
+def england_trust(nhs_england: Organisation) -> Organisation:
+    return OrganisationFactory.create(
+        name="Northfield NHS Trust", ods_code="RN1", kind=OrganisationKind.NHS_TRUST, oversight_body=nhs_england
+    )
+
+
+@pytest.fixture
+def two_hats(monitor: Organisation, nhs_england: Organisation) -> User:
+    """An oversight lead at both Monitor and NHS England: Monitor comes first by name."""
+    person = member(monitor, Role.OVERSIGHT_LEAD, full_name="Hattie Two-Hats")
+    membership_create(actor=None, user=person, organisation=nhs_england, role=Role.OVERSIGHT_LEAD)
+    return person
+
+
+def _concern_form(provider: Organisation, **extra: object) -> dict[str, object]:
+    return {"provider": provider.pk, "source": "complaints", "severity": "routine", "summary": "Long waits", **extra}
+
+
+# --- The rule ---------------------------------------------------------------------------------------------------
+
+
+def test_the_choices_are_every_organisation_holding_the_role(
+    two_hats: User, monitor: Organisation, nhs_england: Organisation, cqc: Organisation
+) -> None:
+    assert acting_choices(two_hats, CONCERN_ROLES) == [monitor, nhs_england]
+    assert acting_choices(two_hats, {Role.INSPECTOR}) == []
+
+
+def test_a_choice_is_needed_only_with_several(
+    two_hats: User, inspector: User, cqc: Organisation, nhs_england: Organisation
+) -> None:
+    assert acting_for(inspector, CONCERN_ROLES, doing="record concerns") == cqc
+    with pytest.raises(ValidationError) as error:
+        acting_for(two_hats, CONCERN_ROLES, doing="record concerns")
+    assert "acting_for" in error.value.message_dict
+    assert acting_for(two_hats, CONCERN_ROLES, nhs_england, doing="record concerns") == nhs_england
+
+
+def test_a_choice_without_the_role_there_is_refused(
+    two_hats: User, cqc: Organisation, trust_manager: User, provider: Organisation
+) -> None:
+    with pytest.raises(PermissionDenied):
+        acting_for(two_hats, CONCERN_ROLES, cqc, doing="record concerns")
+    with pytest.raises(PermissionDenied):
+        acting_for(trust_manager, CONCERN_ROLES, doing="record concerns")
+    with pytest.raises(PermissionDenied):
+        membership_for(trust_manager, provider, CONCERN_ROLES, doing="record concerns")
+
+
+# --- Services are told ---------------------------------------------------------------------------------------
+
+
+def test_the_service_records_the_organisation_it_is_told(
+    two_hats: User, nhs_england: Organisation, england_trust: Organisation
+) -> None:
+    concern = concern_raise(
+        actor=two_hats, organisation=nhs_england, provider=england_trust, source="complaints", summary="Long waits"
+    )
+    assert concern.raised_by_organisation == nhs_england
+    assert AuditEvent.objects.get(verb="concern.raised").organisation == nhs_england
+    assert "view_concern" in get_perms(nhs_england.group, concern)
+
+
+def test_the_service_refuses_an_organisation_the_actor_does_not_act_for(
+    inspector: User, monitor: Organisation, provider: Organisation
+) -> None:
+    with pytest.raises(PermissionDenied):
+        concern_raise(actor=inspector, organisation=monitor, provider=provider, source="complaints", summary="x")
+    assert not Concern.objects.exists()
+
+
+# --- Pages let a person choose ---------------------------------------------------------------------------------
+
+
+def test_the_form_asks_only_someone_with_several(
+    client_for: ClientFor, two_hats: User, inspector: User, nhs_england: Organisation
+) -> None:
+    asked = client_for(two_hats).get(reverse("regime:concern-new")).content.decode()
+    assert 'name="acting_for"' in asked and "NHS England" in asked
+    not_asked = client_for(inspector).get(reverse("regime:concern-new")).content.decode()
+    assert 'name="acting_for"' not in not_asked
+
+
+def test_a_concern_raised_on_the_page_is_the_chosen_organisations(
+    client_for: ClientFor, two_hats: User, nhs_england: Organisation, england_trust: Organisation
+) -> None:
+    client = client_for(two_hats)
+    refused = client.post(reverse("regime:concern-new"), _concern_form(england_trust))
+    assert refused.status_code == 400
+    assert "Choose which organisation you are doing this for" in refused.content.decode()
+    assert not Concern.objects.exists()
+
+    client.post(reverse("regime:concern-new"), _concern_form(england_trust, acting_for=nhs_england.pk))
+    concern = Concern.objects.get()
+    assert concern.raised_by_organisation == nhs_england
+    assert AuditEvent.objects.get(verb="concern.raised").organisation == nhs_england
+
+
+def test_a_case_proposed_on_the_page_is_the_chosen_bodys(
+    client_for: ClientFor, two_hats: User, nhs_england: Organisation, england_trust: Organisation
+) -> None:
+    concern = concern_raise(
+        actor=two_hats, organisation=nhs_england, provider=england_trust, source="complaints", summary="Long waits"
+    )
+    fields = {
+        "provider": england_trust.pk,
+        "concerns": [concern.pk],
+        "title": "Emergency care",
+        "summary": "Long waits",
+        "scope": "2024",
+        "terms_of_reference": "Find out why.",
+    }
+    client = client_for(two_hats)
+    assert client.post(reverse("regime:case-new"), fields).status_code == 400
+    assert not Case.objects.exists()
+    client.post(reverse("regime:case-new"), {**fields, "acting_for": nhs_england.pk})
+    assert Case.objects.get().proposed_by_organisation == nhs_england
+
+
+def test_a_commissioner_is_not_offered_proposing_a_case(client_for: ClientFor) -> None:
+    commissioner = OrganisationFactory.create(name="A Commissioner", ods_code="15N", kind=OrganisationKind.COMMISSIONER)
+    lead = member(commissioner, Role.OVERSIGHT_LEAD)
+    assert client_for(lead).get(reverse("regime:case-new")).status_code == 403
+    assert client_for(lead).get(reverse("regime:case-list")).context["can_propose"] is False
+
+
+# --- The API lets a person choose ------------------------------------------------------------------------------
+
+
+def test_the_api_asks_someone_with_several_to_choose(
+    api_client_for: ApiFor, two_hats: User, nhs_england: Organisation, england_trust: Organisation
+) -> None:
+    api = api_client_for(two_hats)
+    body = {"provider": england_trust.pk, "source": "complaints", "summary": "Long waits"}
+    unchosen = api.post(CONCERNS, body, format="json")
+    assert unchosen.status_code == 400 and "acting_for" in unchosen.json()["errors"]
+    assert not Concern.objects.exists()
+
+    chosen = api.post(CONCERNS, {**body, "acting_for": nhs_england.pk}, format="json")
+    assert chosen.status_code == 201
+    assert Concern.objects.get().raised_by_organisation == nhs_england
+
+
+def test_the_api_refuses_an_organisation_that_is_not_the_callers(
+    api_client_for: ApiFor, inspector: User, two_hats: User, monitor: Organisation, provider: Organisation
+) -> None:
+    body = {"provider": provider.pk, "source": "complaints", "summary": "Long waits"}
+    unknown = api_client_for(inspector).post(CONCERNS, {**body, "acting_for": monitor.pk}, format="json")
+    assert unknown.status_code == 400 and "acting_for" in unknown.json()["errors"]
+    membership_create(actor=None, user=two_hats, organisation=provider, role=Role.TRUST_MANAGER)
+    wrong_role = api_client_for(two_hats).post(CONCERNS, {**body, "acting_for": provider.pk}, format="json")
+    assert wrong_role.status_code == 403
+    assert not Concern.objects.exists()
+
+
+# --- Pages offer what services allow -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def other_regulator() -> Organisation:
+    return OrganisationFactory.create(name="Another Regulator", ods_code="REG2", kind=OrganisationKind.REGULATOR)
+
+
+def test_only_the_serving_regulator_records_an_outcome(
+    client_for: ClientFor, inspector: User, cqc: Organisation, provider: Organisation, other_regulator: Organisation
+) -> None:
+    action = enforcement_record(
+        actor=inspector,
+        organisation=cqc,
+        provider=provider,
+        kind=EnforcementKind.WARNING_NOTICE,
+        summary="Warning notice",
+        served_on=timezone.localdate(),
+    )
+    elsewhere = member(other_regulator, Role.INSPECTOR)
+    with pytest.raises(PermissionDenied):
+        enforcement_outcome_record(actor=elsewhere, action=action, outcome="complied")
+    detail = reverse("regime:enforcement-detail", args=[action.pk])
+    assert client_for(elsewhere).get(detail).context["form"] is None
+    assert client_for(inspector).get(detail).context["form"] is not None
+    enforcement_outcome_record(actor=inspector, action=action, outcome="complied")
+    assert EnforcementAction.objects.get().outcome == "complied"
+
+
+def test_only_the_recommending_regulator_withdraws(
+    client_for: ClientFor,
+    regulator: User,
+    inspector: User,
+    cqc: Organisation,
+    provider: Organisation,
+    other_regulator: Organisation,
+) -> None:
+    inspection = rated_inspection(provider, inspector, timezone.localdate())
+    recommendation = recommendation_make(
+        actor=regulator, organisation=cqc, inspection=inspection, reasons="Unsafe staffing."
+    )
+    elsewhere = member(other_regulator, Role.REGULATOR_DECISION_MAKER)
+    with pytest.raises(PermissionDenied):
+        recommendation_withdraw(actor=elsewhere, recommendation=recommendation, reasons="Improved.")
+    assert Recommendation.objects.get().is_awaiting
+    page = client_for(regulator).get(reverse("regime:recommendation-detail", args=[recommendation.pk]))
+    assert page.context["withdrawal_form"] is not None
