@@ -39,7 +39,8 @@ from communications.models import (
     Referral,
     SupportService,
 )
-from failure_regime.models import Area, Case, CaseStatus, Responsibility
+from failure_regime import areas
+from failure_regime.models import Area, Case, CaseStatus
 from failure_regime.selectors import case_list_for_user
 
 
@@ -52,12 +53,7 @@ def family_liaison_organisations(*, user: User) -> QuerySet[Organisation]:
 
 def family_support_organisation_ids(*, case: Case | None) -> set[int]:
     """The organisations leading or responsible for ``case``'s family support."""
-    if case is None:
-        return set()
-    area = Responsibility.objects.filter(case=case, area=Area.FAMILY_SUPPORT)
-    lead = area.exclude(lead_organisation=None).values_list("lead_organisation_id", flat=True)
-    responsible = area.values_list("responsible__id", flat=True)
-    return {pk for pk in [*lead, *responsible] if pk is not None}
+    return areas.area_organisation_ids(case=case, area=Area.FAMILY_SUPPORT)
 
 
 def _national_triage_pk() -> Coalesce:
@@ -99,8 +95,8 @@ def _unreached() -> Q:
     at_handler = Membership.objects.filter(
         role=Role.FAMILY_LIAISON_OFFICER, user__is_active=True, organisation_id=OuterRef("handled_by_id")
     )
-    at_case = Responsibility.objects.filter(case_id=OuterRef("case_id"), area=Area.FAMILY_SUPPORT).filter(
-        Q(lead_organisation__in=officers) | Q(responsible__in=officers)
+    at_case = areas.areas_involving(organisations=officers, area=Area.FAMILY_SUPPORT).filter(
+        case_id=OuterRef("case_id")
     )
     return Q(~Exists(at_handler), ~Exists(at_case))
 
@@ -110,11 +106,7 @@ def enquiry_list_for_user(*, user: User) -> QuerySet[Enquiry]:
     if not user.is_authenticated:
         return Enquiry.objects.none()
     organisations = family_liaison_organisations(user=user).values("pk")
-    family_support = (
-        Responsibility.objects.filter(area=Area.FAMILY_SUPPORT)
-        .filter(Q(lead_organisation__in=organisations) | Q(responsible__in=organisations))
-        .values("case_id")
-    )
+    family_support = areas.areas_involving(organisations=organisations, area=Area.FAMILY_SUPPORT).values("case_id")
     national = family_liaison_organisations(user=user).filter(pk=_national_triage_pk())
     return Enquiry.objects.filter(
         Q(handled_by__in=organisations) | Q(case__in=family_support) | (Q(Exists(national)) & _unreached())

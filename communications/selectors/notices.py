@@ -50,6 +50,7 @@ from communications.models import (
 from communications.selectors.plans import communications_cases_for_user, public_communications_lead
 from communications.selectors.support import describe_opening_hours
 from communications.workdays import clock_words
+from failure_regime import areas
 from failure_regime import selectors as regime
 from failure_regime.dates import iso_moment, long_date
 from failure_regime.models import Area, CaseParty, Responsibility
@@ -76,8 +77,7 @@ def notices_awaiting_approval_by(*, user: User) -> QuerySet[Notice]:
     case's public-communications lead (ordinary notices), or through a party's sign-off role (joint statements)."""
     as_lead = Q(
         kind__in=[k for k in NoticeKind.values if k != NoticeKind.JOINT_STATEMENT],
-        case__responsibilities__area=Area.PUBLIC_COMMUNICATIONS,
-        case__responsibilities__lead=user,
+        case__in=areas.cases_led_by(user=user, areas=[Area.PUBLIC_COMMUNICATIONS]),
     )
     signatory = Q()
     for kind, role in SIGN_OFF_ROLE_BY_KIND.items():
@@ -231,11 +231,7 @@ def public_corrections(*, notice: Notice) -> QuerySet[NoticeVersion]:
 
 def public_leads(*, notice: Notice) -> QuerySet[Responsibility]:
     """Who leads each area of the response, by organisation: the public pages name organisations, never people."""
-    return (
-        Responsibility.objects.filter(case_id=notice.case_id, lead_organisation__isnull=False)
-        .select_related("lead_organisation")
-        .order_by("pk")
-    )
+    return areas.led_areas(case=notice.case_id)
 
 
 def public_support_services(*, notice: Notice) -> QuerySet[SupportService]:

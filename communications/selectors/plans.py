@@ -14,21 +14,18 @@ from django.http import Http404
 
 from accounts.models import Organisation, Role, User
 from communications.models import CommunicationsPlan, PlanItem
+from failure_regime import areas
 from failure_regime import selectors as regime
 from failure_regime.models import Area, Case, Responsibility
 
 
 def public_communications_lead(*, case: Case) -> Responsibility | None:
     """The case's public-communications area, with its accountable lead (who may be None before appointment)."""
-    return (
-        Responsibility.objects.filter(case=case, area=Area.PUBLIC_COMMUNICATIONS)
-        .select_related("lead", "lead_organisation")
-        .first()
-    )
+    return areas.area_of(case=case, area=Area.PUBLIC_COMMUNICATIONS)
 
 
 def is_public_communications_lead(*, user: User, case: Case) -> bool:
-    return Responsibility.objects.filter(case=case, area=Area.PUBLIC_COMMUNICATIONS, lead=user).exists()
+    return areas.is_area_lead(user=user, case=case, area=Area.PUBLIC_COMMUNICATIONS)
 
 
 def communications_organisation_for(*, user: User, case: Case) -> Organisation | None:
@@ -43,8 +40,8 @@ def communications_organisation_for(*, user: User, case: Case) -> Organisation |
     )
     if membership is not None:
         return membership.organisation
-    lead = Responsibility.objects.filter(case=case, area=Area.PUBLIC_COMMUNICATIONS, lead=user).first()
-    return lead.lead_organisation if lead is not None else None
+    lead = public_communications_lead(case=case)
+    return lead.lead_organisation if lead is not None and lead.lead_id == user.pk else None
 
 
 def communications_cases_for_user(*, user: User) -> QuerySet[Case]:
@@ -53,7 +50,7 @@ def communications_cases_for_user(*, user: User) -> QuerySet[Case]:
         parties__organisation__memberships__user=user,
         parties__organisation__memberships__role=Role.COMMUNICATIONS_OFFICER,
     ).values("pk")
-    as_lead = Responsibility.objects.filter(area=Area.PUBLIC_COMMUNICATIONS, lead=user).values("case_id")
+    as_lead = areas.cases_led_by(user=user, areas=[Area.PUBLIC_COMMUNICATIONS])
     return (
         regime.case_list_for_user(user=user)
         .filter(Q(pk__in=as_officer) | Q(pk__in=as_lead))

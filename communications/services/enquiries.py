@@ -48,7 +48,8 @@ from communications.selectors.providers import provider_match
 from communications.services.notification_events import enquiry_assigned_notify, enquiry_escalated_notify
 from communications.verbs import CommunicationsVerb
 from communications.workdays import LONDON, deadline_words, same_working_day_due, working_days_due
-from failure_regime.models import Area, Case, CaseStatus, Responsibility
+from failure_regime import areas
+from failure_regime.models import Area, Case, CaseStatus
 from failure_regime.selectors import case_list_for_user
 from failure_regime.services.outbox import Mail, outbox_enqueue
 from reviews.models import ReviewRequest, ReviewRequestStatus
@@ -78,16 +79,7 @@ REFERENCE_ATTEMPTS = 5
 def _family_support_lead_organisation(*, case: Case | None = None, provider: Organisation | None = None) -> int | None:
     """The organisation leading family support on ``case``, or on ``provider``'s most recent case that is not
     closed."""
-    leads = Responsibility.objects.filter(area=Area.FAMILY_SUPPORT, lead_organisation__isnull=False).exclude(
-        case__status=CaseStatus.CLOSED
-    )
-    if case is not None:
-        leads = leads.filter(case=case)
-    elif provider is not None:
-        leads = leads.filter(case__provider=provider)
-    else:
-        return None
-    return leads.order_by("-case__proposed_at", "-case__pk").values_list("lead_organisation_id", flat=True).first()
+    return areas.current_lead_organisation_id(area=Area.FAMILY_SUPPORT, case=case, provider=provider)
 
 
 def handling_organisation_for(*, provider: Organisation | None, case: Case | None = None) -> Organisation | None:
@@ -636,13 +628,9 @@ def _escalation_recipients(enquiry: Enquiry) -> list[User]:
             ).order_by("pk")
         )
     if enquiry.case_id is not None:
-        lead = (
-            Responsibility.objects.filter(case_id=enquiry.case_id, area=Area.FAMILY_SUPPORT)
-            .select_related("lead")
-            .first()
-        )
-        if lead is not None and lead.lead is not None and lead.lead.is_active:
-            people.append(lead.lead)
+        lead = areas.area_lead(case=enquiry.case_id, area=Area.FAMILY_SUPPORT)
+        if lead is not None and lead.is_active:
+            people.append(lead)
     return list({person.email: person for person in people}.values())
 
 

@@ -45,6 +45,7 @@ from communications.models import AWAITING_RESPONSE, Enquiry, EnquiryStatus, enq
 from communications.selectors import enquiries as selectors
 from communications.selectors import providers as provider_selectors
 from communications.services import enquiries as services
+from failure_regime import areas
 from failure_regime.models import Area, Case
 from reviews.models import ReviewRequestStatus
 
@@ -219,7 +220,7 @@ def _detail_context(request: HttpRequest, enquiry: Enquiry, **given: forms.Form)
     review_request = enquiry.review_request
     family_support = None
     if enquiry.case is not None:
-        family_support = enquiry.case.responsibilities.filter(area=Area.FAMILY_SUPPORT).select_related("lead").first()
+        family_support = areas.area_of(case=enquiry.case, area=Area.FAMILY_SUPPORT)
     return {
         "enquiry": enquiry,
         "awaiting": enquiry.status in AWAITING_RESPONSE,

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Organisation, Role, User
+from failure_regime import areas as regime_areas
 from failure_regime.models import Area, Case, Responsibility
 from failure_regime.permissions import OVERSEER_ROLES
 from reviews.models import (
@@ -282,9 +283,5 @@ def active_roles_on_case(*, case: Case, experts: list[Expert]) -> dict[int, list
 
 def review_leads(*, case: Case) -> list[Responsibility]:
     """The case's accountable investigation lead and expert-recruitment lead, in that order."""
-    areas = [Area.INVESTIGATION, Area.EXPERT_RECRUITMENT]
-    found = {
-        r.area: r
-        for r in Responsibility.objects.filter(case=case, area__in=areas).select_related("lead", "lead_organisation")
-    }
-    return [found[area] for area in areas if area in found]
+    found = [regime_areas.area_of(case=case, area=area) for area in (Area.INVESTIGATION, Area.EXPERT_RECRUITMENT)]
+    return [responsibility for responsibility in found if responsibility is not None]

@@ -15,6 +15,7 @@ from django.db.models import Exists, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Membership, Role, User
+from failure_regime import areas as regime_areas
 from failure_regime.models import Area, Case, Responsibility
 from failure_regime.selectors import case_list_for_user
 from reviews.models import LEADING_ROLES, Appointment, Expert
@@ -30,7 +31,7 @@ def holds_reviewing_role(*, user: User) -> Exists:
 
 
 def _leads(case: Case, areas: list[str]) -> Q:
-    return Q(pk__in=Responsibility.objects.filter(case=case, area__in=areas, lead__isnull=False).values("lead"))
+    return Q(pk__in=regime_areas.area_leads(case=case, areas=areas))
 
 
 def _appointed_leaders(case: Case) -> Q:
@@ -53,7 +54,7 @@ def is_review_manager(*, user: User, case: Case) -> bool:
 
 def recruitment_led_case_ids(*, user: User) -> QuerySet[Responsibility, int]:
     """The ids of the cases where ``user`` is the accountable expert-recruitment lead, who runs campaigns and vets."""
-    return Responsibility.objects.filter(area=Area.EXPERT_RECRUITMENT, lead=user).values_list("case_id", flat=True)
+    return regime_areas.areas_led_by(user=user, areas=[Area.EXPERT_RECRUITMENT]).values_list("case_id", flat=True)
 
 
 def is_recruitment_lead(*, user: User, case: Case) -> bool:
@@ -62,17 +63,14 @@ def is_recruitment_lead(*, user: User, case: Case) -> bool:
 
 def investigation_lead(*, case: Case) -> User | None:
     """The case's accountable investigation lead, who is alerted to safety concerns found in reviews."""
-    responsibility = Responsibility.objects.filter(case=case, area=Area.INVESTIGATION).select_related("lead").first()
-    return responsibility.lead if responsibility is not None else None
+    return regime_areas.area_lead(case=case, area=Area.INVESTIGATION)
 
 
 def managed_case_list_for_user(*, user: User) -> QuerySet[Case]:
     """Cases whose review the user manages."""
-    led = Responsibility.objects.filter(lead=user, area__in=[Area.INVESTIGATION, Area.EXPERT_RECRUITMENT])
+    led = regime_areas.cases_led_by(user=user, areas=[Area.INVESTIGATION, Area.EXPERT_RECRUITMENT])
     appointed = Appointment.objects.filter(expert__user=user, role__in=LEADING_ROLES, ended_at__isnull=True)
-    return Case.objects.filter(Q(pk__in=led.values("case")) | Q(pk__in=appointed.values("case"))).select_related(
-        "provider"
-    )
+    return Case.objects.filter(Q(pk__in=led) | Q(pk__in=appointed.values("case"))).select_related("provider")
 
 
 def managed_case_get_for_user(*, user: User, pk: int) -> Case:

@@ -26,8 +26,9 @@ from accounts import services as accounts_services
 from accounts.audit import audit_record
 from accounts.errors import ConflictError, DomainError, TransitionNotAllowed
 from accounts.models import Organisation, Role, User
+from failure_regime import areas as regime_areas
 from failure_regime.dates import long_date
-from failure_regime.models import Area, Case, CaseStatus, Responsibility
+from failure_regime.models import Area, Case, CaseStatus
 from failure_regime.services.outbox import Mail, outbox_enqueue
 from reviews.models import (
     Application,
@@ -86,9 +87,7 @@ def _recruitment_lead_organisation(actor: User, case: Case, doing: str) -> Organ
     if not actor.is_active or not is_recruitment_lead(user=actor, case=case):
         raise PermissionDenied(f"Only the case's expert-recruitment lead can {doing}.")
     # A lead always has an organisation (a database constraint), so this finds one.
-    return Organisation.objects.get(
-        pk__in=Responsibility.objects.filter(case=case, area=Area.EXPERT_RECRUITMENT).values("lead_organisation")
-    )
+    return regime_areas.area_lead_organisations(case=case, area=Area.EXPERT_RECRUITMENT).get()
 
 
 def keeps_registry(user: User) -> bool:

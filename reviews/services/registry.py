@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import TransitionNotAllowed
 from accounts.models import Organisation, Role, User
-from failure_regime.models import Area, Case, CaseStatus, Responsibility
+from failure_regime import areas as regime_areas
+from failure_regime.models import Area, Case, CaseStatus
 from failure_regime.permissions import OVERSEER_ROLES
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.cases import overseer_organisation
@@ -425,8 +426,8 @@ def appointment_make(*, actor: User, case: Case, expert: Expert, role: str, decl
     )
     party = _investigation_lead_organisation(expert, case) if role in LEADING_ROLES else None
     if party is not None and expert.user is not None:
-        current = Responsibility.objects.get(case=case, area=Area.INVESTIGATION)
-        if (current.lead_id, current.lead_organisation_id) != (expert.user.pk, party.pk):
+        current = regime_areas.area_of(case=case, area=Area.INVESTIGATION)
+        if current is None or (current.lead_id, current.lead_organisation_id) != (expert.user.pk, party.pk):
             lead_hand_over(
                 actor=actor,
                 case=case,
