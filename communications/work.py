@@ -15,7 +15,7 @@ from communications.selectors.notices import notices_awaiting_approval_by, notic
 from communications.selectors.plans import plan_items_owned_by
 from failure_regime.models import CaseParty
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
-from failure_regime.work import RoleLabels, WorkItem, organisation_label, register_work_source
+from failure_regime.work import RoleLabels, WorkItem, organisation_label, register_see_all, register_work_source
 from failure_regime.work import Urgency as WorkUrgency
 
 ENQUIRIES = "Enquiries waiting for a response"
@@ -150,3 +150,6 @@ def register() -> None:
     register_work_source("communications.notice_approvals", notices_to_approve)
     register_work_source("communications.notices_to_finish", notices_to_finish)
     register_work_source("communications.plan_items", plan_items_due)
+    register_see_all(ENQUIRIES, "communications:enquiry-queue")
+    for heading in (APPROVALS, NOTICES, PLAN_ITEMS):
+        register_see_all(heading, "communications:case-list")

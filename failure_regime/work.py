@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -175,6 +176,11 @@ class RoleLabels:
 WorkSource = Callable[["User"], list[WorkItem]]
 
 _SOURCES: dict[str, WorkSource] = {}
+# The page listing everything under a heading, by heading: where "See all" goes when the home page shows only the
+# most pressing (a URL name; headings without a list of their own have none).
+_SEE_ALL: dict[str, str] = {}
+# How many items the home page lists under one heading; the rest are counted and linked.
+HEADING_LIMIT = 20
 
 
 def register_work_source(name: str, fn: WorkSource) -> None:
@@ -184,6 +190,11 @@ def register_work_source(name: str, fn: WorkSource) -> None:
     if existing is not None and existing is not fn:
         raise ValueError(f"A work source named {name!r} is already registered.")
     _SOURCES[name] = fn
+
+
+def register_see_all(heading: str, url_name: str) -> None:
+    """The page where everything under ``heading`` is listed, for when the home page shows only the first."""
+    _SEE_ALL[heading] = url_name
 
 
 def work_sources() -> dict[str, WorkSource]:
@@ -197,14 +208,23 @@ def sort_work(items: Iterable[WorkItem]) -> list[WorkItem]:
 
 @dataclass
 class WorkGroup:
-    """Items under one heading, most pressing first."""
+    """Items under one heading, most pressing first: the first ``HEADING_LIMIT`` of them in ``items``, with the
+    whole number and how many are overdue counted over all."""
 
     heading: str
     items: list[WorkItem] = field(default_factory=list)
+    total: int = 0
+    overdue_count: int = 0
 
     @property
-    def overdue_count(self) -> int:
-        return sum(1 for item in self.items if item.overdue)
+    def hidden(self) -> int:
+        """How many more there are than the page lists."""
+        return self.total - len(self.items)
+
+    @property
+    def see_all_url(self) -> str:
+        url_name = _SEE_ALL.get(self.heading)
+        return reverse(url_name) if url_name else ""
 
 
 def work_for_user(*, user: User) -> list[WorkItem]:
@@ -225,10 +245,14 @@ def _forget_role_labels(user: User) -> None:
         delattr(user, "_work_role_labels")
 
 
-def work_groups(items: list[WorkItem]) -> list[WorkGroup]:
-    """Items under their headings. A heading comes where its most pressing item would in the sorted list, so
-    a group holding something overdue comes before one that does not."""
+def work_groups(items: list[WorkItem], *, limit: int = HEADING_LIMIT) -> list[WorkGroup]:
+    """Items under their headings, at most ``limit`` listed under each. A heading comes where its most pressing
+    item would in the sorted list, so a group holding something overdue comes before one that does not."""
     groups: dict[str, WorkGroup] = {}
     for item in sort_work(items):
-        groups.setdefault(item.group, WorkGroup(heading=item.group)).items.append(item)
+        group = groups.setdefault(item.group, WorkGroup(heading=item.group))
+        group.total += 1
+        group.overdue_count += item.overdue
+        if len(group.items) < limit:
+            group.items.append(item)
     return list(groups.values())

@@ -22,7 +22,14 @@ from failure_regime.permissions import (
     special_measures_decider_membership,
 )
 from failure_regime.services.clock import deadlines_of, deadlines_within_reach_q
-from failure_regime.work import RoleLabels, Urgency, WorkItem, organisation_label, register_work_source
+from failure_regime.work import (
+    RoleLabels,
+    Urgency,
+    WorkItem,
+    organisation_label,
+    register_see_all,
+    register_work_source,
+)
 
 SIGN_OFF = "Decisions waiting for your organisation's sign-off"
 LEADS = "Areas you are the accountable lead for"
@@ -243,3 +250,9 @@ def register() -> None:
     register_work_source("regime.reports_to_accept", reports_to_accept)
     register_work_source("regime.deadlines", deadlines_due)
     register_work_source("regime.recommendations_to_decide", recommendations_to_decide)
+    for heading in (SIGN_OFF, LEADS, MISSING_LEAD):
+        register_see_all(heading, "regime:case-list")
+    for heading in (REPORTS_TO_SEND, REPORTS_TO_ACCEPT):
+        register_see_all(heading, "regime:episode-list")
+    register_see_all(DEADLINES, "regime:deadline-list")
+    register_see_all(RECOMMENDATIONS, "regime:recommendation-list")

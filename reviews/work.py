@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from accounts.models import Role, User
-from failure_regime.work import RoleLabels, WorkItem, register_work_source
+from failure_regime.work import RoleLabels, WorkItem, register_see_all, register_work_source
 from reviews.models import JudgementStatus
 from reviews.selectors.cohort import patients_waiting_by_cohort
 from reviews.selectors.judgement import my_assignments
@@ -108,3 +108,4 @@ def register() -> None:
     register_work_source("reviews.applications_to_vet", applications_to_vet)
     register_work_source("reviews.patients_to_assign", patients_to_assign)
     register_work_source("reviews.review_requests", review_requests_waiting)
+    register_see_all(REQUESTS, "reviews:review-request-list")

@@ -23,7 +23,7 @@ from failure_regime.services import action_plan, monthly_reports
 from failure_regime.services import special_measures as sm
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.sign_off import sign_off_record
-from failure_regime.work import WorkItem, work_for_user
+from failure_regime.work import HEADING_LIMIT, WorkItem, work_for_user
 from failure_regime.work_sources import (
     DEADLINES,
     LEADS,
@@ -309,6 +309,20 @@ def test_it_reads_the_same_number_of_queries_for_few_items_and_many(
     few = count_queries(client)
     add_work(regulator, provider, concern, busy, 6)
     assert count_queries(client) == few
+
+
+def test_it_lists_the_first_under_a_long_heading_and_links_the_rest(
+    client_for: Callable[[User], Client], national: User, regulator: User, provider: Organisation, concern: Concern
+) -> None:
+    for n in range(HEADING_LIMIT + 2):
+        propose(regulator, provider, concern, title=f"Case {n}")
+    page = client_for(national).get(reverse("staff-home"))
+    [group] = [g for g in page.context["groups"] if g.heading == MISSING_LEAD]
+    assert (len(group.items), group.total) == (HEADING_LIMIT, HEADING_LIMIT + 2)
+    html = page.content.decode()
+    assert f"{MISSING_LEAD} ({HEADING_LIMIT + 2})" in html
+    assert f"These are the {HEADING_LIMIT} most pressing of {HEADING_LIMIT + 2}." in html
+    assert f'href="{reverse("regime:case-list")}">See all cases missing an accountable lead' in html
 
 
 def test_it_shows_many_items_to_the_person_with_many_roles(

@@ -79,6 +79,16 @@ def test_it_lists_a_group_holding_something_overdue_first() -> None:
     assert [g.heading for g in work_groups([calm, late])] == ["Late", "Calm"]
 
 
+def test_it_lists_the_most_pressing_under_a_heading_and_counts_the_rest() -> None:
+    calm = [item(f"calm {n}", due=datetime.date(2026, 12, 5 + n)) for n in range(4)]
+    late = item("late", due=datetime.date(2026, 12, 1), overdue=True)
+    [group] = work_groups([*calm, late], limit=3)
+    assert [i.title for i in group.items] == ["late", "calm 0", "calm 1"]
+    assert (group.total, group.hidden, group.overdue_count) == (5, 2, 1)
+    [everything] = work_groups([*calm, late], limit=5)
+    assert everything.hidden == 0
+
+
 def test_it_refuses_a_second_source_under_a_name_already_taken() -> None:
     with pytest.raises(ValueError, match="already registered"):
         register_work_source("regime.sign_off", lambda user: [])
