@@ -457,6 +457,28 @@ def measure(client: Client, path: str, large: dict[str, int]) -> tuple[float, fl
     return statistics.median(times), percentile(times, 0.99), queries, whole_reads(slowest[0], slowest[1], large)
 
 
+def home_sources(people: dict[str, User]) -> None:
+    """The home page's database time by work source and person (p50 ms), to show which source a slow home waits
+    on."""
+    from failure_regime.work import work_sources
+
+    sources = work_sources()
+    print(f"\nThe home page by work source: database time p50 ms (items found), over {ROUNDS} rounds.\n")
+    print(f"{'source':<40} " + " ".join(f"{who:>14}" for who in people))
+    for name, source in sources.items():
+        cells = []
+        for user in people.values():
+            times: list[float] = []
+            found = 0
+            for _ in range(ROUNDS):
+                fresh = User.objects.get(pk=user.pk)
+                with timed_queries() as seen:
+                    found = len(source(fresh))
+                times.append(sum(t for _, _, t in seen) * 1000)
+            cells.append(f"{statistics.median(times):7.1f} ({found:>4})")
+        print(f"{name:<40} " + " ".join(f"{cell:>14}" for cell in cells))
+
+
 def signed_in(user: User) -> Client:
     """A client signed in with both factors, as staff pages require."""
     client = Client()
@@ -489,6 +511,8 @@ def main() -> None:
             plan = "index" if not whole else "reads whole: " + ", ".join(whole)
             print(f"{path:<32} {who:<9} {p50:7.1f} {p99:7.1f} {queries:7d}  {'met' if met else 'MISS':<5} {plan}")
     print(f"\n{missed} of {len(paths) * len(people)} lists missed the goal.")
+    if "/staff/" in paths:
+        home_sources(people)
 
 
 if __name__ == "__main__":
