@@ -17,7 +17,7 @@ page of every staff list and API list and prints, per list and person:
 
 The database in DATABASE_URL is only used to create and drop this run's own database (``bench/common.py``).
 Environment: BENCH_ROUNDS (requests per list and person, default 20), BENCH_LISTS (only the lists whose path
-contains one of these comma-separated words), BENCH_KEEP=1 (keep the database).
+contains one of these comma-separated words; ``home`` for the home page alone), BENCH_KEEP=1 (keep the database).
 """
 
 from __future__ import annotations
@@ -501,7 +501,9 @@ def main() -> None:
     print(f"\nDatabase time of the first page, over {ROUNDS} requests; goal: p50 at most {GOAL_MS:g} ms.\n")
     print(f"{'list':<32} {'person':<9} {'p50 ms':>7} {'p99 ms':>7} {'queries':>7}  {'goal':<5} plan")
     missed = 0
-    paths = [p for p in [*STAFF_LISTS, *API_LISTS] if not ONLY or any(word in p for word in ONLY)]
+    # "home" picks the home page alone (every staff path contains "/staff/").
+    wanted = [p for p in [*STAFF_LISTS, *API_LISTS] if not ONLY or any(word in p for word in ONLY)]
+    paths = ["/staff/"] if ONLY == ["home"] else wanted
     for path in paths:
         for who, user in people.items():
             client = signed_in(user)

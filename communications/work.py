@@ -15,7 +15,15 @@ from communications.selectors.notices import notices_awaiting_approval_by, notic
 from communications.selectors.plans import plan_items_owned_by
 from failure_regime.models import CaseParty
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
-from failure_regime.work import RoleLabels, WorkItem, organisation_label, register_see_all, register_work_source
+from failure_regime.work import (
+    HEADING_LIMIT,
+    RoleLabels,
+    WorkItem,
+    WorkList,
+    organisation_label,
+    register_see_all,
+    register_work_source,
+)
 from failure_regime.work import Urgency as WorkUrgency
 
 ENQUIRIES = "Enquiries waiting for a response"
@@ -33,9 +41,12 @@ def enquiries_waiting(user: User) -> list[WorkItem]:
     them (one assigned to a colleague is that colleague's), most urgent and soonest due first."""
     labels = RoleLabels.of(user)
     queue = enquiry_queue(user=user).filter(status__in=sorted(AWAITING_RESPONSE))
-    queue = queue.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
-    items = []
-    for enquiry in queue:
+    queue = queue.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True)).order_by("response_due_at", "pk")
+    # Soonest due (so the overdue) first, as the home page sorts them: the first HEADING_LIMIT are its list.
+    listed = list(queue[:HEADING_LIMIT])
+    unlisted = queue.count() - len(listed) if len(listed) == HEADING_LIMIT else 0
+    items = WorkList(unlisted={ENQUIRIES: unlisted} if unlisted else None)
+    for enquiry in listed:
         organisation = labels.label(
             organisations=[enquiry.handled_by_id] if enquiry.handled_by_id else [],
             roles=[Role.FAMILY_LIAISON_OFFICER],

@@ -4,7 +4,8 @@ the list would not show."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.audit import audit_events_for
-from accounts.models import AuditEvent, Membership, Organisation, User
+from accounts.models import AuditEvent, Membership, Organisation, Role, User
 from accounts.visibility import timeline_events_q
 from failure_regime.models import (
     DECIDED_STATUSES,
@@ -59,7 +60,7 @@ from failure_regime.models import (
     Responsibility,
     SignOff,
 )
-from failure_regime.permissions import PLAN_ROLES, RECOMMENDATION_DECIDER_ROLES, SIGN_OFF_ROLE_BY_KIND
+from failure_regime.permissions import OVERSEER_ROLES, PLAN_ROLES, RECOMMENDATION_DECIDER_ROLES, SIGN_OFF_ROLE_BY_KIND
 from failure_regime.ratings import recommendable
 
 
@@ -198,6 +199,17 @@ def cases_missing_a_lead(*, user: User) -> QuerySet[Case]:
     return case_list_for_user(user=user).filter(_missing_lead()).exclude(status=CaseStatus.CLOSED)
 
 
+def cases_to_appoint_leads_for(*, user: User) -> QuerySet[Case]:
+    """The open cases missing a lead whose leads ``user`` appoints (``permissions.case_overseer_membership``, the
+    rule ``lead_hand_over`` applies), oldest first: any the user may see for national oversight, otherwise those
+    with a party where the user is a regulator decision-maker or an oversight lead."""
+    cases = cases_missing_a_lead(user=user)
+    if not user.memberships.filter(role=Role.NATIONAL_OVERSIGHT).exists():
+        overseeing = user.memberships.filter(role__in=OVERSEER_ROLES).values("organisation")
+        cases = cases.filter(pk__in=CaseParty.objects.filter(organisation__in=overseeing).values("case"))
+    return cases.order_by("proposed_at", "pk")
+
+
 def enforcement_list_for_user(*, user: User) -> QuerySet[EnforcementAction]:
     actions: QuerySet[EnforcementAction] = _granted_or_overseen(
         user, "failure_regime.view_enforcementaction", EnforcementAction
@@ -232,11 +244,55 @@ _KEYS_IN_QUERY = 200
 _PROVIDERS_IN_QUERY = 5000
 
 
+@dataclass
+class _Remembered:
+    granted: dict[str, _Keys]
+    providers: _Keys
+
+
+# The questions the regime's selectors ask, read together the first time inside ``access_read_once``.
+_READ_TOGETHER = frozenset(
+    {
+        "failure_regime.view_case",
+        "failure_regime.view_concern",
+        "failure_regime.view_enforcementaction",
+        "failure_regime.view_episode",
+        "failure_regime.view_recommendation",
+    }
+)
+
+
+@contextmanager
+def access_read_once(user: User) -> Iterator[None]:
+    """Within this block, what ``user`` may see is read once, for every selector together, and then remembered:
+    for a page that asks many selectors in a row and changes nothing meanwhile (the home page's work sources).
+    Outside it, every selector reads afresh, so that a grant made a moment ago counts."""
+    user._access_read_once = None  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        del user._access_read_once  # type: ignore[attr-defined]
+
+
 def _access(user: User, perms: Iterable[str], *, overseen: bool = True) -> tuple[dict[str, _Keys], _Keys]:
     """What the user may see besides model-wide permissions, in one query: for each of ``perms``, the objects
     granted one by one to the user or to their organisations; and (with ``overseen``) the providers whose
     oversight body the user belongs to, read as they are now, so that a change of oversight body moves access at
-    once."""
+    once. Inside ``access_read_once``, read once for all the regime's questions."""
+    perms = set(perms)
+    if not hasattr(user, "_access_read_once"):
+        return _read_access(user, perms, overseen=overseen)
+    remembered: _Remembered | None = user._access_read_once
+    if remembered is None or not perms <= remembered.granted.keys():
+        asked = perms | (_READ_TOGETHER if remembered is None else set())
+        granted, providers = _read_access(user, asked, overseen=True)
+        if remembered is not None:
+            granted = {**remembered.granted, **granted}
+        remembered = user._access_read_once = _Remembered(granted, providers)
+    return {perm: remembered.granted[perm] for perm in perms}, remembered.providers if overseen else _Keys([])
+
+
+def _read_access(user: User, perms: Iterable[str], *, overseen: bool) -> tuple[dict[str, _Keys], _Keys]:
     found: dict[str, list[int]] = {perm: [] for perm in perms}
     providers: list[int] = []
     if not user.is_authenticated:

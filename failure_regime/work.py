@@ -173,6 +173,16 @@ class RoleLabels:
         return organisation_label(membership.organisation, membership.role)
 
 
+class WorkList(list[WorkItem]):
+    """Work items, and how many more a source found under each heading than it built (``unlisted``): a source
+    whose list can run to thousands builds only the first ``HEADING_LIMIT``, most pressing first, and counts the
+    rest."""
+
+    def __init__(self, items: Iterable[WorkItem] = (), unlisted: dict[str, int] | None = None) -> None:
+        super().__init__(items)
+        self.unlisted: dict[str, int] = dict(unlisted or {})
+
+
 WorkSource = Callable[["User"], list[WorkItem]]
 
 _SOURCES: dict[str, WorkSource] = {}
@@ -227,16 +237,25 @@ class WorkGroup:
         return reverse(url_name) if url_name else ""
 
 
-def work_for_user(*, user: User) -> list[WorkItem]:
-    """Everything waiting for the user, from every registered source, overdue first and then by due date."""
+def work_for_user(*, user: User) -> WorkList:
+    """Everything waiting for the user, from every registered source, overdue first and then by due date (with
+    what the sources counted but did not list in ``unlisted``)."""
+    from failure_regime.selectors import access_read_once
+
     _forget_role_labels(user)
     items: list[WorkItem] = []
+    unlisted: dict[str, int] = {}
     try:
-        for source in _SOURCES.values():
-            items.extend(source(user))
+        # The sources only read, so what the user may see is read once for all of them.
+        with access_read_once(user):
+            for source in _SOURCES.values():
+                found = source(user)
+                items.extend(found)
+                for heading, count in getattr(found, "unlisted", {}).items():
+                    unlisted[heading] = unlisted.get(heading, 0) + count
     finally:
         _forget_role_labels(user)
-    return sort_work(items)
+    return WorkList(sort_work(items), unlisted)
 
 
 def _forget_role_labels(user: User) -> None:
@@ -246,8 +265,9 @@ def _forget_role_labels(user: User) -> None:
 
 
 def work_groups(items: list[WorkItem], *, limit: int = HEADING_LIMIT) -> list[WorkGroup]:
-    """Items under their headings, at most ``limit`` listed under each. A heading comes where its most pressing
-    item would in the sorted list, so a group holding something overdue comes before one that does not."""
+    """Items under their headings, at most ``limit`` listed under each, counted with what the sources found but
+    did not list (``WorkList.unlisted``). A heading comes where its most pressing item would in the sorted list,
+    so a group holding something overdue comes before one that does not."""
     groups: dict[str, WorkGroup] = {}
     for item in sort_work(items):
         group = groups.setdefault(item.group, WorkGroup(heading=item.group))
@@ -255,4 +275,7 @@ def work_groups(items: list[WorkItem], *, limit: int = HEADING_LIMIT) -> list[Wo
         group.overdue_count += item.overdue
         if len(group.items) < limit:
             group.items.append(item)
+    for heading, count in getattr(items, "unlisted", {}).items():
+        if heading in groups:
+            groups[heading].total += count
     return list(groups.values())

@@ -30,8 +30,8 @@ from communications.services.notices import notice_draft, notice_submit
 from communications.services.plans import plan_create, plan_item_add
 from communications.work import APPROVALS, ENQUIRIES, NOTICES, PLAN_ITEMS
 from failure_regime.models import Case
+from failure_regime.work import HEADING_LIMIT, WorkItem, work_for_user, work_groups
 from failure_regime.work import Urgency as WorkUrgency
-from failure_regime.work import WorkItem, work_for_user
 from tests.communications.conftest import NOTICE_TEXT, approved_notice
 from tests.factories import member
 
@@ -99,6 +99,18 @@ def test_it_shows_the_enquiry_past_its_response_clock_as_overdue(urgent: Enquiry
     with time_machine.travel(urgent.response_due_at + timedelta(hours=1), tick=False):
         [item] = items_in(liaison_officer, ENQUIRIES)
         assert item.overdue
+
+
+def test_it_lists_the_soonest_due_enquiries_and_counts_the_rest(
+    urgent: Enquiry, provider: Organisation, liaison_officer: User
+) -> None:
+    for _ in range(HEADING_LIMIT + 1):
+        receive(provider)
+    found = work_for_user(user=liaison_officer)
+    listed = [item for item in found if item.group == ENQUIRIES]
+    assert len(listed) == HEADING_LIMIT and listed[0].title == f"Enquiry {urgent.reference}"
+    [group] = [g for g in work_groups(found) if g.heading == ENQUIRIES]
+    assert (len(group.items), group.total) == (HEADING_LIMIT, HEADING_LIMIT + 2)
 
 
 def test_it_drops_the_enquiry_from_national_oversight(urgent: Enquiry, national: User) -> None:

@@ -22,6 +22,7 @@ from failure_regime.models import Area, Basis, Case, Concern, Episode, MonthlyRe
 from failure_regime.services import action_plan, monthly_reports
 from failure_regime.services import special_measures as sm
 from failure_regime.services.accountability import lead_hand_over
+from failure_regime.services.concerns import concern_raise
 from failure_regime.services.sign_off import sign_off_record
 from failure_regime.work import HEADING_LIMIT, WorkItem, work_for_user
 from failure_regime.work_sources import (
@@ -32,7 +33,7 @@ from failure_regime.work_sources import (
     REPORTS_TO_SEND,
     SIGN_OFF,
 )
-from tests.factories import OrganisationFactory, member
+from tests.factories import OrganisationFactory, member, sole_organisation
 from tests.failure_regime.conftest import propose
 
 pytestmark = pytest.mark.django_db
@@ -323,6 +324,32 @@ def test_it_lists_the_first_under_a_long_heading_and_links_the_rest(
     assert f"{MISSING_LEAD} ({HEADING_LIMIT + 2})" in html
     assert f"These are the {HEADING_LIMIT} most pressing of {HEADING_LIMIT + 2}." in html
     assert f'href="{reverse("regime:case-list")}">See all cases missing an accountable lead' in html
+
+
+@pytest.mark.parametrize(
+    "who", ["regulator", "oversight_lead", "national", "trust_manager", "inspector", "sign_off_officer"]
+)
+def test_the_cases_to_appoint_leads_for_are_those_the_rule_finds_an_overseer_for(
+    who: str, request: pytest.FixtureRequest, case: Case, regulator: User, other_provider: Organisation
+) -> None:
+    """``selectors.cases_to_appoint_leads_for`` writes ``case_overseer_membership`` as a query: for each person,
+    the two agree on every case they may see that is missing a lead (one about a trust Monitor does not oversee
+    included)."""
+    from failure_regime.permissions import case_overseer_membership
+    from failure_regime.selectors import cases_missing_a_lead, cases_to_appoint_leads_for
+
+    concern = concern_raise(
+        actor=regulator, organisation=sole_organisation(regulator), provider=other_provider, source="media", summary="x"
+    )
+    propose(regulator, other_provider, concern, title="Elsewhere")
+    user: User = request.getfixturevalue(who)
+    memberships = list(user.memberships.select_related("organisation"))
+    by_rule = {
+        c.pk
+        for c in cases_missing_a_lead(user=user).prefetch_related("parties")
+        if case_overseer_membership(memberships, [p.organisation_id for p in c.parties.all()]) is not None
+    }
+    assert set(cases_to_appoint_leads_for(user=user).values_list("pk", flat=True)) == by_rule
 
 
 def test_it_shows_many_items_to_the_person_with_many_roles(

@@ -1,0 +1,42 @@
+"""What a person may see is read once while the home page gathers their work, and afresh everywhere else."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Organisation, User
+from failure_regime import selectors
+from failure_regime.models import Case, Concern
+from failure_regime.work import work_for_user
+from tests.failure_regime.conftest import propose
+
+
+def _grant_reads(queries: list[dict[str, str]]) -> int:
+    """The queries that read a person's grants one by one (``selectors._access``), as opposed to a list filtered
+    by them."""
+    return sum('AS "permission__content_type__app_label"' in q["sql"] for q in queries)
+
+
+def test_inside_the_block_the_grants_are_read_once(case: Case, oversight_lead: User) -> None:
+    with selectors.access_read_once(oversight_lead), CaptureQueriesContext(connection) as queries:
+        first = list(selectors.case_list_for_user(user=oversight_lead))
+        again = list(selectors.case_list_for_user(user=oversight_lead))
+    assert first == again == [case]
+    assert _grant_reads(queries.captured_queries) == 1
+
+
+def test_outside_the_block_a_new_grant_counts_at_once(
+    case: Case, regulator: User, oversight_lead: User, provider: Organisation, concern: Concern
+) -> None:
+    assert list(selectors.case_list_for_user(user=oversight_lead)) == [case]
+    second = propose(regulator, provider, concern, title="A second case")
+    assert set(selectors.case_list_for_user(user=oversight_lead)) == {case, second}
+    assert not hasattr(oversight_lead, "_access_read_once")
+
+
+def test_the_home_page_reads_the_grants_once_for_all_its_sources(case: Case, oversight_lead: User) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        work_for_user(user=oversight_lead)
+    assert _grant_reads(queries.captured_queries) == 1
+    assert not hasattr(oversight_lead, "_access_read_once")
