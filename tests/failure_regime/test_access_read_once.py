@@ -1,7 +1,9 @@
-"""What a person may see is read once while the home page gathers their work, and afresh everywhere else."""
+"""What a person may see is read once while the home page gathers their work, afresh everywhere else, and no further
+than the query it goes into needs."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -40,3 +42,22 @@ def test_the_home_page_reads_the_grants_once_for_all_its_sources(case: Case, ove
         work_for_user(user=oversight_lead)
     assert _grant_reads(queries.captured_queries) == 1
     assert not hasattr(oversight_lead, "_access_read_once")
+
+
+def test_past_the_keys_a_query_holds_the_grants_are_read_no_further(
+    monkeypatch: pytest.MonkeyPatch,
+    case: Case,
+    regulator: User,
+    oversight_lead: User,
+    provider: Organisation,
+    concern: Concern,
+) -> None:
+    """Three cases granted to Monitor and room for one key: the case list reads two grants, no more, to choose a
+    subquery, and still lists all three."""
+    monkeypatch.setattr(selectors, "_KEYS_IN_QUERY", 1)
+    others = [propose(regulator, provider, concern, title=f"Case {n}") for n in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        cases = set(selectors.case_list_for_user(user=oversight_lead))
+    assert cases == {case, *others}
+    [read] = [q["sql"] for q in queries.captured_queries if 'AS "permission__content_type__app_label"' in q["sql"]]
+    assert read.rstrip().endswith("LIMIT 2")
