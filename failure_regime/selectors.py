@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BigIntegerField,
@@ -294,6 +295,9 @@ def _access(user: User, perms: Iterable[str], *, overseen: bool = True) -> tuple
 
 def _read_access(user: User, perms: Iterable[str], *, overseen: bool) -> tuple[dict[str, _Keys], _Keys]:
     found: dict[str, list[int]] = {perm: [] for perm in perms}
+    if not overseen and len(found) == 1 and user.is_authenticated:
+        [perm] = found
+        return {perm: _granted_one(user, perm)}, _Keys([])
     providers: list[int] = []
     if not user.is_authenticated:
         return {perm: _Keys([]) for perm in found}, _Keys([])
@@ -314,10 +318,6 @@ def _read_access(user: User, perms: Iterable[str], *, overseen: bool) -> tuple[d
         rows = rows.union(
             overseen_providers.values_list(Value(""), Value("overseen"), Value(0), Cast("pk", CharField()))
         )
-    elif len(found) == 1:
-        # One question and no providers: one key more than a query holds is enough to choose the subquery (CQC is
-        # a party to every case, and reading its thousands of grants cost more than the list they admit).
-        rows = rows[: _KEYS_IN_QUERY + 1]
     permission_ids: dict[str, int] = {}
     for app_label, codename, permission_id, key in rows:
         if not app_label:
@@ -343,6 +343,33 @@ def _read_access(user: User, perms: Iterable[str], *, overseen: bool) -> tuple[d
     if len(providers) <= _PROVIDERS_IN_QUERY:
         return granted, _Keys(providers)
     return granted, _Keys(None, (overseen_providers.values("pk"),))
+
+
+def _granted_one(user: User, perm: str) -> _Keys:
+    """The objects granted ``perm`` one by one to the user or their organisations, for one question without
+    providers. The grants are found by the permission's key and read one past what a query holds, which is enough
+    to choose the subquery: CQC, a party to every case, has thousands, and reading them all (and putting them in
+    order to drop duplicates) cost more than the page they admit."""
+    app_label, codename = perm.split(".")
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).values("pk")
+    owners = ((GroupObjectPermission, Q(group__user=user)), (UserObjectPermission, Q(user=user)))
+    by_group, by_user = (
+        model.objects.filter(owner, permission__in=permission).order_by().values_list("permission_id", "object_pk")
+        for model, owner in owners
+    )
+    rows = list(by_group.union(by_user, all=True)[: _KEYS_IN_QUERY + 1])
+    if len(rows) <= _KEYS_IN_QUERY:
+        return _Keys([int(key) for _, key in rows])
+    permission_id = rows[0][0]
+    return _Keys(
+        None,
+        tuple(
+            model.objects.filter(owner, permission=permission_id)
+            .annotate(key=Cast("object_pk", BigIntegerField()))
+            .values("key")
+            for model, owner in owners
+        ),
+    )
 
 
 def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:

@@ -59,5 +59,6 @@ def test_past_the_keys_a_query_holds_the_grants_are_read_no_further(
     with CaptureQueriesContext(connection) as queries:
         cases = set(selectors.case_list_for_user(user=oversight_lead))
     assert cases == {case, *others}
-    [read] = [q["sql"] for q in queries.captured_queries if 'AS "permission__content_type__app_label"' in q["sql"]]
+    grants = [q["sql"] for q in queries.captured_queries if '"guardian_groupobjectpermission"' in q["sql"]]
+    [read] = [sql for sql in grants if "failure_regime_case" not in sql]
     assert read.rstrip().endswith("LIMIT 2")
