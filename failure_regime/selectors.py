@@ -330,16 +330,7 @@ def _read_access(user: User, perms: Iterable[str], *, overseen: bool) -> tuple[d
         if len(keys) <= _KEYS_IN_QUERY:
             granted[perm] = _Keys(keys)
             continue
-        # By the permission's key, so that the grants' index (group, permission, object) is read for this one only.
-        granted[perm] = _Keys(
-            None,
-            tuple(
-                grants.model.objects.filter(owner, permission=permission_ids[perm])
-                .annotate(key=Cast("object_pk", BigIntegerField()))
-                .values("key")
-                for grants, owner in ((by_group, Q(group__user=user)), (by_user, Q(user=user)))
-            ),
-        )
+        granted[perm] = _granted_by_subquery(user, permission_ids[perm])
     if len(providers) <= _PROVIDERS_IN_QUERY:
         return granted, _Keys(providers)
     return granted, _Keys(None, (overseen_providers.values("pk"),))
@@ -352,24 +343,33 @@ def _granted_one(user: User, perm: str) -> _Keys:
     order to drop duplicates) cost more than the page they admit."""
     app_label, codename = perm.split(".")
     permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).values("pk")
-    owners = ((GroupObjectPermission, Q(group__user=user)), (UserObjectPermission, Q(user=user)))
     by_group, by_user = (
         model.objects.filter(owner, permission__in=permission).order_by().values_list("permission_id", "object_pk")
-        for model, owner in owners
+        for model, owner in _grant_owners(user)
     )
     rows = list(by_group.union(by_user, all=True)[: _KEYS_IN_QUERY + 1])
     if len(rows) <= _KEYS_IN_QUERY:
         return _Keys([int(key) for _, key in rows])
-    permission_id = rows[0][0]
+    return _granted_by_subquery(user, permission_id=rows[0][0])
+
+
+def _granted_by_subquery(user: User, permission_id: int) -> _Keys:
+    """The objects granted a permission one by one to the user or their organisations, as subqueries by the
+    permission's key, so that the grants' index (owner, permission, object) is read for this one only."""
     return _Keys(
         None,
         tuple(
             model.objects.filter(owner, permission=permission_id)
             .annotate(key=Cast("object_pk", BigIntegerField()))
             .values("key")
-            for model, owner in owners
+            for model, owner in _grant_owners(user)
         ),
     )
+
+
+def _grant_owners(user: User) -> tuple[tuple[type[Any], Q], ...]:
+    """Where a user's grants are kept: their organisations' groups' and their own."""
+    return ((GroupObjectPermission, Q(group__user=user)), (UserObjectPermission, Q(user=user)))
 
 
 def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
