@@ -31,7 +31,8 @@ class Deadline(models.Model):
     title = models.CharField(max_length=200)
     provider = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deadlines")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines", null=True, blank=True)
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # Indexed by ``deadline_subject_idx``, which starts with it.
+    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
     due_at = models.DateTimeField()
@@ -63,7 +64,8 @@ class Alert(models.Model):
     """A reminder or escalation that was sent for a deadline. Unique per deadline and step, so each
     goes out exactly once however many sweeps run."""
 
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="alerts")
+    # Indexed by ``alert_once_per_step``, which starts with it.
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="alerts", db_index=False)
     step = models.CharField(max_length=32, help_text="Which reminder: seconds before the deadline, or 'overdue'.")
     sent_at = models.DateTimeField()
     superseded = models.BooleanField(
@@ -89,7 +91,9 @@ class OutboxMessage(models.Model):
     """An e-mail waiting to be sent. A worker claims it with a conditional update, so two workers never
     send the same message; ``dedupe_key`` stops the same notification being queued twice."""
 
-    dedupe_key = models.CharField(max_length=200, unique=True)
+    # Unique by a constraint rather than ``unique=True``, which on PostgreSQL also builds a second index for LIKE
+    # that nothing asks: the clock queues tens of thousands of messages at once.
+    dedupe_key = models.CharField(max_length=200)
     to = models.EmailField()
     subject = models.CharField(max_length=200)
     body = models.TextField()
@@ -103,6 +107,7 @@ class OutboxMessage(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["status", "created_at"], name="outbox_status_idx")]
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="outbox_dedupe_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.subject} to {self.to} ({self.status})"

@@ -66,7 +66,10 @@ class Notification(models.Model):
     """One thing one person was told, once per event and occurrence (``key``). It is listed in the service until
     read, and mailed at once or in the daily digest as ``delivery`` was when it was made."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # Indexed by the constraint and the list's index below, which both start with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     event = models.CharField(max_length=40, choices=NotificationEvent.choices)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)

@@ -14,11 +14,11 @@ itself, at once, and records the notifications as already mailed: one mail per p
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation, Role, User
 from failure_regime.dates import london_date, long_date, morning_of
-from failure_regime.links import deadline_subject_url
+from failure_regime.links import DeadlinePaths
 from failure_regime.models import (
     Alert,
     Case,
@@ -91,11 +91,6 @@ def deadline_steps(*, kind: str, due_at: datetime) -> list[Step]:
     return sorted(steps, key=lambda s: (s.at, s.is_overdue))
 
 
-def _next_alert_at(kind: str, due_at: datetime, after: datetime) -> datetime | None:
-    upcoming = [s.at for s in deadline_steps(kind=kind, due_at=due_at) if s.at > after]
-    return min(upcoming) if upcoming else None
-
-
 def deadline_build(
     *,
     kind: str,
@@ -156,8 +151,28 @@ def deadline_meet(*, subject: models.Model, kind: str | None = None) -> int:
 
 # --- Who hears about each kind of deadline ----------------------------------------------------------
 
+
+class DeadlineFacts(Protocol):
+    """What a resolver may read of a deadline: a ``Deadline``, or the sweep's ``DueDeadline`` read without a model
+    instance."""
+
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def provider_id(self) -> int: ...
+    @property
+    def case_id(self) -> int | None: ...
+    @property
+    def subject_id(self) -> int: ...
+    @property
+    def due_at(self) -> datetime: ...
+
+
 Recipients = dict[int, list[User]]
-Resolver = Callable[[list[Deadline], bool], Recipients]
+# Who hears about a batch of deadlines of one kind, all upcoming or all overdue: each deadline's pk to its people.
+Resolver = Callable[[Sequence[DeadlineFacts], bool], Recipients]
 
 
 def members_by_role(organisation_roles: Iterable[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
@@ -183,7 +198,7 @@ def _national_oversight() -> list[User]:
     ]
 
 
-def _sign_off_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients:
+def _sign_off_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """Reminders chase the parties that have not decided; an overdue deadline alerts national oversight."""
     if overdue:
         national = _national_oversight()
@@ -207,7 +222,7 @@ _ENFORCEMENT_REMINDED = (Role.TRUST_MANAGER, Role.TRUST_SIGN_OFF_OFFICER)
 _ENFORCEMENT_ESCALATED = Role.REGULATOR_DECISION_MAKER
 
 
-def _enforcement_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients:
+def _enforcement_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """The provider's managers are reminded; when the date passes, the regulator and overseer hear too."""
     actions = EnforcementAction.objects.in_bulk([d.subject_id for d in deadlines])
     wanted: dict[int, list[tuple[int, str]]] = {}
@@ -290,23 +305,37 @@ def deadlines_of(*, user: User, deadlines: Iterable[Deadline]) -> list[Deadline]
     return [deadline for deadline in deadlines if deadline.pk in theirs]
 
 
-def _subject(deadline: Deadline, step: Step) -> str:
-    if step.is_overdue:
-        return f"Overdue: {deadline.title}"
-    return f"Reminder: {deadline.title} is due on {long_date(timezone.localtime(deadline.due_at).date())}"
+# One template for every reminder and escalation mail; ``opening`` says which it is.
+_MAIL_BODY = "Hello {name},\n\n{title}\n\n{opening}\n\nSee it here: {link}\n"
 
 
-def _mail(deadline: Deadline, step: Step, user: User, link: str) -> Mail:
-    local_due = timezone.localtime(deadline.due_at)
-    due = f"{long_date(local_due.date())} at {local_due:%H:%M}"
-    opening = f"This deadline passed on {due} and has not been met." if step.is_overdue else f"This is due by {due}."
-    body = f"Hello {user.get_short_name()},\n\n{deadline.title}\n\n{opening}\n\nSee it here: {link}\n"
-    return Mail(
-        dedupe_key=f"deadline:{deadline.pk}:{step.key}:{user.pk}",
-        to=user.email,
-        subject=_subject(deadline, step),
-        body=body,
-    )
+@dataclass(frozen=True, slots=True)
+class DueDeadline:
+    """A deadline as the sweep reads it: the columns it needs, without building a model instance for each of
+    thousands. Resolvers read the same attributes of it as of a ``Deadline``."""
+
+    pk: int
+    kind: str
+    title: str
+    provider_id: int
+    case_id: int | None
+    subject_type_id: int
+    subject_id: int
+    due_at: datetime
+    next_alert_at: datetime | None
+
+
+_DUE_COLUMNS = (
+    "pk",
+    "kind",
+    "title",
+    "provider_id",
+    "case_id",
+    "subject_type_id",
+    "subject_id",
+    "due_at",
+    "next_alert_at",
+)
 
 
 @dataclass
@@ -320,65 +349,189 @@ class SweepReport:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def _save_next_alerts(batch: list[Deadline]) -> None:
-    """Saves each deadline's next alert time in one statement (``bulk_update`` builds a slow CASE per row)."""
-    if connection.vendor != "postgresql":
-        Deadline.objects.bulk_update(batch, ["next_alert_at"])
-        return
-    table = Deadline._meta.db_table
-    values = ", ".join(["(%s, %s::timestamptz)"] * len(batch))
-    params: list[Any] = [value for d in batch for value in (d.pk, d.next_alert_at)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS d SET next_alert_at = v.at FROM (VALUES {values}) AS v(id, at) "  # noqa: S608 - fixed names
-            "WHERE d.id = v.id",
-            params,
-        )
+class _Sweep:
+    """What one sweep works out once and uses for every deadline: each (kind, due time)'s steps, each due time in
+    words, and the path of each kind of page."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.paths = DeadlinePaths()
+        self.deadline_type_id = ContentType.objects.get_for_model(Deadline).pk
+        self._steps: dict[tuple[str, datetime], list[Step]] = {}
+        self._due_words: dict[datetime, tuple[str, str]] = {}
+
+    def steps(self, deadline: DueDeadline) -> list[Step]:
+        key = (deadline.kind, deadline.due_at)
+        if key not in self._steps:
+            self._steps[key] = deadline_steps(kind=deadline.kind, due_at=deadline.due_at)
+        return self._steps[key]
+
+    def due_words(self, due_at: datetime) -> tuple[str, str]:
+        """The due date in words, and the date and time: "4 March 2027", "4 March 2027 at 23:59"."""
+        if due_at not in self._due_words:
+            local = timezone.localtime(due_at)
+            day = long_date(local.date())
+            self._due_words[due_at] = (day, f"{day} at {local:%H:%M}")
+        return self._due_words[due_at]
+
+    def subject(self, deadline: DueDeadline, step: Step) -> str:
+        if step.is_overdue:
+            return f"Overdue: {deadline.title}"
+        return f"Reminder: {deadline.title} is due on {self.due_words(deadline.due_at)[0]}"
+
+    def opening(self, deadline: DueDeadline, step: Step) -> str:
+        due = self.due_words(deadline.due_at)[1]
+        return f"This deadline passed on {due} and has not been met." if step.is_overdue else f"This is due by {due}."
 
 
-def _sweep_batch(now: datetime, report: SweepReport) -> int:
+def _due_batch(now: datetime) -> list[DueDeadline]:
     due = Deadline.objects.filter(met_at__isnull=True, next_alert_at__lte=now).order_by("next_alert_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
-    batch = list(due[:SWEEP_BATCH])
+    return [DueDeadline(*row) for row in due.values_list(*_DUE_COLUMNS)[:SWEEP_BATCH]]
+
+
+def _steps_already_sent(deadline_ids: list[int]) -> set[tuple[int, str]]:
+    """The (deadline id, step) of every alert already recorded for these deadlines: normally none, since each
+    sweep moves a deadline's next alert past what it sent; but a deadline whose date moved may meet a step again.
+    On PostgreSQL the ids go as one array, not as thousands of parameters."""
+    if connection.vendor != "postgresql":
+        return set(Alert.objects.filter(deadline_id__in=deadline_ids).values_list("deadline_id", "step"))
+    table = connection.ops.quote_name(Alert._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT deadline_id, step FROM {table} WHERE deadline_id = ANY(%s::bigint[])", [deadline_ids])  # noqa: S608 - fixed names
+        return {(row[0], row[1]) for row in cursor.fetchall()}
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the sweep does to every deadline of one kind, due time and next alert that has sent the same steps
+    (normally none): the alerts it records, each marked superseded or sent, and when it next looks."""
+
+    number: int
+    alerts: tuple[tuple[Step, bool], ...]
+    next_alert_at: datetime | None
+
+    @property
+    def sent(self) -> list[Step]:
+        return [step for step, superseded in self.alerts if not superseded]
+
+
+def _plan(sweep: _Sweep, deadline: DueDeadline, already: frozenset[str], number: int) -> _Plan:
+    """The one rule for what falls due: of the steps from the deadline's next alert up to now that were not sent
+    before, the latest reminder is sent and any earlier ones are superseded (nobody gets a pile of stale
+    reminders after beat was down); the escalation is sent once the deadline has passed."""
+    now = sweep.now
+    steps = sweep.steps(deadline)
+    since = deadline.next_alert_at or now
+    fallen_due = [s for s in steps if since <= s.at <= now and s.key not in already]
+    reminders = [s for s in fallen_due if not s.is_overdue]
+    alerts = [(s, True) for s in reminders[:-1]] + [(s, False) for s in reminders[-1:]]
+    alerts += [(s, False) for s in fallen_due if s.is_overdue]
+    # The steps are in time order, so the first still ahead is the next alert.
+    return _Plan(number, tuple(alerts), next((s.at for s in steps if s.at > now), None))
+
+
+def _write_plans(now: datetime, assigned: list[tuple[int, _Plan]]) -> None:
+    """Records every planned alert and moves each deadline's next alert on. On PostgreSQL, two statements that
+    join the batch's ids to its few plans; elsewhere, row by row."""
+    if connection.vendor != "postgresql":
+        Alert.objects.bulk_create(
+            [
+                Alert(deadline_id=pk, step=step.key, sent_at=now, superseded=superseded)
+                for pk, plan in assigned
+                for step, superseded in plan.alerts
+            ]
+        )
+        Deadline.objects.bulk_update(
+            [Deadline(pk=pk, next_alert_at=plan.next_alert_at) for pk, plan in assigned],
+            ["next_alert_at"],
+            batch_size=500,
+        )
+        return
+    plans = {plan.number: plan for _, plan in assigned}.values()
+    batch = [[pk for pk, _ in assigned], [plan.number for _, plan in assigned]]
+    steps: list[list[Any]] = [
+        [plan.number for plan in plans for _ in plan.alerts],
+        [step.key for plan in plans for step, _ in plan.alerts],
+        [superseded for plan in plans for _, superseded in plan.alerts],
+    ]
+    alert = connection.ops.quote_name(Alert._meta.db_table)
+    deadline = connection.ops.quote_name(Deadline._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {alert} (deadline_id, step, superseded, sent_at) "  # noqa: S608 - fixed names
+            "SELECT b.id, p.step, p.superseded, %s FROM unnest(%s::bigint[], %s::integer[]) AS b(id, plan) "
+            "JOIN unnest(%s::integer[], %s::text[], %s::boolean[]) AS p(plan, step, superseded) USING (plan)",
+            [now, *batch, *steps],
+        )
+        cursor.execute(
+            f"UPDATE {deadline} AS d SET next_alert_at = p.at "  # noqa: S608 - fixed names
+            "FROM unnest(%s::bigint[], %s::integer[]) AS b(id, plan) "
+            "JOIN unnest(%s::integer[], %s::timestamptz[]) AS p(plan, at) USING (plan) WHERE d.id = b.id",
+            [*batch, [plan.number for plan in plans], [plan.next_alert_at for plan in plans]],
+        )
+
+
+def _sweep_batch(sweep: _Sweep, report: SweepReport) -> int:
+    now = sweep.now
+    batch = _due_batch(now)
     if not batch:
         return 0
-    sent = set(Alert.objects.filter(deadline__in=batch).values_list("deadline_id", "step"))
-    alerts: list[Alert] = []
-    to_send: dict[tuple[str, bool], list[tuple[Deadline, Step]]] = defaultdict(list)
+    sent: dict[int, set[str]] = defaultdict(set)
+    for pk, key in _steps_already_sent([d.pk for d in batch]):
+        sent[pk].add(key)
+    plans: dict[tuple[str, datetime, datetime | None, frozenset[str]], _Plan] = {}
+    assigned: list[tuple[int, _Plan]] = []
+    to_send: dict[tuple[str, bool], list[tuple[DueDeadline, Step]]] = defaultdict(list)
     for deadline in batch:
-        steps = [
-            s
-            for s in deadline_steps(kind=deadline.kind, due_at=deadline.due_at)
-            if s.at <= now and s.at >= (deadline.next_alert_at or now) and (deadline.pk, s.key) not in sent
-        ]
-        reminders = [s for s in steps if not s.is_overdue]
-        for stale in reminders[:-1]:
-            alerts.append(Alert(deadline=deadline, step=stale.key, sent_at=now, superseded=True))
-            report.superseded += 1
-        chosen = reminders[-1:] + [s for s in steps if s.is_overdue]
-        for step in chosen:
-            alerts.append(Alert(deadline=deadline, step=step.key, sent_at=now))
+        already = frozenset(sent.get(deadline.pk, ()))
+        shape = (deadline.kind, deadline.due_at, deadline.next_alert_at, already)
+        plan = plans.get(shape)
+        if plan is None:
+            plan = plans[shape] = _plan(sweep, deadline, already, len(plans))
+        assigned.append((deadline.pk, plan))
+        for step in plan.sent:
             to_send[(deadline.kind, step.is_overdue)].append((deadline, step))
-            if step.is_overdue:
-                report.escalations += 1
-            else:
-                report.reminders += 1
-        deadline.next_alert_at = _next_alert_at(deadline.kind, deadline.due_at, now)
-    Alert.objects.bulk_create(alerts)
-    _save_next_alerts(batch)
+    uses = Counter(plan.number for _, plan in assigned)
+    for plan in plans.values():
+        count = uses[plan.number]
+        report.superseded += count * sum(1 for _, superseded in plan.alerts if superseded)
+        report.escalations += count * sum(1 for step in plan.sent if step.is_overdue)
+        report.reminders += count * sum(1 for step in plan.sent if not step.is_overdue)
+    _write_plans(now, assigned)
     mails: list[Mail] = []
     told: list[Told] = []
+    site = settings.SITE_URL
     for (kind, overdue), items in to_send.items():
         recipients = RESOLVERS[kind]([d for d, _ in items], overdue)
         event = NotificationEvent.DEADLINE_OVERDUE if overdue else NotificationEvent.DEADLINE_REMINDER
         for deadline, step in items:
-            path = deadline_subject_url(deadline)
             people = {user.pk: user for user in recipients.get(deadline.pk, []) if user.is_active}.values()
-            mails.extend(_mail(deadline, step, user, settings.SITE_URL + path) for user in people)
-            title = _subject(deadline, step)
+            if not people:
+                continue
+            path = sweep.paths.path(
+                subject_type_id=deadline.subject_type_id, subject_id=deadline.subject_id, case_id=deadline.case_id
+            )
+            title = sweep.subject(deadline, step)
+            opening = sweep.opening(deadline, step)
             key = f"deadline:{deadline.pk}:{step.key}"
-            told.extend(Told(user=u, event=event, title=title, link=path, key=key, about=deadline) for u in people)
+            for user in people:
+                body = _MAIL_BODY.format(
+                    name=user.get_short_name(), title=deadline.title, opening=opening, link=site + path
+                )
+                mails.append(Mail(dedupe_key=f"{key}:{user.pk}", to=user.email, subject=title, body=body))
+                told.append(
+                    Told(
+                        user_id=user.pk,
+                        event=event,
+                        title=title,
+                        link=path,
+                        key=key,
+                        about_type_id=sweep.deadline_type_id,
+                        about_id=deadline.pk,
+                    )
+                )
         report.by_kind[kind] = report.by_kind.get(kind, 0) + len(items)
     # Deadlines are statutory, so their mail always goes at once: the clock queues it and lists the
     # notifications as already mailed, so nobody gets the same reminder twice.
@@ -393,7 +546,8 @@ def deadline_sweep(*, now: datetime | None = None) -> SweepReport:
     """Sends every reminder and escalation that has fallen due, each exactly once."""
     now = now or timezone.now()
     report = SweepReport()
+    sweep = _Sweep(now)
     while True:
         with transaction.atomic():
-            if _sweep_batch(now, report) < SWEEP_BATCH:
+            if _sweep_batch(sweep, report) < SWEEP_BATCH:
                 return report

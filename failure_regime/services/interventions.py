@@ -9,6 +9,7 @@ the episode's deciders too. A review (a change of status with the next review da
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -35,7 +36,14 @@ from failure_regime.permissions import (
     special_measures_decider,
     special_measures_decider_organisation,
 )
-from failure_regime.services.clock import Recipients, deadline_meet, deadline_open, members_by_role, register_resolver
+from failure_regime.services.clock import (
+    DeadlineFacts,
+    Recipients,
+    deadline_meet,
+    deadline_open,
+    members_by_role,
+    register_resolver,
+)
 from failure_regime.verbs import InterventionVerb
 
 # An improvement director who hands over ends with these words and the hand-over's note, which has what is left of
@@ -469,7 +477,7 @@ def intervention_reviews_stop(*, episode: Episode) -> int:
 # --- Who hears about reviews ---------------------------------------------------------------------------------
 
 
-def _review_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients:
+def _review_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """Reminders go to the intervention's owner; an overdue review is escalated to the episode's deciders too (the
     oversight body's oversight leads for a trust, CQC's decision-makers otherwise)."""
     interventions = Intervention.objects.select_related("owner", "episode__provider__oversight_body").in_bulk(

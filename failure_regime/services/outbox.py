@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -37,16 +37,41 @@ def outbox_enqueue(*, messages: list[Mail]) -> int:
     database. Delivery is requested once the transaction commits. Returns how many were offered."""
     if not messages:
         return 0
-    new = [
-        OutboxMessage(dedupe_key=m.dedupe_key, to=m.to, subject=m.subject[:200], body=m.body)
-        for m in {m.dedupe_key: m for m in messages}.values()
-    ]
-    OutboxMessage.objects.bulk_create(new, ignore_conflicts=True)
-    if new:
-        from failure_regime.tasks import flush_outbox
+    unique = list({m.dedupe_key: m for m in messages}.values())
+    if connection.vendor == "postgresql":
+        _insert_postgresql(unique)
+    else:
+        OutboxMessage.objects.bulk_create(
+            [OutboxMessage(dedupe_key=m.dedupe_key, to=m.to, subject=m.subject[:200], body=m.body) for m in unique],
+            ignore_conflicts=True,
+        )
+    from failure_regime.tasks import flush_outbox
 
-        transaction.on_commit(lambda: _request_flush(flush_outbox))
-    return len(new)
+    transaction.on_commit(lambda: _request_flush(flush_outbox))
+    return len(unique)
+
+
+def _insert_postgresql(messages: list[Mail]) -> None:
+    """One INSERT from four arrays: the clock may queue tens of thousands of reminders in one sweep, and a model
+    instance and a parameter list for each are most of the cost of ``bulk_create``."""
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (dedupe_key, {connection.ops.quote_name('to')}, subject, body, status, attempts, "  # noqa: S608 - fixed names
+        "created_at, last_error) SELECT *, %s, 0, %s, '' FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[]) "
+        "ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [
+                OutboxStatus.PENDING.value,
+                timezone.now(),
+                [m.dedupe_key for m in messages],
+                [m.to for m in messages],
+                [m.subject[:200] for m in messages],
+                [m.body for m in messages],
+            ],
+        )
 
 
 def outbox_enqueue_one(*, dedupe_key: str, to: str, subject: str, body: str) -> int:

@@ -9,6 +9,7 @@ still recorded; the clock has escalated it to national oversight by then.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +23,6 @@ from accounts.models import Membership, Organisation, Role, User
 from failure_regime.dates import end_of_day, long_date
 from failure_regime.models import (
     Basis,
-    Deadline,
     DeadlineKind,
     Episode,
     EpisodeStatus,
@@ -33,7 +33,14 @@ from failure_regime.models import (
 )
 from failure_regime.permissions import RECOMMENDATION_ROLES, membership_for, recommendation_decider_membership
 from failure_regime.ratings import recommendation_refusal
-from failure_regime.services.clock import Recipients, deadline_meet, deadline_open, members_by_role, register_resolver
+from failure_regime.services.clock import (
+    DeadlineFacts,
+    Recipients,
+    deadline_meet,
+    deadline_open,
+    members_by_role,
+    register_resolver,
+)
 from failure_regime.services.notification_events import Audience, tell
 from failure_regime.services.special_measures import episode_enter, rule_set_for
 from failure_regime.verbs import RecommendationVerb
@@ -253,7 +260,7 @@ def recommendation_decided_notify(*, recommendation: Recommendation, actor: User
     )
 
 
-def _decision_recipients(deadlines: list[Deadline], overdue: bool) -> Recipients:
+def _decision_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """The trust's oversight leads are reminded of the decision; once it is overdue national oversight hears too."""
     recommendations = Recommendation.objects.select_related("provider").in_bulk([d.subject_id for d in deadlines])
     body_of = {

@@ -9,12 +9,12 @@ measures, and to national oversight once overdue.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from accounts.models import Membership, Organisation, OrganisationKind, Role, User
 from failure_regime.models import Area, DeadlineKind, Episode, MonthlyReport, Responsibility
 from failure_regime.permissions import special_measures_decider
-from failure_regime.services.clock import Reach, Recipients, members_by_role, register_resolver
+from failure_regime.services.clock import DeadlineFacts, Reach, Recipients, members_by_role, register_resolver
 
 
 def _role_everywhere(role: str, kind: str | None = None) -> list[User]:
@@ -24,7 +24,7 @@ def _role_everywhere(role: str, kind: str | None = None) -> list[User]:
     return [m.user for m in memberships.select_related("user")]
 
 
-def _episodes_of(deadlines: list[Any]) -> dict[int, Episode]:
+def _episodes_of(deadlines: Sequence[DeadlineFacts]) -> dict[int, Episode]:
     """The episode behind each deadline: the deadline's subject, or the report's episode."""
     episode_ids = {d.subject_id for d in deadlines if d.kind != DeadlineKind.MONTHLY_REPORT}
     report_episode = dict(
@@ -58,13 +58,14 @@ def _case_oversight_leads(episodes: list[Episode]) -> dict[int, list[User]]:
     return {e.pk: by_case.get(e.case_id, []) if e.case_id else [] for e in episodes}
 
 
-def _report_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
+def _report_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """Reminders go to the provider's trust managers; an overdue report is escalated to whoever accepts reports
     (the oversight body, or CQC) and to the case's accountable oversight lead."""
-    episodes = _episodes_of(deadlines)
     if not overdue:
-        members = members_by_role({(e.provider_id, Role.TRUST_MANAGER) for e in episodes.values()})
-        return {pk: members.get((e.provider_id, Role.TRUST_MANAGER), []) for pk, e in episodes.items()}
+        # A deadline's provider is its report's (``deadline_build``), so reminders need not read the episodes.
+        members = members_by_role({(d.provider_id, Role.TRUST_MANAGER) for d in deadlines})
+        return {d.pk: members.get((d.provider_id, Role.TRUST_MANAGER), []) for d in deadlines}
+    episodes = _episodes_of(deadlines)
     deciders = _deciders(list(episodes.values()))
     members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
     leads = _case_oversight_leads(list(episodes.values()))
@@ -73,7 +74,7 @@ def _report_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
     }
 
 
-def _inspection_recipients(deadlines: list[Any], overdue: bool) -> Recipients:
+def _inspection_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """CQC's inspectors and decision-makers must re-inspect; the overseer hears too, and national oversight
     when the date passes."""
     episodes = _episodes_of(deadlines)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from failure_regime.dates import end_of_day
 from failure_regime.models import Alert, Case, Concern, Deadline, EnforcementAction, EnforcementKind, OutboxMessage
-from failure_regime.services.clock import deadline_sweep
+from failure_regime.services.clock import deadline_steps, deadline_sweep
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
 from tests.factories import sole_organisation
 from tests.failure_regime.conftest import propose
@@ -240,3 +240,44 @@ def test_a_sweep_that_dies_half_way_records_nothing_and_the_next_one_sends(immed
     assert not Alert.objects.exists()
     sweep_at(moment)
     assert Alert.objects.filter(deadline__case=immediate_case, superseded=False).count() == 1
+
+
+def test_deadlines_alike_share_what_is_sent_but_a_step_already_sent_is_not_sent_again(
+    inspector: User, provider: Organisation, trust_manager: User
+) -> None:
+    """Two notices due the same day are swept alike; one of them, whose next alert was moved back after its 7-day
+    reminder went (its date moved and moved back), gets no second 7-day reminder, while the other gets its first."""
+    served = timezone.localdate()
+    actions = [
+        enforcement_record(
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            provider=provider,
+            kind=EnforcementKind.WARNING_NOTICE,
+            summary=f"Staffing on ward {ward}",
+            served_on=served,
+            deadline_on=served + timedelta(days=20),
+        )
+        for ward in (3, 4)
+    ]
+    deadlines = [Deadline.objects.get(subject_id=action.pk, kind="enforcement_compliance") for action in actions]
+    week_before = end_of_day(served + timedelta(days=20)) - timedelta(days=7)
+    Alert.objects.create(deadline=deadlines[0], step=str(7 * 86400), sent_at=timezone.now())
+    Deadline.objects.filter(pk__in=[d.pk for d in deadlines]).update(next_alert_at=week_before)
+
+    sweep_at(week_before + timedelta(hours=1))
+
+    sent = {
+        (alert.deadline_id, alert.step)
+        for alert in Alert.objects.filter(deadline__in=deadlines, sent_at__gt=week_before, superseded=False)
+    }
+    assert sent == {(deadlines[1].pk, str(7 * 86400))}
+    mailed = OutboxMessage.objects.filter(to=trust_manager.email).values_list("dedupe_key", flat=True)
+    assert [key.split(":")[1] for key in mailed] == [str(deadlines[1].pk)]
+    assert set(Deadline.objects.filter(pk__in=[d.pk for d in deadlines]).values_list("next_alert_at", flat=True)) == {
+        min(
+            s.at
+            for s in deadline_steps(kind="enforcement_compliance", due_at=deadlines[0].due_at)
+            if s.at > week_before + timedelta(hours=1)
+        )
+    }
