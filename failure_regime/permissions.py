@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -133,7 +133,17 @@ def acting_for(
     roles = list(roles)
     if chosen is not None:
         return membership_for(user, chosen, roles, doing=doing, kinds=kinds).organisation
-    choices = acting_choices(user, roles, kinds)
+    return choose_organisation(acting_choices(user, roles, kinds), None, doing=doing)
+
+
+def choose_organisation(choices: Sequence[Organisation], chosen: Organisation | None, *, doing: str) -> Organisation:
+    """Which of ``choices`` (the organisations a person may do this for, however a rule finds them) they act for:
+    the one chosen, which must be among them (403 otherwise); else the only one. Refuses (403) a person with none;
+    with several and none chosen, asks them to choose (a field error on ``acting_for``)."""
+    if chosen is not None:
+        if any(organisation.pk == chosen.pk for organisation in choices):
+            return chosen
+        raise PermissionDenied(f"Your role at {chosen} does not allow you to {doing}.")
     if not choices:
         raise PermissionDenied(f"Your role does not allow you to {doing}.")
     if len(choices) > 1:

@@ -17,7 +17,7 @@ from django.db.models import Case as DbCase
 from django.db.models import IntegerField, Value, When
 from django.utils import timezone
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Role, User
 from communications.models import (
     Audience,
     Channel,
@@ -173,8 +173,10 @@ def _triggered_case() -> Case:
 def _plan(case: Case, officer: User) -> None:
     if CommunicationsPlan.objects.filter(case=case).exists():
         return
+    organisation = officer.memberships.get(role=Role.COMMUNICATIONS_OFFICER).organisation
     plan = plan_create(
         actor=officer,
+        organisation=organisation,
         case=case,
         objectives="Families hear everything first and are listened to; the public understands what is being done.",
         key_messages="We are sorry.\nWe will review the care of every family who asks.\nThe findings will be public.",
@@ -193,6 +195,7 @@ def _plan(case: Case, officer: User) -> None:
     ]:
         plan_item_add(
             actor=officer,
+            organisation=organisation,
             plan=plan,
             title=title,
             channel=channel,

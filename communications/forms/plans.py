@@ -9,17 +9,17 @@ from django import forms
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 
-from accounts.form_errors import NHSForm
 from accounts.limits import max_length_of
 from accounts.models import User
 from communications.models import Audience, Channel, CommunicationsPlan, Notice, PlanAudience, PlanItem
+from failure_regime.forms import ActingForm
 
 
 def _needs_field(audience: str) -> str:
     return f"needs_{audience}"
 
 
-class PlanForm(NHSForm):
+class PlanForm(ActingForm):
     objectives = forms.CharField(
         max_length=max_length_of(CommunicationsPlan, "objectives"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -61,7 +61,8 @@ class PlanForm(NHSForm):
             )
 
     def main_fields(self) -> list[BoundField]:
-        return [self[name] for name in ("objectives", "key_messages", "audiences")]
+        names = ("acting_for", "objectives", "key_messages", "audiences")
+        return [self[name] for name in names if name in self.fields]
 
     def needs_fields(self) -> list[BoundField]:
         return [self[_needs_field(value)] for value in Audience.values]
@@ -71,7 +72,7 @@ class PlanForm(NHSForm):
         return {audience: data.get(_needs_field(audience), "") for audience in data["audiences"]}
 
 
-class PlanItemForm(NHSForm):
+class PlanItemForm(ActingForm):
     title = forms.CharField(
         max_length=200,
         label="What is it?",

@@ -17,6 +17,7 @@ from communications.models import CommunicationsPlan, PlanItem
 from failure_regime import areas
 from failure_regime import selectors as regime
 from failure_regime.models import Area, Case, Responsibility
+from failure_regime.permissions import choose_organisation
 
 
 def public_communications_lead(*, case: Case) -> Responsibility | None:
@@ -28,20 +29,36 @@ def is_public_communications_lead(*, user: User, case: Case) -> bool:
     return areas.is_area_lead(user=user, case=case, area=Area.PUBLIC_COMMUNICATIONS)
 
 
-def communications_organisation_for(*, user: User, case: Case) -> Organisation | None:
-    """The organisation ``user`` works on the case's communications for: a party where they are a communications
-    officer, or else the lead organisation when they are the case's accountable public-communications lead.
-    None when they are neither."""
-    membership = (
-        user.memberships.filter(role=Role.COMMUNICATIONS_OFFICER, organisation__case_parties__case=case)
-        .select_related("organisation")
-        .order_by("organisation__name")
-        .first()
+def communications_organisations(*, user: User, case: Case) -> list[Organisation]:
+    """Every organisation ``user`` works on the case's communications for, by name: each party where they are a
+    communications officer, and the lead organisation when they are the case's accountable public-communications
+    lead. Empty when they are neither. The one rule for who is a case's communications staff, and for whom."""
+    as_officer = Q(memberships__user=user, memberships__role=Role.COMMUNICATIONS_OFFICER, case_parties__case=case)
+    as_lead = Q(
+        pk__in=areas.areas_led_by(user=user, areas=[Area.PUBLIC_COMMUNICATIONS])
+        .filter(case=case)
+        .values("lead_organisation")
     )
-    if membership is not None:
-        return membership.organisation
-    lead = public_communications_lead(case=case)
-    return lead.lead_organisation if lead is not None and lead.lead_id == user.pk else None
+    return list(Organisation.objects.filter(as_officer | as_lead).distinct().order_by("name", "pk"))
+
+
+def communications_acting_for(
+    *, user: User, case: Case, chosen: Organisation | None = None, doing: str
+) -> Organisation:
+    """The organisation ``user`` acts for on the case's communications: the one chosen (which must be one of
+    ``communications_organisations``), else their only one (``permissions.choose_organisation``)."""
+    return choose_organisation(communications_organisations(user=user, case=case), chosen, doing=doing)
+
+
+def is_communications_staff(*, user: User, case: Case) -> bool:
+    return bool(communications_organisations(user=user, case=case))
+
+
+def communications_organisation_for(*, user: User, case: Case) -> Organisation | None:
+    """The first of ``communications_organisations`` by name, for the notice services, which do not yet ask
+    which organisation a person with several acts for. None when they are neither."""
+    organisations = communications_organisations(user=user, case=case)
+    return organisations[0] if organisations else None
 
 
 def communications_cases_for_user(*, user: User) -> QuerySet[Case]:

@@ -24,7 +24,7 @@ from communications.models import (
     PlanAudience,
     PlanItem,
 )
-from communications.selectors.plans import communications_organisation_for
+from communications.selectors.plans import communications_acting_for
 from communications.verbs import CommunicationsVerb
 from failure_regime.dates import london_date, long_date, morning_of
 from failure_regime.models import Case, CaseStatus
@@ -33,11 +33,9 @@ from failure_regime.services.outbox import Mail, outbox_enqueue
 REMINDER_BATCH = 500
 
 
-def _acting(actor: User, case: Case, doing: str) -> Organisation:
-    organisation = communications_organisation_for(user=actor, case=case)
-    if organisation is None:
-        raise PermissionDenied(f"Your role does not allow you to {doing}.")
-    return organisation
+def _acting(actor: User, case: Case, organisation: Organisation, doing: str) -> Organisation:
+    """``organisation``, checked to be one the actor works on the case's communications for."""
+    return communications_acting_for(user=actor, case=case, chosen=organisation, doing=doing)
 
 
 def _lock_open_case(case: Case) -> Case:
@@ -61,11 +59,17 @@ def _check_plan(objectives: str, audiences: dict[str, str]) -> None:
 
 @transaction.atomic
 def plan_create(
-    *, actor: User, case: Case, objectives: str, key_messages: str, audiences: dict[str, str]
+    *,
+    actor: User,
+    organisation: Organisation,
+    case: Case,
+    objectives: str,
+    key_messages: str,
+    audiences: dict[str, str],
 ) -> CommunicationsPlan:
     """Writes the case's communications plan: its objectives and key messages, and the audiences it reaches, each
     with what that audience needs (``audiences`` maps an ``Audience`` to its needs). One plan per case."""
-    organisation = _acting(actor, case, "write this case's communications plan")
+    organisation = _acting(actor, case, organisation, "write this case's communications plan")
     case = _lock_open_case(case)
     _check_plan(objectives, audiences)
     if CommunicationsPlan.objects.filter(case=case).exists():
@@ -97,11 +101,17 @@ def plan_create(
 
 @transaction.atomic
 def plan_update(
-    *, actor: User, plan: CommunicationsPlan, objectives: str, key_messages: str, audiences: dict[str, str]
+    *,
+    actor: User,
+    organisation: Organisation,
+    plan: CommunicationsPlan,
+    objectives: str,
+    key_messages: str,
+    audiences: dict[str, str],
 ) -> CommunicationsPlan:
     """Changes the plan's objectives, key messages and audiences (with their needs). Audiences left out are removed;
     items already scheduled for them stay as they are."""
-    organisation = _acting(actor, plan.case, "change this case's communications plan")
+    organisation = _acting(actor, plan.case, organisation, "change this case's communications plan")
     _lock_open_case(plan.case)
     plan = CommunicationsPlan.objects.select_for_update().get(pk=plan.pk)
     _check_plan(objectives, audiences)
@@ -147,6 +157,7 @@ def plan_update(
 def plan_item_add(
     *,
     actor: User,
+    organisation: Organisation,
     plan: CommunicationsPlan,
     title: str,
     channel: str,
@@ -158,7 +169,7 @@ def plan_item_add(
 ) -> PlanItem:
     """Schedules a piece of communication: what, through which channel, to which of the plan's audiences, who
     owns it (a member of one of the case's parties) and by when."""
-    organisation = _acting(actor, plan.case, "schedule communications for this case")
+    organisation = _acting(actor, plan.case, organisation, "schedule communications for this case")
     _lock_open_case(plan.case)
     errors: dict[str, str] = {}
     if not title.strip():
@@ -199,11 +210,13 @@ def plan_item_add(
 
 
 @transaction.atomic
-def plan_item_done(*, actor: User, item: PlanItem) -> PlanItem:
-    """Marks an item done: by its owner or by the case's communications staff. Its reminders stop."""
+def plan_item_done(*, actor: User, organisation: Organisation | None, item: PlanItem) -> PlanItem:
+    """Marks an item done: by the case's communications staff for ``organisation``, or by its owner
+    (``organisation`` None, when the owner does it as the owner). Its reminders stop."""
     case = item.plan.case
-    organisation = communications_organisation_for(user=actor, case=case)
-    if organisation is None and item.owner_id != actor.pk:
+    if organisation is not None:
+        organisation = _acting(actor, case, organisation, "mark this item done")
+    elif item.owner_id != actor.pk:
         raise PermissionDenied("Only the item's owner or the case's communications staff can mark it done.")
     item = PlanItem.objects.select_for_update().get(pk=item.pk)
     if item.done_at is not None:
@@ -223,10 +236,10 @@ def plan_item_done(*, actor: User, item: PlanItem) -> PlanItem:
 
 
 @transaction.atomic
-def plan_item_remove(*, actor: User, item: PlanItem) -> None:
+def plan_item_remove(*, actor: User, organisation: Organisation, item: PlanItem) -> None:
     """Takes an item off the plan (one added by mistake, or no longer needed). The audit trail keeps it."""
     case = item.plan.case
-    organisation = _acting(actor, case, "change this case's communications plan")
+    organisation = _acting(actor, case, organisation, "change this case's communications plan")
     _lock_open_case(case)
     item = PlanItem.objects.select_for_update().get(pk=item.pk)
     audit_record(

@@ -33,7 +33,7 @@ from communications.models import (
 )
 from communications.selectors import notices as selectors
 from communications.selectors.notices import next_update_words
-from communications.selectors.plans import communications_organisation_for, is_public_communications_lead
+from communications.selectors.plans import is_communications_staff, is_public_communications_lead
 from communications.services import notices as services
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date
@@ -104,7 +104,7 @@ def _detail_context(request: HttpRequest, notice: Notice, **given: forms.Form) -
     notice = selectors.notice_detail(notice=notice)
     versions = list(notice.versions.all())
     working = next((v for v in versions if v.status in WORKING_VERSION_STATUSES), None)
-    is_staff = communications_organisation_for(user=user, case=notice.case) is not None
+    is_staff = is_communications_staff(user=user, case=notice.case)
     embargoed = notice.is_embargoed()
     live = notice.status in LIVE_STATUSES and not embargoed
     required: list[selectors.RequiredApproval] = []
@@ -362,7 +362,7 @@ def _write(
 
 def _communications_case(request: HttpRequest, case_pk: int) -> Case:
     case = regime.case_get_for_user(user=acting_user(request), pk=case_pk)
-    if communications_organisation_for(user=acting_user(request), case=case) is None:
+    if not is_communications_staff(user=acting_user(request), case=case):
         raise PermissionDenied("Only the case's communications staff can write its notices.")
     return case
 

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import ConflictError, TransitionNotAllowed
-from accounts.models import AuditEvent, Organisation, User
+from accounts.models import AuditEvent, Membership, Organisation, Role, User
 from communications.models import Audience, Channel, CommunicationsPlan, PlanItem
+from communications.selectors.plans import communications_organisations
 from communications.services.plans import (
     plan_create,
     plan_item_add,
@@ -26,6 +27,7 @@ from communications.services.plans import (
 )
 from failure_regime.dates import LONDON
 from failure_regime.models import Case, OutboxMessage
+from tests.factories import member, sole_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +43,7 @@ def at(day: date, hour: int) -> datetime:
 def plan(triggered_case: Case, comms_officer: User) -> CommunicationsPlan:
     return plan_create(
         actor=comms_officer,
+        organisation=sole_organisation(comms_officer),
         case=triggered_case,
         objectives="Families hear first; the public understands what happens next.",
         key_messages="We are sorry.\nAn independent review has begun.",
@@ -55,7 +58,8 @@ def add_item(plan: CommunicationsPlan, actor: User, owner: User, due_on: date, *
         "audience": Audience.AFFECTED_FAMILIES,
         **fields,
     }
-    return plan_item_add(actor=actor, plan=plan, owner=owner, due_on=due_on, **values)
+    organisation = values.pop("organisation", None) or sole_organisation(actor)
+    return plan_item_add(actor=actor, organisation=organisation, plan=plan, owner=owner, due_on=due_on, **values)
 
 
 def reminders() -> Any:
@@ -77,7 +81,12 @@ def test_the_public_communications_lead_may_write_the_plan(
     triggered_case: Case, comms_lead: User, cqc: Organisation
 ) -> None:
     plan = plan_create(
-        actor=comms_lead, case=triggered_case, objectives="Inform.", key_messages="", audiences=AUDIENCES
+        actor=comms_lead,
+        organisation=cqc,
+        case=triggered_case,
+        objectives="Inform.",
+        key_messages="",
+        audiences=AUDIENCES,
     )
     assert plan.created_by_organisation == cqc
 
@@ -87,23 +96,49 @@ def test_a_communications_officer_of_another_organisation_cannot_write_the_plan(
 ) -> None:
     with pytest.raises(PermissionDenied):
         plan_create(
-            actor=outsider_comms_officer, case=triggered_case, objectives="x", key_messages="", audiences=AUDIENCES
+            actor=outsider_comms_officer,
+            organisation=sole_organisation(outsider_comms_officer),
+            case=triggered_case,
+            objectives="x",
+            key_messages="",
+            audiences=AUDIENCES,
         )
 
 
 def test_a_trust_manager_cannot_write_the_plan(triggered_case: Case, trust_manager: User) -> None:
     with pytest.raises(PermissionDenied):
-        plan_create(actor=trust_manager, case=triggered_case, objectives="x", key_messages="", audiences=AUDIENCES)
+        plan_create(
+            actor=trust_manager,
+            organisation=sole_organisation(trust_manager),
+            case=triggered_case,
+            objectives="x",
+            key_messages="",
+            audiences=AUDIENCES,
+        )
 
 
 def test_a_case_has_one_plan(plan: CommunicationsPlan, comms_officer: User, triggered_case: Case) -> None:
     with pytest.raises(ConflictError):
-        plan_create(actor=comms_officer, case=triggered_case, objectives="x", key_messages="", audiences=AUDIENCES)
+        plan_create(
+            actor=comms_officer,
+            organisation=sole_organisation(comms_officer),
+            case=triggered_case,
+            objectives="x",
+            key_messages="",
+            audiences=AUDIENCES,
+        )
 
 
 def test_a_plan_needs_an_audience(triggered_case: Case, comms_officer: User) -> None:
     with pytest.raises(ValidationError) as error:
-        plan_create(actor=comms_officer, case=triggered_case, objectives="Inform.", key_messages="", audiences={})
+        plan_create(
+            actor=comms_officer,
+            organisation=sole_organisation(comms_officer),
+            case=triggered_case,
+            objectives="Inform.",
+            key_messages="",
+            audiences={},
+        )
     assert "audiences" in error.value.message_dict
 
 
@@ -112,6 +147,7 @@ def test_changing_the_audiences_keeps_the_needs_of_those_that_stay(
 ) -> None:
     plan_update(
         actor=comms_officer,
+        organisation=sole_organisation(comms_officer),
         plan=plan,
         objectives=plan.objectives,
         key_messages=plan.key_messages,
@@ -124,7 +160,14 @@ def test_changing_the_audiences_keeps_the_needs_of_those_that_stay(
 
 
 def test_changing_the_audiences_is_audited(plan: CommunicationsPlan, comms_officer: User) -> None:
-    plan_update(actor=comms_officer, plan=plan, objectives="New.", key_messages="", audiences=AUDIENCES)
+    plan_update(
+        actor=comms_officer,
+        organisation=sole_organisation(comms_officer),
+        plan=plan,
+        objectives="New.",
+        key_messages="",
+        audiences=AUDIENCES,
+    )
     verbs = set(AuditEvent.objects.filter(target_id=str(plan.pk)).values_list("verb", flat=True))
     assert "communications_plan.changed" in verbs and "communications_plan.audiences_set" not in verbs
 
@@ -162,7 +205,7 @@ def test_an_item_cannot_be_due_in_the_past(plan: CommunicationsPlan, comms_offic
 
 def test_the_owner_marks_their_item_done(plan: CommunicationsPlan, comms_officer: User, trust_manager: User) -> None:
     item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
-    plan_item_done(actor=trust_manager, item=item)
+    plan_item_done(actor=trust_manager, organisation=None, item=item)
     item.refresh_from_db()
     assert item.done_by == trust_manager and item.is_done
 
@@ -172,14 +215,14 @@ def test_someone_else_cannot_mark_an_item_done(
 ) -> None:
     item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
     with pytest.raises(PermissionDenied):
-        plan_item_done(actor=sign_off_officer, item=item)
+        plan_item_done(actor=sign_off_officer, organisation=None, item=item)
 
 
 def test_an_item_is_done_once(plan: CommunicationsPlan, comms_officer: User, trust_manager: User) -> None:
     item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
-    plan_item_done(actor=trust_manager, item=item)
+    plan_item_done(actor=trust_manager, organisation=None, item=item)
     with pytest.raises(TransitionNotAllowed):
-        plan_item_done(actor=comms_officer, item=item)
+        plan_item_done(actor=comms_officer, organisation=sole_organisation(comms_officer), item=item)
 
 
 # --- Reminders --------------------------------------------------------------------------------------
@@ -214,7 +257,7 @@ def test_no_reminder_goes_before_nine_in_the_morning(due_thursday: PlanItem) -> 
 
 
 def test_a_done_item_is_not_reminded(due_thursday: PlanItem, trust_manager: User) -> None:
-    plan_item_done(actor=trust_manager, item=due_thursday)
+    plan_item_done(actor=trust_manager, organisation=None, item=due_thursday)
     plan_item_reminders_send(now=at(due_thursday.due_on, 10))
     assert not reminders().exists()
 
@@ -337,3 +380,109 @@ def test_the_case_list_shows_nothing_to_an_outsider(
 ) -> None:
     response = client_for(outsider_comms_officer).get(reverse("communications:case-list"))
     assert triggered_case.reference not in response.content.decode()
+
+
+# --- Whom a person with several organisations acts for -----------------------------------------------------
+
+
+@pytest.fixture
+def officer_of_two(cqc: Organisation, provider: Organisation, triggered_case: Case) -> User:
+    """A communications officer at CQC and at the trust, both parties to ``triggered_case``."""
+    officer = member(cqc, Role.COMMUNICATIONS_OFFICER, full_name="Tess Two")
+    Membership.objects.create(user=officer, organisation=provider, role=Role.COMMUNICATIONS_OFFICER)
+    return officer
+
+
+def test_each_organisation_a_person_works_on_the_communications_for_is_theirs_to_choose(
+    triggered_case: Case, officer_of_two: User, cqc: Organisation, provider: Organisation, comms_lead: User
+) -> None:
+    assert communications_organisations(user=officer_of_two, case=triggered_case) == sorted(
+        [cqc, provider], key=lambda organisation: organisation.name
+    )
+    assert communications_organisations(user=comms_lead, case=triggered_case) == [cqc]
+
+
+def test_the_plan_is_written_for_the_organisation_chosen(
+    triggered_case: Case, officer_of_two: User, provider: Organisation
+) -> None:
+    plan = plan_create(
+        actor=officer_of_two,
+        organisation=provider,
+        case=triggered_case,
+        objectives="Inform.",
+        key_messages="",
+        audiences=AUDIENCES,
+    )
+    assert plan.created_by_organisation == provider
+    event = AuditEvent.objects.get(verb="communications_plan.created", target_id=str(plan.pk))
+    assert event.organisation == provider
+
+
+def test_an_organisation_the_person_does_not_work_on_the_case_for_is_refused(
+    triggered_case: Case, comms_officer: User, provider: Organisation
+) -> None:
+    with pytest.raises(PermissionDenied):
+        plan_create(
+            actor=comms_officer,
+            organisation=provider,
+            case=triggered_case,
+            objectives="Inform.",
+            key_messages="",
+            audiences=AUDIENCES,
+        )
+    assert not CommunicationsPlan.objects.exists()
+
+
+def test_the_plan_form_asks_a_person_with_two_organisations_which_and_saves_for_that_one(
+    client_for: ClientFor, triggered_case: Case, officer_of_two: User, provider: Organisation
+) -> None:
+    client = client_for(officer_of_two)
+    page = client.get(plan_url(triggered_case)).content.decode()
+    assert "Which organisation are you doing this for?" in page
+    data = {"objectives": "Inform.", "key_messages": "", "audiences": [Audience.MEDIA]}
+    unchosen = client.post(plan_url(triggered_case), data)
+    assert unchosen.status_code == 400
+    assert "Choose which organisation you are doing this for" in unchosen.content.decode()
+    assert not CommunicationsPlan.objects.exists()
+    chosen = client.post(plan_url(triggered_case), {**data, "acting_for": provider.pk})
+    assert chosen.status_code == 302
+    assert CommunicationsPlan.objects.get(case=triggered_case).created_by_organisation == provider
+
+
+def test_the_plan_form_asks_nothing_of_a_person_with_one_organisation(
+    client_for: ClientFor, triggered_case: Case, comms_officer: User
+) -> None:
+    page = client_for(comms_officer).get(plan_url(triggered_case)).content.decode()
+    assert "Which organisation are you doing this for?" not in page
+
+
+def test_marking_an_item_done_asks_a_person_with_two_organisations_which_first(
+    client_for: ClientFor, plan: CommunicationsPlan, officer_of_two: User, trust_manager: User, cqc: Organisation
+) -> None:
+    item = add_item(plan, officer_of_two, trust_manager, timezone.localdate(), organisation=cqc)
+    url = reverse("communications:plan-item-done", args=[plan.case.pk, item.pk])
+    client = client_for(officer_of_two)
+    question = client.post(url)
+    assert question.status_code == 200
+    assert "Which organisation are you doing this for?" in question.content.decode()
+    item.refresh_from_db()
+    assert not item.is_done
+    assert client.post(url, {"acting_for": cqc.pk}).status_code == 302
+    item.refresh_from_db()
+    assert item.is_done
+    assert AuditEvent.objects.get(verb="communications_plan.item_done", target_id=str(item.pk)).organisation == cqc
+
+
+def test_removing_an_item_for_an_organisation_not_theirs_changes_nothing(
+    client_for: ClientFor,
+    plan: CommunicationsPlan,
+    officer_of_two: User,
+    comms_officer: User,
+    trust_manager: User,
+    other_provider: Organisation,
+) -> None:
+    item = add_item(plan, comms_officer, trust_manager, timezone.localdate())
+    url = reverse("communications:plan-item-remove", args=[plan.case.pk, item.pk])
+    response = client_for(officer_of_two).post(url, {"acting_for": other_provider.pk})
+    assert response.status_code == 400
+    assert PlanItem.objects.filter(pk=item.pk).exists()

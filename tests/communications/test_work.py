@@ -33,7 +33,10 @@ from failure_regime.models import Case
 from failure_regime.work import HEADING_LIMIT, WorkItem, work_for_user, work_groups
 from failure_regime.work import Urgency as WorkUrgency
 from tests.communications.conftest import NOTICE_TEXT, approved_notice
-from tests.factories import member
+from tests.factories import (
+    member,
+    sole_organisation,  # noqa: E402
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -169,6 +172,7 @@ def test_it_shows_the_joint_statement_to_each_partys_signatory(
 def plan_item(triggered_case: Case, comms_officer: User) -> Any:
     plan = plan_create(
         actor=comms_officer,
+        organisation=sole_organisation(comms_officer),
         case=triggered_case,
         objectives="Families hear first.",
         key_messages="We are sorry.",
@@ -176,6 +180,7 @@ def plan_item(triggered_case: Case, comms_officer: User) -> Any:
     )
     return plan_item_add(
         actor=comms_officer,
+        organisation=sole_organisation(comms_officer),
         plan=plan,
         title="Letter to every family",
         channel=Channel.LETTER,
