@@ -136,10 +136,13 @@ def acting_for(
     return choose_organisation(acting_choices(user, roles, kinds), None, doing=doing)
 
 
-def choose_organisation(choices: Sequence[Organisation], chosen: Organisation | None, *, doing: str) -> Organisation:
+def choose_organisation(
+    choices: Sequence[Organisation], chosen: Organisation | None, *, doing: str, field: str = "acting_for"
+) -> Organisation:
     """Which of ``choices`` (the organisations a person may do this for, however a rule finds them) they act for:
     the one chosen, which must be among them (403 otherwise); else the only one. Refuses (403) a person with none;
-    with several and none chosen, asks them to choose (a field error on ``acting_for``)."""
+    with several and none chosen, asks them to choose (a field error on ``field``: the form's ``acting_for``, or
+    the name of an API's own field)."""
     if chosen is not None:
         if any(organisation.pk == chosen.pk for organisation in choices):
             return chosen
@@ -148,7 +151,7 @@ def choose_organisation(choices: Sequence[Organisation], chosen: Organisation | 
         raise PermissionDenied(f"Your role does not allow you to {doing}.")
     if len(choices) > 1:
         names = ", ".join(str(organisation) for organisation in choices)
-        raise ValidationError({"acting_for": f"Choose which organisation you act for: {names}."})
+        raise ValidationError({field: f"Choose which organisation you act for: {names}."})
     return choices[0]
 
 

@@ -144,7 +144,10 @@ class SupportServiceInSerializer(serializers.Serializer):
 
 class SupportServiceCreateInSerializer(SupportServiceInSerializer):
     organisation = VisibleOrganisationIdField(
-        required=False, allow_null=True, default=None, help_text="Who keeps it; yours if left out."
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Who keeps it: one of your organisations. Needed only when you keep services for more than one.",
     )
 
 
@@ -405,7 +408,7 @@ class SupportDirectoryViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=SupportServiceCreateInSerializer, responses={201: SupportServiceDetailSerializer})
     def create(self, request: Request) -> Response:
-        """Adds a service to the directory, kept by your organisation (or the one you name)."""
+        """Adds a service to the directory, kept by your organisation (the one you name, if you have several)."""
         data = validated(SupportServiceCreateInSerializer, request)
         service = support_services.support_service_create(actor=acting_user(request), **data)
         return self._detail(service, status.HTTP_201_CREATED)

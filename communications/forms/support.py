@@ -12,6 +12,7 @@ from accounts.form_errors import NHSForm
 from accounts.models import Organisation, Region
 from communications.models import SupportKind, Weekday
 from communications.services.support import OpeningSpan
+from failure_regime.forms import ActingForm
 from failure_regime.models import Case
 
 
@@ -37,7 +38,7 @@ class StaffSupportFilterForm(SupportFilterForm):
     )
 
 
-class SupportServiceForm(NHSForm):
+class SupportServiceForm(ActingForm):
     name = forms.CharField(label="Name of the service", required=False)
     kind = forms.ChoiceField(label="Kind of support", choices=SupportKind.choices, widget=forms.RadioSelect)
     run_by = forms.CharField(
@@ -78,6 +79,7 @@ class SupportServiceForm(NHSForm):
     def service_fields(self) -> dict[str, Any]:
         """The cleaned data as the services take it."""
         data = dict(self.cleaned_data)
+        data.pop("acting_for", None)
         data["provider"] = data.pop("provider_ods_code")
         return data
 

@@ -24,6 +24,7 @@ from accounts.models import Organisation, Region, Role, User
 from communications.models import MIDNIGHT, OpeningTime, SupportKind, SupportService, Weekday
 from communications.verbs import CommunicationsVerb
 from failure_regime.models import Case, CaseStatus
+from failure_regime.permissions import choose_organisation
 from failure_regime.selectors import case_list_for_user
 
 SUPPORT_ROLES = frozenset({Role.COMMUNICATIONS_OFFICER, Role.FAMILY_LIAISON_OFFICER})
@@ -62,11 +63,9 @@ def _acting_for_new_service(actor: User, organisation: Organisation | None) -> O
     organisations = support_organisations(actor)
     if not organisations:
         raise PermissionDenied("Only communications officers and family liaison officers can add support services.")
-    if organisation is None:
-        return organisations[0]
-    if organisation not in organisations:
+    if organisation is not None and organisation not in organisations:
         raise PermissionDenied(f"You do not keep support services for {organisation}.")
-    return organisation
+    return choose_organisation(organisations, organisation, doing="add support services", field="organisation")
 
 
 def _phone(field: str, value: str, errors: dict[str, str]) -> str:

@@ -92,11 +92,13 @@ def service_new(request: HttpRequest) -> HttpResponse:
     organisations = services.support_organisations(user)
     if not organisations:
         raise PermissionDenied("Only communications officers and family liaison officers can add support services.")
-    form = SupportServiceForm(request.POST or None)
+    form = SupportServiceForm(request.POST or None, acting=organisations)
     if request.method == "POST" and form.is_valid():
         service = run_service(
             form,
-            lambda: services.support_service_create(actor=user, organisation=organisations[0], **form.service_fields()),
+            lambda: services.support_service_create(
+                actor=user, organisation=form.chosen_organisation, **form.service_fields()
+            ),
         )
         if service is not None:
             messages.success(request, "The service has been added. Now add its opening times.")
@@ -104,7 +106,7 @@ def service_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "communications/staff/support/service_form.html",
-        {"form": form, "organisation": organisations[0]},
+        {"form": form, "organisation": organisations[0] if len(organisations) == 1 else None},
         status=400 if form.errors else 200,
     )
 
@@ -150,7 +152,7 @@ def service_edit(request: HttpRequest, pk: int) -> HttpResponse:
         **{f: getattr(service, f) for f in ("website", "email", "region")},
         "provider_ods_code": service.provider.ods_code if service.provider else "",
     }
-    form = SupportServiceForm(request.POST or None, initial=initial)
+    form = SupportServiceForm(request.POST or None, initial=initial, acting=[])
     if request.method == "POST" and form.is_valid():
         changed = run_service(
             form, lambda: services.support_service_update(actor=user, service=service, **form.service_fields())

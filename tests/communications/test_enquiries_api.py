@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import AuditEvent, Organisation, User
+from accounts.models import AuditEvent, Organisation, Role, User
+from accounts.services import membership_create
 from communications.models import Enquiry, SupportKind, SupportService
 from communications.services.enquiries import enquiry_receive, enquiry_triage, referral_offer
 from communications.services.support import support_service_deactivate
@@ -99,6 +100,18 @@ def test_a_service_with_bad_details_is_refused_field_by_field(
 
 def test_a_trust_manager_cannot_add_a_service(api_client_for: ApiClientFor, trust_manager: User) -> None:
     assert api_client_for(trust_manager).post(DIRECTORY, new_service(), format="json").status_code == 403
+
+
+def test_a_person_who_keeps_services_for_two_organisations_names_one(
+    api_client_for: ApiClientFor, liaison_officer: User, other_provider: Organisation
+) -> None:
+    membership_create(actor=None, user=liaison_officer, organisation=other_provider, role=Role.COMMUNICATIONS_OFFICER)
+    client = api_client_for(liaison_officer)
+    unnamed = client.post(DIRECTORY, new_service(), format="json")
+    assert unnamed.status_code == 400 and list(unnamed.json()["errors"]) == ["organisation"]
+    named = client.post(DIRECTORY, new_service(organisation=other_provider.pk), format="json")
+    assert named.status_code == 201, named.json()
+    assert named.json()["maintained_by"]["ods_code"] == other_provider.ods_code
 
 
 def test_the_maintainers_change_a_service(

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.errors import ConflictError, TransitionNotAllowed
-from accounts.models import AuditEvent, Membership, Organisation, Role, User
+from accounts.models import AuditEvent, Organisation, Role, User
+from accounts.services import membership_create
 from communications.models import Audience, Channel, CommunicationsPlan, PlanItem
 from communications.selectors.plans import communications_organisations
 from communications.services.plans import (
@@ -389,7 +390,7 @@ def test_the_case_list_shows_nothing_to_an_outsider(
 def officer_of_two(cqc: Organisation, provider: Organisation, triggered_case: Case) -> User:
     """A communications officer at CQC and at the trust, both parties to ``triggered_case``."""
     officer = member(cqc, Role.COMMUNICATIONS_OFFICER, full_name="Tess Two")
-    Membership.objects.create(user=officer, organisation=provider, role=Role.COMMUNICATIONS_OFFICER)
+    membership_create(actor=None, user=officer, organisation=provider, role=Role.COMMUNICATIONS_OFFICER)
     return officer
 
 

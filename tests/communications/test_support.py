@@ -10,7 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.errors import ConflictError, TransitionNotAllowed
-from accounts.models import AuditEvent, Organisation, Region, User
+from accounts.models import AuditEvent, Organisation, Region, Role, User
+from accounts.services import membership_create
 from communications.models import OpeningTime, SupportKind, SupportService
 from communications.selectors.support import (
     describe_opening_hours,
@@ -29,6 +30,7 @@ from communications.services.support import (
     support_service_update,
 )
 from failure_regime.models import Case
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -277,3 +279,30 @@ def test_linking_a_service_changes_the_version_of_the_case_services(
     before = support_services_version_for_case(case=case)
     support_service_link_to_case(actor=liaison_officer, service=helpline, case=case)
     assert support_services_version_for_case(case=case) != before
+
+
+# --- Whom a person with several organisations adds a service for ------------------------------------------
+
+
+@pytest.fixture
+def liaison_officer_of_two(provider: Organisation, other_provider: Organisation) -> User:
+    officer = member(provider, Role.FAMILY_LIAISON_OFFICER, full_name="Tam Two")
+    membership_create(actor=None, user=officer, organisation=other_provider, role=Role.COMMUNICATIONS_OFFICER)
+    return officer
+
+
+def test_a_person_who_keeps_services_for_two_organisations_is_asked_which(liaison_officer_of_two: User) -> None:
+    with pytest.raises(ValidationError) as error:
+        support_service_create(actor=liaison_officer_of_two, **details())
+    assert "Choose which organisation" in error.value.message_dict["organisation"][0]
+    assert not SupportService.objects.exists()
+
+
+def test_the_service_is_kept_by_the_organisation_chosen(
+    liaison_officer_of_two: User, other_provider: Organisation
+) -> None:
+    service = support_service_create(actor=liaison_officer_of_two, organisation=other_provider, **details())
+    assert service.maintained_by == other_provider
+    assert (
+        AuditEvent.objects.get(verb="support_service.added", target_id=str(service.pk)).organisation == other_provider
+    )

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Region, User
+from accounts.models import Organisation, Region, Role, User
+from accounts.services import membership_create
 from communications.models import SupportKind, SupportService
 from communications.services.support import (
     support_service_create,
@@ -250,3 +251,25 @@ def test_another_organisation_cannot_stop_a_service(
     client_for: ClientFor, helpline: SupportService, other_liaison_officer: User
 ) -> None:
     assert client_for(other_liaison_officer).post(url("service-deactivate", helpline)).status_code == 403
+
+
+def test_a_person_who_keeps_services_for_two_organisations_chooses_on_the_form(
+    client_for: ClientFor, liaison_officer: User, other_provider: Organisation
+) -> None:
+    membership_create(actor=None, user=liaison_officer, organisation=other_provider, role=Role.COMMUNICATIONS_OFFICER)
+    client = client_for(liaison_officer)
+    assert (
+        "Which organisation are you doing this for?"
+        in client.get(reverse("communications:service-new")).content.decode()
+    )
+    data = {
+        "name": "Advocacy for families",
+        "kind": SupportKind.ADVOCACY,
+        "description": "Independent advocates.",
+        "email": "help@advocacy.example.org",
+        "region": Region.NATIONAL,
+    }
+    unchosen = client.post(reverse("communications:service-new"), data)
+    assert unchosen.status_code == 400 and not SupportService.objects.exists()
+    client.post(reverse("communications:service-new"), {**data, "acting_for": other_provider.pk})
+    assert SupportService.objects.get(name="Advocacy for families").maintained_by == other_provider
