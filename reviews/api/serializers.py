@@ -13,7 +13,7 @@ from rest_framework import serializers
 from accounts.api.serializers import OrganisationSummarySerializer
 from accounts.limits import max_length_of
 from accounts.models import Organisation, User
-from failure_regime.api.fields import IdField, VisibleCaseIdField
+from failure_regime.api.fields import ActingForField, IdField, VisibleCaseIdField
 from failure_regime.api.serializers import PersonSerializer
 from reviews.models import (
     Appointment,
@@ -150,6 +150,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class ExpertInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     name = serializers.CharField(max_length=150)
     profession = serializers.CharField(max_length=100)
     regulator = serializers.ChoiceField(choices=Regulator.choices)
@@ -170,6 +171,7 @@ class ExpertInSerializer(serializers.Serializer):
 
 
 class EmploymentInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     employer_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     organisation = IdField(
         queryset=Organisation.objects.all(),
@@ -184,6 +186,7 @@ class EmploymentInSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="Interest")
 class InterestInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     organisation = IdField(queryset=Organisation.objects.all())
     kind = serializers.ChoiceField(choices=InterestKind.choices)
     description = serializers.CharField(max_length=max_length_of(DeclaredInterest, "description"))
@@ -192,6 +195,7 @@ class InterestInSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="Training")
 class TrainingInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     kind = serializers.ChoiceField(choices=TrainingKind.choices)
     completed_on = serializers.DateField()
 
@@ -231,6 +235,7 @@ class AppointmentInSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="ExpertUpdate")
 class ExpertUpdateInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     capacity_per_week = serializers.IntegerField(min_value=0, max_value=1000, required=False)
     available = serializers.BooleanField(required=False)
     profession = serializers.CharField(max_length=100, required=False)

@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from accounts.form_errors import NHSForm
 from accounts.limits import max_length_of
 from accounts.models import Organisation, User
+from failure_regime.forms import ActingForm
 from reviews.models import (
     Appointment,
     AppointmentRole,
@@ -60,7 +61,7 @@ def _specialty_names(data: dict[str, Any]) -> list[str]:
     return [*chosen, *(name for name in typed if name)]
 
 
-class SpecialtiesMixin(NHSForm):
+class SpecialtiesMixin(ActingForm):
     specialties = forms.ModelMultipleChoiceField(
         queryset=Specialty.objects.all(), required=False, widget=forms.CheckboxSelectMultiple, label="Specialties"
     )
@@ -127,7 +128,7 @@ class ExpertForm(SpecialtiesMixin):
         return user
 
 
-class AvailabilityForm(NHSForm):
+class AvailabilityForm(ActingForm):
     """What an expert may change on their own record."""
 
     capacity_per_week = forms.IntegerField(
@@ -152,7 +153,7 @@ class ExpertUpdateForm(SpecialtiesMixin, AvailabilityForm):
     field_order = ["profession", "specialties", "other_specialties", "seniority", "capacity_per_week", "available"]
 
 
-class EmploymentForm(NHSForm):
+class EmploymentForm(ActingForm):
     employer_name = forms.CharField(
         max_length=200,
         required=False,
@@ -170,7 +171,7 @@ class EmploymentForm(NHSForm):
     )
 
 
-class InterestForm(NHSForm):
+class InterestForm(ActingForm):
     organisation = OrganisationCodeField(label="ODS code of the organisation", help_text="For example, RDD.")
     kind = forms.ChoiceField(choices=InterestKind.choices, widget=forms.RadioSelect, label="Kind of interest")
     description = forms.CharField(
@@ -189,7 +190,7 @@ class InterestForm(NHSForm):
         return organisation
 
 
-class TrainingForm(NHSForm):
+class TrainingForm(ActingForm):
     kind = forms.ChoiceField(choices=TrainingKind.choices, widget=forms.RadioSelect, label="Training")
     completed_on = forms.DateField(label="Date completed", help_text=DATE_HINT, widget=DateInput)
 

@@ -15,7 +15,7 @@ from accounts.errors import TransitionNotAllowed
 from accounts.models import Organisation, Role, User
 from failure_regime import areas as regime_areas
 from failure_regime.models import Area, Case, CaseStatus
-from failure_regime.permissions import OVERSEER_ROLES
+from failure_regime.permissions import OVERSEER_ROLES, acting_choices, choose_organisation
 from failure_regime.services.accountability import lead_hand_over
 from failure_regime.services.cases import overseer_organisation
 from reviews.models import (
@@ -55,15 +55,20 @@ def registration_number_normalise(*, regulator: str, number: str) -> str:
     return normalised
 
 
-def _registry_organisation(actor: User, expert: Expert | None = None) -> Organisation | None:
-    """The organisation ``actor`` keeps the registry for; ``None`` when the expert adds to their own record.
+def _registry_organisation(
+    actor: User, expert: Expert | None = None, acting_for: Organisation | None = None
+) -> Organisation | None:
+    """The organisation ``actor`` keeps the registry for: ``acting_for``, which must be one where they hold a
+    registry role, or their only such organisation (``permissions.choose_organisation`` asks when they have
+    several). ``None`` when an expert adds to their own record.
 
     The writes below also take ``authority``: the organisation on whose behalf another service, having checked the
     actor's right itself, adds to the registry (a case's expert-recruitment lead approving an application)."""
-    membership = actor.memberships.filter(role__in=REGISTRY_ROLES).select_related("organisation").first()
-    if membership is not None:
-        return membership.organisation
-    if expert is not None and expert.user_id is not None and expert.user_id == actor.pk:
+    own = expert is not None and expert.user_id is not None and expert.user_id == actor.pk
+    choices = acting_choices(actor, REGISTRY_ROLES)
+    if acting_for is not None or (choices and not own):
+        return choose_organisation(choices, acting_for, doing="change the expert registry")
+    if own:
         return None
     raise PermissionDenied("Your role does not allow you to change the expert registry.")
 
@@ -90,10 +95,11 @@ def expert_register(
     available: bool = True,
     user: User | None = None,
     authority: Organisation | None = None,
+    acting_for: Organisation | None = None,
 ) -> Expert:
     """Adds an expert to the registry with their professional registration, checked against their regulator's
     format, and their specialties (new specialty names are added to the list)."""
-    acting = authority or _registry_organisation(actor)
+    acting = authority or _registry_organisation(actor, acting_for=acting_for)
     errors: dict[str, str] = {}
     number = ""
     try:
@@ -157,11 +163,12 @@ def expert_update(
     profession: str | None = None,
     seniority: int | None = None,
     specialties: list[str] | None = None,
+    acting_for: Organisation | None = None,
 ) -> Expert:
     """Changes the expert's capacity, availability, profession, seniority or specialties (``None`` leaves a field
     as it is). An expert may change their own capacity and availability; the rest only those who keep the registry,
     since it decides who is ranked first. A change is recorded with its before and after; no change records nothing."""
-    acting = _registry_organisation(actor, expert)
+    acting = _registry_organisation(actor, expert, acting_for)
     given = {
         "capacity_per_week": capacity_per_week,
         "available": available,
@@ -213,9 +220,10 @@ def employment_add(
     started_on: datetime.date,
     ended_on: datetime.date | None = None,
     authority: Organisation | None = None,
+    acting_for: Organisation | None = None,
 ) -> Employment:
     """Records a post the expert holds or held. Naming the registered organisation lets conflicts be found."""
-    acting = authority or _registry_organisation(actor, expert)
+    acting = authority or _registry_organisation(actor, expert, acting_for)
     employer = employer_name.strip() or (organisation.name if organisation else "")
     errors: dict[str, str] = {}
     if not employer:
@@ -258,9 +266,10 @@ def interest_declare(
     description: str,
     declared_on: datetime.date | None = None,
     authority: Organisation | None = None,
+    acting_for: Organisation | None = None,
 ) -> DeclaredInterest:
     """Records an interest the expert declares in an organisation; any interest in a provider conflicts with it."""
-    acting = authority or _registry_organisation(actor, expert)
+    acting = authority or _registry_organisation(actor, expert, acting_for)
     errors: dict[str, str] = {}
     if kind not in InterestKind.values:
         errors["kind"] = "Choose the kind of interest."
@@ -292,10 +301,16 @@ def interest_declare(
 
 @transaction.atomic
 def training_record(
-    *, actor: User, expert: Expert, kind: str, completed_on: datetime.date, authority: Organisation | None = None
+    *,
+    actor: User,
+    expert: Expert,
+    kind: str,
+    completed_on: datetime.date,
+    authority: Organisation | None = None,
+    acting_for: Organisation | None = None,
 ) -> Training:
     """Records training the expert completed, such as structured judgement review training."""
-    acting = authority or _registry_organisation(actor, expert)
+    acting = authority or _registry_organisation(actor, expert, acting_for)
     errors: dict[str, str] = {}
     if kind not in TrainingKind.values:
         errors["kind"] = "Choose the kind of training."

@@ -20,8 +20,10 @@ from django.urls import reverse
 from accounts.access import staff
 from accounts.acting import acting_user
 from accounts.interface import run_service
-from accounts.models import Role, User
+from accounts.models import Organisation, Role, User
+from failure_regime.forms import ActingForm
 from failure_regime.models import Case
+from failure_regime.permissions import acting_choices, acting_for
 from failure_regime.selectors import case_list_for_user
 from reviews.forms.registry import (
     AppointmentForm,
@@ -40,6 +42,7 @@ from reviews.forms.registry import (
 from reviews.models import Expert
 from reviews.selectors import registry as selectors
 from reviews.selectors.recruitment import campaign_list_for_case
+from reviews.selectors.registry import REGISTRY_ROLES
 from reviews.selectors.requests import chairs_a_review, review_request_queue
 from reviews.selectors.team import (
     expert_for_user,
@@ -61,6 +64,16 @@ def _review_case(user: User, case_pk: int) -> Case:
 def _registry_keeper(user: User) -> None:
     if not selectors.keeps_registry(user=user):
         raise Http404("No such page.")
+
+
+def _keeping_for(user: User) -> list[Organisation]:
+    """The organisations ``user`` keeps the registry for: what a keeper's form asks them to choose among."""
+    return acting_choices(user, REGISTRY_ROLES)
+
+
+def _keeper_organisation(user: User, form: ActingForm) -> Organisation:
+    """The organisation a keeper's form was filled in for: the one chosen, or their only one."""
+    return acting_for(user, REGISTRY_ROLES, form.chosen_organisation, doing="change the expert registry")
 
 
 def _render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
@@ -244,13 +257,14 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 def expert_new(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     _registry_keeper(user)
-    form = ExpertForm(request.POST or None)
+    form = ExpertForm(request.POST or None, acting=_keeping_for(user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         expert = run_service(
             form,
             lambda: services.expert_register(
                 actor=user,
+                acting_for=_keeper_organisation(user, form),
                 name=data["name"],
                 profession=data["profession"],
                 regulator=data["regulator"],
@@ -311,12 +325,14 @@ def _record_form(
 
 def _employment(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> HttpResponse:
     user = acting_user(request)
+    form = EmploymentForm(request.POST or None, acting=[] if own else _keeping_for(user))
     return _record_form(
         request,
         expert,
-        EmploymentForm(request.POST or None),
+        form,
         lambda data: services.employment_add(
             actor=user,
+            acting_for=None if own else _keeper_organisation(user, form),
             expert=expert,
             employer_name=data["employer_name"],
             organisation=data["organisation"],
@@ -333,12 +349,14 @@ def _employment(request: HttpRequest, expert: Expert, *, back: str, own: bool) -
 
 def _interest(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> HttpResponse:
     user = acting_user(request)
+    form = InterestForm(request.POST or None, acting=[] if own else _keeping_for(user))
     return _record_form(
         request,
         expert,
-        InterestForm(request.POST or None),
+        form,
         lambda data: services.interest_declare(
             actor=user,
+            acting_for=None if own else _keeper_organisation(user, form),
             expert=expert,
             organisation=data["organisation"],
             kind=data["kind"],
@@ -355,12 +373,17 @@ def _interest(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> 
 
 def _training(request: HttpRequest, expert: Expert, *, back: str, own: bool) -> HttpResponse:
     user = acting_user(request)
+    form = TrainingForm(request.POST or None, acting=[] if own else _keeping_for(user))
     return _record_form(
         request,
         expert,
-        TrainingForm(request.POST or None),
+        form,
         lambda data: services.training_record(
-            actor=user, expert=expert, kind=data["kind"], completed_on=data["completed_on"]
+            actor=user,
+            acting_for=None if own else _keeper_organisation(user, form),
+            expert=expert,
+            kind=data["kind"],
+            completed_on=data["completed_on"],
         ),
         title="Record training",
         button="Record the training",
@@ -386,13 +409,14 @@ def expert_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "capacity_per_week": expert.capacity_per_week,
         "available": expert.available,
     }
-    form = ExpertUpdateForm(request.POST or None, initial=initial)
+    form = ExpertUpdateForm(request.POST or None, initial=initial, acting=_keeping_for(user))
     return _record_form(
         request,
         expert,
         form,
         lambda data: services.expert_update(
             actor=user,
+            acting_for=_keeper_organisation(user, form),
             expert=expert,
             profession=data["profession"],
             seniority=data["seniority"],
@@ -455,7 +479,7 @@ def my_record_edit(request: HttpRequest) -> HttpResponse:
     return _record_form(
         request,
         expert,
-        AvailabilityForm(request.POST or None, initial=initial),
+        AvailabilityForm(request.POST or None, initial=initial, acting=[]),
         lambda data: services.expert_update(
             actor=user, expert=expert, capacity_per_week=data["capacity_per_week"], available=data["available"]
         ),

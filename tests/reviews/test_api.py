@@ -16,10 +16,12 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 from rest_framework.test import APIClient
 
-from accounts.models import Organisation, User
+from accounts.models import AuditEvent, Organisation, Role, User
+from accounts.services import membership_create
 from failure_regime.models import Case
 from reviews.models import Appointment, AppointmentRole, Expert, InterestKind, Regulator, Seniority
 from reviews.services import appointment_make, conflict_waive, interest_declare
+from reviews.verbs import ReviewsVerb
 from tests.reviews.conftest import MakeExpert
 
 pytestmark = pytest.mark.django_db
@@ -539,3 +541,15 @@ def test_an_appointed_chair_lists_the_appointments_of_the_case_they_run(
     )
     rows = api_client_for(reviewer).get(APPOINTMENTS, {"case": case.pk}).json()["results"]
     assert [r["expert"]["id"] for r in rows] == [chair.pk]
+
+
+def test_a_keeper_with_two_organisations_names_one(
+    api_client_for: ApiClientFor, oversight_lead: User, nhs_england: Organisation
+) -> None:
+    membership_create(actor=None, user=oversight_lead, organisation=nhs_england, role=Role.NATIONAL_OVERSIGHT)
+    client = api_client_for(oversight_lead)
+    assert "acting_for" in errors(client.post(EXPERTS, registration(), format="json"))
+    response = client.post(EXPERTS, registration(acting_for=nhs_england.pk), format="json")
+    assert response.status_code == 201
+    event = AuditEvent.objects.get(verb=ReviewsVerb.EXPERT_REGISTERED, target_id=str(response.json()["id"]))
+    assert event.organisation == nhs_england

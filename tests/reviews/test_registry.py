@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import AuditEvent, Organisation, User
+from accounts.models import AuditEvent, Organisation, Role, User
+from accounts.services import membership_create
 from reviews.models import Expert, InterestKind, Regulator, TrainingKind
 from reviews.services import (
     employment_add,
@@ -181,3 +183,48 @@ def test_training_cannot_be_completed_in_the_future(expert: Expert, oversight_le
             completed_on=timezone.localdate() + datetime.timedelta(days=30),
         )
     assert "completed_on" in excinfo.value.message_dict
+
+
+# --- Whom a keeper of the registry with several organisations acts for ------------------------------------
+
+
+@pytest.fixture
+def keeper_of_two(oversight_lead: User, nhs_england: Organisation) -> User:
+    """Monitor's oversight lead, who is also in national oversight at NHS England: both keep the registry."""
+    membership_create(actor=None, user=oversight_lead, organisation=nhs_england, role=Role.NATIONAL_OVERSIGHT)
+    return oversight_lead
+
+
+def _register(actor: User, **fields: Any) -> Expert:
+    return expert_register(
+        actor=actor,
+        name="Dr Bo",
+        profession="Surgeon",
+        regulator=Regulator.GMC,
+        registration_number="1234567",
+        specialties=[],
+        seniority=3,
+        capacity_per_week=2,
+        **fields,
+    )
+
+
+def test_a_keeper_with_two_organisations_is_asked_which_and_nothing_is_registered(keeper_of_two: User) -> None:
+    with pytest.raises(ValidationError) as error:
+        _register(keeper_of_two)
+    assert "acting_for" in error.value.message_dict
+    assert not Expert.objects.exists()
+
+
+def test_a_keeper_registers_for_the_organisation_chosen(keeper_of_two: User, nhs_england: Organisation) -> None:
+    expert = _register(keeper_of_two, acting_for=nhs_england)
+    event = AuditEvent.objects.get(verb=ReviewsVerb.EXPERT_REGISTERED, target_id=str(expert.pk))
+    assert event.organisation == nhs_england
+
+
+def test_a_keeper_cannot_act_for_an_organisation_where_they_do_not_keep_the_registry(
+    oversight_lead: User, provider: Organisation
+) -> None:
+    with pytest.raises(PermissionDenied):
+        _register(oversight_lead, acting_for=provider)
+    assert not Expert.objects.exists()

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
-from accounts.models import Organisation, User
+from accounts.models import AuditEvent, Organisation, Role, User
+from accounts.services import membership_create
 from failure_regime.models import Case
 from reviews.models import (
     Appointment,
@@ -35,6 +36,7 @@ from reviews.models import (
     TrainingKind,
 )
 from reviews.services.registry import appointment_end, appointment_make, conflict_waive, interest_declare
+from reviews.verbs import ReviewsVerb
 from tests.reviews.conftest import MakeExpert
 
 pytestmark = pytest.mark.django_db
@@ -800,3 +802,17 @@ def test_someone_without_an_expert_record_has_no_own_record_forms(
     client_for: ClientFor, trust_manager: User, name: str
 ) -> None:
     assert client_for(trust_manager).get(url(name)).status_code == 404
+
+
+def test_a_keeper_with_two_organisations_chooses_on_the_form(
+    client_for: ClientFor, oversight_lead: User, nhs_england: Organisation
+) -> None:
+    membership_create(actor=None, user=oversight_lead, organisation=nhs_england, role=Role.NATIONAL_OVERSIGHT)
+    client = client_for(oversight_lead)
+    assert "Which organisation are you doing this for?" in client.get(url("expert-new")).content.decode()
+    assert client.post(url("expert-new"), registration()).status_code == 400
+    assert not Expert.objects.exists()
+    assert client.post(url("expert-new"), {**registration(), "acting_for": nhs_england.pk}).status_code == 302
+    expert = Expert.objects.get()
+    event = AuditEvent.objects.get(verb=ReviewsVerb.EXPERT_REGISTERED, target_id=str(expert.pk))
+    assert event.organisation == nhs_england
