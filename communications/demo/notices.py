@@ -205,8 +205,10 @@ def _plan(case: Case, officer: User) -> None:
         )
 
 
-def _approved(case: Case, officer: User, approvers: list[User], kind: str, text: NoticeText, **fields: bool) -> Notice:
-    notice = notice_draft(actor=officer, case=case, kind=kind, text=text, **fields)
+def _approved(
+    case: Case, officer: User, approvers: list[User], kind: str, text: NoticeText, families_first: bool = False
+) -> Notice:
+    notice = notice_draft(actor=officer, case=case, kind=kind, text=text, families_first=families_first)
     notice_submit(actor=officer, notice=notice)
     for approver in approvers:
         notice_approve(actor=approver, notice=notice)

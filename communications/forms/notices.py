@@ -3,6 +3,7 @@ public list and the public API share. Forms parse input; the services decide."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import django_filters
@@ -15,11 +16,12 @@ from accounts.models import Organisation, Region
 from communications.models import PUBLIC_NOTICE_KINDS, Notice, NoticeKind, NoticeStatus, NoticeVersion
 from communications.selectors.search import notices_matching
 from communications.services.notices import NoticeText
+from failure_regime.forms import ActingForm
 
 MARKDOWN_HINT = "You can use Markdown: see “How to format the text” above."
 
 
-class NoticeForm(NHSForm):
+class NoticeForm(ActingForm):
     """The words of a version. ``kind`` shows only for a new notice, ``families_first`` only before the first
     publication, and ``correction_note`` only for a correction."""
 
@@ -83,9 +85,15 @@ class NoticeForm(NHSForm):
     )
 
     def __init__(
-        self, *args: Any, new: bool = False, correction: bool = False, unpublished: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        new: bool = False,
+        correction: bool = False,
+        unpublished: bool = True,
+        acting: Sequence[Organisation] = (),
+        **kwargs: Any,
     ):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, acting=acting, **kwargs)
         if not new:
             del self.fields["kind"]
         if not correction:

@@ -54,13 +54,6 @@ def is_communications_staff(*, user: User, case: Case) -> bool:
     return bool(communications_organisations(user=user, case=case))
 
 
-def communications_organisation_for(*, user: User, case: Case) -> Organisation | None:
-    """The first of ``communications_organisations`` by name, for the notice services, which do not yet ask
-    which organisation a person with several acts for. None when they are neither."""
-    organisations = communications_organisations(user=user, case=case)
-    return organisations[0] if organisations else None
-
-
 def communications_cases_for_user(*, user: User) -> QuerySet[Case]:
     """The cases the user may see and works on as communications staff, newest first."""
     as_officer = Case.objects.filter(

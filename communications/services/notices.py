@@ -55,7 +55,7 @@ from communications.models import (
 )
 from communications.public_cache import public_site_changing
 from communications.selectors.notices import approvals_open_to, approvals_required, is_approver, may_approve
-from communications.selectors.plans import communications_organisation_for, is_public_communications_lead
+from communications.selectors.plans import communications_acting_for, is_public_communications_lead
 from communications.services.notification_events import (
     notice_approved_notify,
     notice_awaiting_approval_notify,
@@ -87,11 +87,10 @@ class NoticeText:
 # --- Helpers ----------------------------------------------------------------------------------------
 
 
-def _staff_organisation(actor: User, case: Case, doing: str) -> Organisation:
-    organisation = communications_organisation_for(user=actor, case=case)
-    if organisation is None:
-        raise PermissionDenied(f"Your role does not allow you to {doing}.")
-    return organisation
+def _staff_organisation(actor: User, case: Case, doing: str, organisation: Organisation | None) -> Organisation:
+    """The organisation the actor works on the case's communications for: ``organisation`` if given (checked to be
+    one of theirs), else their only one; a person with several who named none is asked (``acting_for``)."""
+    return communications_acting_for(user=actor, case=case, chosen=organisation, doing=doing)
 
 
 def _lock(notice: Notice) -> Notice:
@@ -251,9 +250,17 @@ def _is_embargoed(notice: Notice, now: datetime) -> bool:
 
 
 @transaction.atomic
-def notice_draft(*, actor: User, case: Case, kind: str, text: NoticeText, families_first: bool = False) -> Notice:
+def notice_draft(
+    *,
+    actor: User,
+    case: Case,
+    kind: str,
+    text: NoticeText,
+    families_first: bool = False,
+    organisation: Organisation | None = None,
+) -> Notice:
     """Starts a notice about ``case`` with its first draft version. Only the case's communications staff may."""
-    organisation = _staff_organisation(actor, case, "draft notices about this case")
+    organisation = _staff_organisation(actor, case, "draft notices about this case", organisation)
     if kind not in NoticeKind.values:
         raise ValidationError({"kind": "Choose what kind of notice this is."})
     _check_text(text, correction=False)
@@ -283,11 +290,16 @@ def notice_draft(*, actor: User, case: Case, kind: str, text: NoticeText, famili
 
 @transaction.atomic
 def notice_revise(
-    *, actor: User, notice: Notice, text: NoticeText, families_first: bool | None = None
+    *,
+    actor: User,
+    notice: Notice,
+    text: NoticeText,
+    families_first: bool | None = None,
+    organisation: Organisation | None = None,
 ) -> NoticeVersion:
     """Changes the words of the draft being worked on (a first draft or a correction). Text sent for review is
     frozen: it must be returned first. Whether families hear first can change until the first publication."""
-    organisation = _staff_organisation(actor, notice.case, "change this notice")
+    organisation = _staff_organisation(actor, notice.case, "change this notice", organisation)
     notice = _lock(notice)
     version = _require_working(
         notice, VersionStatus.DRAFT, "Only a draft can be changed. Ask an approver to return it for changes."
@@ -312,9 +324,9 @@ def notice_revise(
 
 
 @transaction.atomic
-def notice_submit(*, actor: User, notice: Notice) -> NoticeVersion:
+def notice_submit(*, actor: User, notice: Notice, organisation: Organisation | None = None) -> NoticeVersion:
     """Sends the draft for review; its text is frozen from now on."""
-    organisation = _staff_organisation(actor, notice.case, "send this notice for review")
+    organisation = _staff_organisation(actor, notice.case, "send this notice for review", organisation)
     notice = _lock(notice)
     version = _require_working(notice, VersionStatus.DRAFT, "There is no draft to send for review.")
     problems = notice_text_problems(kind=notice.kind, text=_text_of(version))
@@ -558,10 +570,12 @@ def _publish_correction(
 
 
 @transaction.atomic
-def notice_publish(*, actor: User, notice: Notice, publish_at: datetime | None = None) -> Notice:
+def notice_publish(
+    *, actor: User, notice: Notice, publish_at: datetime | None = None, organisation: Organisation | None = None
+) -> Notice:
     """Publishes the approved version: at once, or (for the first publication only) at ``publish_at``, an embargo
     before which the public sees nothing. An approved correction replaces the published version at once."""
-    organisation = _staff_organisation(actor, notice.case, "publish this notice")
+    organisation = _staff_organisation(actor, notice.case, "publish this notice", organisation)
     notice = _lock(notice)
     version = _require_working(notice, VersionStatus.APPROVED, "Only an approved version can be published.")
     if notice.status == NoticeStatus.APPROVED:
@@ -576,10 +590,10 @@ def notice_publish(*, actor: User, notice: Notice, publish_at: datetime | None =
 
 
 @transaction.atomic
-def notice_unschedule(*, actor: User, notice: Notice) -> Notice:
+def notice_unschedule(*, actor: User, notice: Notice, organisation: Organisation | None = None) -> Notice:
     """Takes a scheduled notice off the schedule before its embargo lifts: it is approved again, and can be
     rescheduled or returned for changes. Families already told are not told again."""
-    organisation = _staff_organisation(actor, notice.case, "change when this notice is published")
+    organisation = _staff_organisation(actor, notice.case, "change when this notice is published", organisation)
     notice = _lock(notice)
     if not _is_embargoed(notice, timezone.now()):
         raise TransitionNotAllowed("Only a notice that is scheduled and not yet public can be taken off the schedule.")
@@ -608,10 +622,12 @@ def notice_unschedule(*, actor: User, notice: Notice) -> Notice:
 
 
 @transaction.atomic
-def notice_correct(*, actor: User, notice: Notice, text: NoticeText) -> NoticeVersion:
+def notice_correct(
+    *, actor: User, notice: Notice, text: NoticeText, organisation: Organisation | None = None
+) -> NoticeVersion:
     """Starts a correction of a public notice: a new draft version with a note, shown to the public, of what
     changed and why. The published version stays public until the correction is approved and published."""
-    organisation = _staff_organisation(actor, notice.case, "correct this notice")
+    organisation = _staff_organisation(actor, notice.case, "correct this notice", organisation)
     notice = _lock(notice)
     if notice.status not in LIVE_STATUSES or _is_embargoed(notice, timezone.now()):
         raise TransitionNotAllowed(
@@ -637,10 +653,10 @@ def notice_correct(*, actor: User, notice: Notice, text: NoticeText) -> NoticeVe
 
 
 @transaction.atomic
-def notice_discard(*, actor: User, notice: Notice) -> NoticeVersion:
+def notice_discard(*, actor: User, notice: Notice, organisation: Organisation | None = None) -> NoticeVersion:
     """Abandons a correction being worked on; the published version stays as it is. (A notice that was never
     published is abandoned by withdrawing it.)"""
-    organisation = _staff_organisation(actor, notice.case, "discard this correction")
+    organisation = _staff_organisation(actor, notice.case, "discard this correction", organisation)
     notice = _lock(notice)
     version = _working(notice)
     if version is None or not version.is_correction:
@@ -661,19 +677,19 @@ def notice_discard(*, actor: User, notice: Notice) -> NoticeVersion:
 
 
 @transaction.atomic
-def notice_withdraw(*, actor: User, notice: Notice, reason: str) -> Notice:
+def notice_withdraw(*, actor: User, notice: Notice, reason: str, organisation: Organisation | None = None) -> Notice:
     """Withdraws a notice, with a reason the public sees on its page. A notice that is public or scheduled is
     withdrawn by the case's accountable lead for public communications only. Every version is kept; a version still
     being worked on is discarded."""
     notice = _lock(notice)
     if notice.status in LIVE_STATUSES:
-        organisation = _staff_organisation(actor, notice.case, "withdraw this notice")
+        organisation = _staff_organisation(actor, notice.case, "withdraw this notice", organisation)
         if not is_public_communications_lead(user=actor, case=notice.case):
             raise PermissionDenied(
                 "Only the case's accountable lead for public communications can withdraw a published notice."
             )
     else:
-        organisation = _staff_organisation(actor, notice.case, "withdraw this notice")
+        organisation = _staff_organisation(actor, notice.case, "withdraw this notice", organisation)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the notice is withdrawn: the public will see this."})
     before = {"status": notice.status}

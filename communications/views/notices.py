@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import staff
 from accounts.acting import acting_user
 from accounts.interface import run_service
-from accounts.models import User
+from accounts.models import Organisation, User
 from communications.forms.notices import ApproveForm, NoticeForm, PublishForm, ReasonForm, StaffNoticeFilter
 from communications.markdown import render_markdown
 from communications.models import (
@@ -32,11 +32,13 @@ from communications.models import (
     VersionStatus,
 )
 from communications.selectors import notices as selectors
+from communications.selectors import plans as plan_selectors
 from communications.selectors.notices import next_update_words
 from communications.selectors.plans import is_communications_staff, is_public_communications_lead
 from communications.services import notices as services
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date
+from failure_regime.forms import ActingForm
 from failure_regime.models import Case
 
 NOTICES_PER_PAGE = 25
@@ -181,17 +183,56 @@ _DONE = {
 }
 
 
+# What the page's staff actions are called on the page that asks a person with several organisations which one
+# they act for (the page's buttons carry no choice).
+_ASKED = {
+    "submit_form": "Send the notice for approval",
+    "publish_form": "Publish the notice",
+    "unschedule_form": "Take the notice off the schedule",
+    "discard_form": "Discard the correction",
+    "withdraw_form": "Withdraw the notice",
+}
+
+
+def _ask_which(request: HttpRequest, notice: Notice, form_name: str) -> tuple[Organisation | None, HttpResponse | None]:
+    """For one of the page's staff actions: the organisation chosen by a person who works on the case's
+    communications for several, or the question page that asks them (carrying what they sent, so that the answer
+    completes the action). (None, None) for everyone else: the service takes their only organisation."""
+    acting = plan_selectors.communications_organisations(user=acting_user(request), case=notice.case)
+    if form_name not in _ASKED or len(acting) < 2:
+        return None, None
+    chooser = ActingForm(request.POST if "acting_for" in request.POST else None, acting=acting)
+    if chooser.is_valid():
+        return chooser.chosen_organisation, None
+    context = {
+        "notice": notice,
+        "form": chooser,
+        "question": _ASKED[form_name],
+        "carried": [
+            (name, value)
+            for name, values in request.POST.lists()
+            if name not in ("csrfmiddlewaretoken", "acting_for")
+            for value in values
+        ],
+    }
+    status = 400 if chooser.is_bound else 200
+    return None, render(request, "communications/staff/notices/notice_acting.html", context, status=status)
+
+
 def _act(
     request: HttpRequest,
     pk: int,
     form_name: str,
     form: forms.Form,
-    call: Callable[[User, Notice, dict[str, Any]], object],
+    call: Callable[[User, Notice, dict[str, Any], Organisation | None], object],
 ) -> HttpResponse:
     """Runs one action from the notice page: redirect on success, or show the page again with the errors."""
     user = acting_user(request)
     notice = selectors.notice_get_for_user(user=user, pk=pk)
-    if form.is_valid() and run_service(form, lambda: call(user, notice, form.cleaned_data)) is not None:
+    organisation, question = _ask_which(request, notice, form_name) if form.is_valid() else (None, None)
+    if question is not None:
+        return question
+    if form.is_valid() and run_service(form, lambda: call(user, notice, form.cleaned_data, organisation)) is not None:
         messages.success(request, _DONE.get(form_name, "Your changes have been saved."))
         return redirect("communications:staff-notice-detail", notice.pk)
     context = _detail_context(request, notice, **{form_name: form})
@@ -220,7 +261,13 @@ def notice_submit(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     notice = selectors.notice_get_for_user(user=user, pk=pk)
     form = _draft_form(notice, selectors.working_version(notice=notice))
-    if run_service(form, lambda: services.notice_submit(actor=user, notice=notice)) is not None:
+    organisation, question = _ask_which(request, notice, "submit_form")
+    if question is not None:
+        return question
+    if (
+        run_service(form, lambda: services.notice_submit(actor=user, notice=notice, organisation=organisation))
+        is not None
+    ):
         messages.success(request, _DONE["submit_form"])
         return redirect("communications:staff-notice-detail", notice.pk)
     if any(form.has_error(name) for name in form.fields):
@@ -243,7 +290,11 @@ def notice_return(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST, label="What needs to change?", message="Enter what needs to change", prefix="return"
     )
     return _act(
-        request, pk, "return_form", form, lambda u, n, d: services.notice_return(actor=u, notice=n, reason=d["reason"])
+        request,
+        pk,
+        "return_form",
+        form,
+        lambda u, n, d, _: services.notice_return(actor=u, notice=n, reason=d["reason"]),
     )
 
 
@@ -264,7 +315,7 @@ def notice_approve(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "approve_form",
         form,
-        lambda u, n, d: services.notice_approve(actor=u, notice=n, organisation=d.get("organisation")),
+        lambda u, n, d, _: services.notice_approve(actor=u, notice=n, organisation=d.get("organisation")),
     )
 
 
@@ -278,7 +329,7 @@ def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "publish_form",
         form,
-        lambda u, n, d: services.notice_publish(actor=u, notice=n, publish_at=d.get("publish_at")),
+        lambda u, n, d, o: services.notice_publish(actor=u, notice=n, publish_at=d.get("publish_at"), organisation=o),
     )
 
 
@@ -290,7 +341,7 @@ def notice_unschedule(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "unschedule_form",
         forms.Form(request.POST),
-        lambda u, n, d: services.notice_unschedule(actor=u, notice=n),
+        lambda u, n, d, o: services.notice_unschedule(actor=u, notice=n, organisation=o),
     )
 
 
@@ -302,7 +353,7 @@ def notice_discard(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "discard_form",
         forms.Form(request.POST),
-        lambda u, n, d: services.notice_discard(actor=u, notice=n),
+        lambda u, n, d, o: services.notice_discard(actor=u, notice=n, organisation=o),
     )
 
 
@@ -317,7 +368,7 @@ def notice_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "withdraw_form",
         form,
-        lambda u, n, d: services.notice_withdraw(actor=u, notice=n, reason=d["reason"]),
+        lambda u, n, d, o: services.notice_withdraw(actor=u, notice=n, reason=d["reason"], organisation=o),
     )
 
 
@@ -360,6 +411,12 @@ def _write(
     return render(request, "communications/staff/notices/notice_form.html", context, status=status)
 
 
+def _acting(request: HttpRequest, case: Case) -> list[Organisation]:
+    """The organisations the person works on the case's communications for: what the notice form asks them to
+    choose among when there is more than one."""
+    return plan_selectors.communications_organisations(user=acting_user(request), case=case)
+
+
 def _communications_case(request: HttpRequest, case_pk: int) -> Case:
     case = regime.case_get_for_user(user=acting_user(request), pk=case_pk)
     if not is_communications_staff(user=acting_user(request), case=case):
@@ -370,11 +427,12 @@ def _communications_case(request: HttpRequest, case_pk: int) -> Case:
 @staff
 def notice_new(request: HttpRequest, case_pk: int) -> HttpResponse:
     case = _communications_case(request, case_pk)
-    form = NoticeForm(request.POST or None, new=True)
+    form = NoticeForm(request.POST or None, new=True, acting=_acting(request, case))
 
     def save(data: dict[str, Any]) -> Notice:
         return services.notice_draft(
             actor=acting_user(request),
+            organisation=form.chosen_organisation,
             case=case,
             kind=data["kind"],
             text=form.text(),
@@ -404,6 +462,7 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST or None,
         correction=working.is_correction,
         unpublished=unpublished,
+        acting=_acting(request, notice.case),
         initial=_version_initial(
             working, correction_note=working.correction_note, families_first=notice.families_first
         ),
@@ -412,6 +471,7 @@ def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     def save(data: dict[str, Any]) -> Notice:
         services.notice_revise(
             actor=acting_user(request),
+            organisation=form.chosen_organisation,
             notice=notice,
             text=form.text(),
             families_first=data.get("families_first") if unpublished else None,
@@ -429,11 +489,17 @@ def notice_correct(request: HttpRequest, pk: int) -> HttpResponse:
     if notice.published_version is None:
         return redirect("communications:staff-notice-detail", notice.pk)
     form = NoticeForm(
-        request.POST or None, correction=True, unpublished=False, initial=_version_initial(notice.published_version)
+        request.POST or None,
+        correction=True,
+        unpublished=False,
+        initial=_version_initial(notice.published_version),
+        acting=_acting(request, notice.case),
     )
 
     def save(data: dict[str, Any]) -> Notice:
-        services.notice_correct(actor=acting_user(request), notice=notice, text=form.text())
+        services.notice_correct(
+            actor=acting_user(request), organisation=form.chosen_organisation, notice=notice, text=form.text()
+        )
         return notice
 
     return _write(request, form, save, {"case": notice.case, "notice": notice, "heading": "Correct the notice"})
