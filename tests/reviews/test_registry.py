@@ -88,18 +88,23 @@ def test_a_refused_registration_writes_no_audit_event(make_expert: MakeExpert) -
     assert not AuditEvent.objects.filter(verb=ReviewsVerb.EXPERT_REGISTERED).exists()
 
 
+def _register(actor: User, **fields: Any) -> Expert:
+    return expert_register(
+        actor=actor,
+        name="Dr Bo",
+        profession="Surgeon",
+        regulator=Regulator.GMC,
+        registration_number="1234567",
+        specialties=[],
+        seniority=3,
+        capacity_per_week=2,
+        **fields,
+    )
+
+
 def test_a_trust_manager_cannot_register_an_expert(trust_manager: User) -> None:
     with pytest.raises(PermissionDenied):
-        expert_register(
-            actor=trust_manager,
-            name="Dr Bo",
-            profession="Surgeon",
-            regulator=Regulator.GMC,
-            registration_number="1234567",
-            specialties=[],
-            seniority=3,
-            capacity_per_week=2,
-        )
+        _register(trust_manager)
 
 
 def test_it_adds_an_employment_with_an_audit_event(
@@ -193,20 +198,6 @@ def keeper_of_two(oversight_lead: User, nhs_england: Organisation) -> User:
     """Monitor's oversight lead, who is also in national oversight at NHS England: both keep the registry."""
     membership_create(actor=None, user=oversight_lead, organisation=nhs_england, role=Role.NATIONAL_OVERSIGHT)
     return oversight_lead
-
-
-def _register(actor: User, **fields: Any) -> Expert:
-    return expert_register(
-        actor=actor,
-        name="Dr Bo",
-        profession="Surgeon",
-        regulator=Regulator.GMC,
-        registration_number="1234567",
-        specialties=[],
-        seniority=3,
-        capacity_per_week=2,
-        **fields,
-    )
 
 
 def test_a_keeper_with_two_organisations_is_asked_which_and_nothing_is_registered(keeper_of_two: User) -> None:
