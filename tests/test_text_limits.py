@@ -224,7 +224,7 @@ NAMED_OTHERWISE: list[tuple[Any, str, type[models.Model], str]] = [
     (EnquiryCloseInSerializer, "reason", Enquiry, "closure_reason"),
     (ReasonForm, "reason", NoticeVersion, "return_reason"),
     (ReasonForm, "reason", Notice, "withdrawal_reason"),
-    *((PlanForm(), f"needs_{audience}", PlanAudience, "needs") for audience in Audience.values),
+    *((PlanForm(acting=[]), f"needs_{audience}", PlanAudience, "needs") for audience in Audience.values),
 ]
 
 # The limits services check themselves, where their forms refuse nothing.
