@@ -33,8 +33,9 @@ from failure_regime.services.outbox import Mail, outbox_enqueue
 REMINDER_BATCH = 500
 
 
-def _acting(actor: User, case: Case, organisation: Organisation, doing: str) -> Organisation:
-    """``organisation``, checked to be one the actor works on the case's communications for."""
+def _acting(actor: User, case: Case, organisation: Organisation | None, doing: str) -> Organisation:
+    """``organisation``, checked to be one the actor works on the case's communications for; None for their only
+    one (a person with several is asked, never guessed for)."""
     return communications_acting_for(user=actor, case=case, chosen=organisation, doing=doing)
 
 
@@ -61,7 +62,7 @@ def _check_plan(objectives: str, audiences: dict[str, str]) -> None:
 def plan_create(
     *,
     actor: User,
-    organisation: Organisation,
+    organisation: Organisation | None,
     case: Case,
     objectives: str,
     key_messages: str,
@@ -103,7 +104,7 @@ def plan_create(
 def plan_update(
     *,
     actor: User,
-    organisation: Organisation,
+    organisation: Organisation | None,
     plan: CommunicationsPlan,
     objectives: str,
     key_messages: str,
@@ -157,7 +158,7 @@ def plan_update(
 def plan_item_add(
     *,
     actor: User,
-    organisation: Organisation,
+    organisation: Organisation | None,
     plan: CommunicationsPlan,
     title: str,
     channel: str,
@@ -236,7 +237,7 @@ def plan_item_done(*, actor: User, organisation: Organisation | None, item: Plan
 
 
 @transaction.atomic
-def plan_item_remove(*, actor: User, organisation: Organisation, item: PlanItem) -> None:
+def plan_item_remove(*, actor: User, organisation: Organisation | None, item: PlanItem) -> None:
     """Takes an item off the plan (one added by mistake, or no longer needed). The audit trail keeps it."""
     case = item.plan.case
     organisation = _acting(actor, case, organisation, "change this case's communications plan")

@@ -63,8 +63,6 @@ def _acting_for_new_service(actor: User, organisation: Organisation | None) -> O
     organisations = support_organisations(actor)
     if not organisations:
         raise PermissionDenied("Only communications officers and family liaison officers can add support services.")
-    if organisation is not None and organisation not in organisations:
-        raise PermissionDenied(f"You do not keep support services for {organisation}.")
     return choose_organisation(organisations, organisation, doing="add support services", field="organisation")
 
 

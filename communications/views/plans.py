@@ -87,12 +87,9 @@ def plan(request: HttpRequest, case_pk: int) -> HttpResponse:
         }
 
         def save() -> CommunicationsPlan:
-            organisation = selectors.communications_acting_for(
-                user=user, case=case, chosen=form.chosen_organisation, doing="write this case's communications plan"
-            )
             if existing is None:
-                return services.plan_create(actor=user, organisation=organisation, case=case, **fields)
-            return services.plan_update(actor=user, organisation=organisation, plan=existing, **fields)
+                return services.plan_create(actor=user, organisation=form.chosen_organisation, case=case, **fields)
+            return services.plan_update(actor=user, organisation=form.chosen_organisation, plan=existing, **fields)
 
         if run_service(form, save) is not None:
             messages.success(request, "The communications plan has been saved.")
@@ -113,13 +110,10 @@ def plan_item_add(request: HttpRequest, case_pk: int) -> HttpResponse:
     if form.is_valid():
         data = {key: value for key, value in form.cleaned_data.items() if key != "acting_for"}
 
-        def add() -> PlanItem:
-            organisation = selectors.communications_acting_for(
-                user=user, case=case, chosen=form.chosen_organisation, doing="schedule communications for this case"
-            )
-            return services.plan_item_add(actor=user, organisation=organisation, plan=plan, **data)
-
-        if run_service(form, add) is not None:
+        item = run_service(
+            form, lambda: services.plan_item_add(actor=user, organisation=form.chosen_organisation, plan=plan, **data)
+        )
+        if item is not None:
             messages.success(request, "The item has been added to the plan.")
             return redirect("communications:plan", case.pk)
     return render(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -325,17 +325,7 @@ class DueDeadline:
     next_alert_at: datetime | None
 
 
-_DUE_COLUMNS = (
-    "pk",
-    "kind",
-    "title",
-    "provider_id",
-    "case_id",
-    "subject_type_id",
-    "subject_id",
-    "due_at",
-    "next_alert_at",
-)
+_DUE_COLUMNS = tuple(column.name for column in fields(DueDeadline))
 
 
 @dataclass

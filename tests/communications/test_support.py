@@ -306,3 +306,11 @@ def test_the_service_is_kept_by_the_organisation_chosen(
     assert (
         AuditEvent.objects.get(verb="support_service.added", target_id=str(service.pk)).organisation == other_provider
     )
+
+
+def test_a_service_for_an_organisation_the_person_does_not_keep_services_for_is_refused(
+    liaison_officer: User, other_provider: Organisation
+) -> None:
+    with pytest.raises(PermissionDenied):
+        support_service_create(actor=liaison_officer, organisation=other_provider, **details())
+    assert not SupportService.objects.exists()
