@@ -38,7 +38,7 @@ BROWSER_FIXTURES = frozenset({"page", "browser", "context", "new_context"})
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Runs every test that flushes the database after all those that roll back. pytest-django sorts them so,
     but pytest then regroups tests by parametrised session fixtures (Playwright's browser name), which can put a
     browser test before ordinary ones; a flush there would delete the rule sets the migrations seeded.
@@ -51,6 +51,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
     items.sort(key=_flushes_the_database)
+    _check_xdist_groups(config, items)
+
+
+def _check_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` pytest-xdist names each grouped test's group in its id, which is how its tests
+    reach one process (the Celery tests share a broker and a worker). A pytest that keeps ids where xdist cannot
+    write them splits the groups silently; this says so instead."""
+    if not config.getoption("loadgroup", default=False):
+        return
+    for item in items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid.rpartition("]")[2]:
+            raise pytest.UsageError(
+                f"pytest-xdist could not mark {item.nodeid} with its xdist_group: check the pinned pytest and "
+                "pytest-xdist work together"
+            )
 
 
 # Data migrations that seed rows the regime cannot work without (the dated special-measures rules).

@@ -39,14 +39,17 @@ else:
         _db = (int(_url.path.strip("/") or 0) + 1 + int(_worker[2:])) % 16
         CACHES["default"]["LOCATION"] = urlunsplit(_url._replace(path=f"/{_db}"))
 # Each parallel test process sends Celery messages through a Redis database of its own, after the caches' (one per
-# process, just after the broker's), and so do the workers its tests start (they read these settings with the same
-# PYTEST_XDIST_WORKER): a worker started on one process's test database never takes another process's message.
+# process, just after the broker's), and so do the workers its tests start: a worker started on one process's test
+# database never takes another process's message. Celery reads CELERY_BROKER_URL from the environment before its
+# settings, so the process's own broker goes there too; the workers inherit it, with the broker it was worked out
+# from, so they arrive at the same one.
 if CELERY_BROKER_URL.startswith("redis://") and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
-    _broker = urlsplit(CELERY_BROKER_URL)
+    _shared_broker = os.environ.setdefault("TESTS_SHARED_BROKER_URL", CELERY_BROKER_URL)
+    _broker = urlsplit(_shared_broker)
     _processes = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     _index = int(os.environ["PYTEST_XDIST_WORKER"][2:])
     _broker_db = (int(_broker.path.strip("/") or 0) + 1 + _processes + _index) % 16
-    CELERY_BROKER_URL = urlunsplit(_broker._replace(path=f"/{_broker_db}"))
+    CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"] = urlunsplit(_broker._replace(path=f"/{_broker_db}"))
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 WHITENOISE_AUTOREFRESH = True

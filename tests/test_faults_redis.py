@@ -74,9 +74,11 @@ def redis_down(settings: Any, monkeypatch: pytest.MonkeyPatch, dead_redis: str) 
 
 
 @pytest.fixture
-def broker_down(dead_redis: str) -> Iterator[None]:
-    """Celery sends its messages to the dead Redis instead of running tasks in the test process."""
+def broker_down(dead_redis: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Celery sends its messages to the dead Redis instead of running tasks in the test process (Celery reads the
+    broker from the environment before its settings)."""
     saved = {"task_always_eager": app.conf.task_always_eager, "broker_url": app.conf.broker_url}
+    monkeypatch.setenv("CELERY_BROKER_URL", dead_redis)
     app.conf.update(task_always_eager=False, broker_url=dead_redis)
     app.close()
     yield

@@ -30,6 +30,8 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = [sys.executable, "-m", "celery", "-A", "failure_regime"]
+# The module's worker also takes this queue, which no other test's worker does: the echo cannot be taken elsewhere.
+OWN_QUEUE = f"integration-{os.getpid()}"
 
 
 def _wait_for(condition, seconds: float = 60.0) -> bool:
@@ -47,7 +49,15 @@ def celery_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     schedule = tmp_path_factory.mktemp("beat") / "schedule"
     processes = [
         subprocess.Popen(  # noqa: S603 - fixed arguments
-            [*CELERY, "worker", "--pool=solo", "--loglevel=WARNING", "--without-mingle", "--without-gossip"],
+            [
+                *CELERY,
+                "worker",
+                "--pool=solo",
+                "--loglevel=WARNING",
+                "--without-mingle",
+                "--without-gossip",
+                f"--queues=celery,{OWN_QUEUE}",
+            ],
             cwd=ROOT,
             env=env,
         ),
@@ -69,10 +79,16 @@ def celery_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
                 process.kill()
 
 
+def test_celery_sends_through_the_broker_the_settings_name() -> None:
+    # Celery prefers CELERY_BROKER_URL from the environment to its settings: the two must agree, or the workers a
+    # test starts and the messages it sends meet on another test process's broker.
+    assert app.conf.broker_url == settings.CELERY_BROKER_URL
+
+
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 def test_a_task_goes_through_the_broker_and_runs_on_the_worker(celery_processes: None) -> None:
     token = uuid.uuid4().hex
-    app.send_task("failure_regime.tasks.echo", args=[token])
+    app.send_task("failure_regime.tasks.echo", args=[token], queue=OWN_QUEUE)
     assert _wait_for(lambda: cache.get(f"celery:echo:{token}") == token)
 
 
