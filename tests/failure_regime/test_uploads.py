@@ -17,10 +17,11 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def office(prefix: str) -> bytes:
+    # A fixed time inside the archive: the same bytes whenever each test process builds it.
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(f"{prefix}/document.xml", "<doc/>")
+        for name, text in (("[Content_Types].xml", "<Types/>"), (f"{prefix}/document.xml", "<doc/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
@@ -34,6 +35,8 @@ def office(prefix: str) -> bytes:
         ("actions.xlsx", office("xl"), XLSX),
         ("actions.csv", b"ref,action,rag\nA1,Hire midwives,red\n", CSV),
     ],
+    # Named by the file, not its bytes: parallel test processes must collect the same ids.
+    ids=["pdf", "png", "jpeg", "docx", "xlsx", "csv"],
 )
 def test_it_reads_the_type_from_the_content(name: str, content: bytes, expected: object) -> None:
     assert check_upload(SimpleUploadedFile(name, content)) == expected
