@@ -22,6 +22,8 @@ class CommunicationsConfig(AppConfig):
         from communications import work
 
         work.register()
+        # Plan items are deadlines on the regime's clock: this registers who hears about them, and when.
+        import communications.services.plans  # noqa: F401
         from accounts.role_removal import register_role_removal
         from communications.services.role_removal import enquiries_return_on_role_removal
 

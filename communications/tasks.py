@@ -5,14 +5,6 @@ from __future__ import annotations
 from celery import shared_task
 
 
-@shared_task(name="communications.tasks.send_plan_item_reminders")
-def send_plan_item_reminders() -> int:
-    """Beat runs this every few minutes: reminds owners of communications items due tomorrow and today, once each."""
-    from communications.services.plans import plan_item_reminders_send
-
-    return plan_item_reminders_send()
-
-
 @shared_task(name="communications.tasks.sweep_enquiries")
 def sweep_enquiries() -> int:
     """Beat runs this every few minutes: escalates, once each, the enquiries whose first response is overdue."""

@@ -45,6 +45,12 @@ def area_lead(*, case: Case | int, area: str) -> User | None:
     return responsibility.lead if responsibility is not None else None
 
 
+def area_leads_by_case(*, cases: Iterable[int], area: str) -> dict[int, User]:
+    """The accountable lead of ``area`` on each of ``cases`` that has one, by case id: one query for many cases."""
+    responsibilities = Responsibility.objects.filter(case__in=list(cases), area=area, lead__isnull=False)
+    return {r.case_id: r.lead for r in responsibilities.select_related("lead") if r.lead is not None}
+
+
 def is_area_lead(*, user: User, case: Case | int, area: str) -> bool:
     """Whether ``user`` is the accountable lead of the case's ``area``."""
     return Responsibility.objects.filter(case=case, area=area, lead=user).exists()

@@ -15,6 +15,10 @@ _SUBJECT_PAGES = {
     "monthlyreport": "regime:report-detail",
     "recommendation": "regime:recommendation-detail",
 }
+# Subjects acted on from a page of their case, by model name: a communications plan's item, on the case's plan.
+_CASE_PAGES = {
+    "planitem": "communications:plan",
+}
 
 
 class DeadlinePaths:
@@ -26,7 +30,7 @@ class DeadlinePaths:
 
     def __init__(self) -> None:
         self._templates: dict[str, tuple[str, str]] = {}
-        self._pages: dict[int, str | None] = {}
+        self._pages: dict[int, tuple[str | None, bool]] = {}
 
     def _template(self, page: str) -> tuple[str, str]:
         if page not in self._templates:
@@ -36,21 +40,24 @@ class DeadlinePaths:
 
     def path(self, *, subject_type_id: int, subject_id: int, case_id: int | None) -> str:
         if subject_type_id not in self._pages:
-            self._pages[subject_type_id] = _SUBJECT_PAGES.get(ContentType.objects.get_for_id(subject_type_id).model)
-        page = self._pages[subject_type_id]
-        if page is not None:
+            model = ContentType.objects.get_for_id(subject_type_id).model
+            self._pages[subject_type_id] = (
+                (_CASE_PAGES[model], True) if model in _CASE_PAGES else (_SUBJECT_PAGES.get(model), False)
+            )
+        page, by_case = self._pages[subject_type_id]
+        if page is not None and not by_case:
             before, after = self._template(page)
             return f"{before}{int(subject_id)}{after}"
         if case_id is not None:
-            before, after = self._template("regime:case-detail")
+            before, after = self._template(page or "regime:case-detail")
             return f"{before}{int(case_id)}{after}"
         return reverse("regime:deadline-list")
 
 
 def deadline_subject_url(deadline: Deadline) -> str:
     """The page of the deadline's subject (its case, enforcement action, episode, monthly report or
-    recommendation); its case's page for any other subject. Content types are read through Django's
-    per-process cache, so this costs no query per deadline."""
+    recommendation; a communications item's plan); its case's page for any other subject. Content types are read
+    through Django's per-process cache, so this costs no query per deadline."""
     return DeadlinePaths().path(
         subject_type_id=deadline.subject_type_id, subject_id=deadline.subject_id, case_id=deadline.case_id
     )

@@ -375,7 +375,7 @@ def _grant_owners(user: User) -> tuple[tuple[type[Any], Q], ...]:
 def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
     """Open deadlines the user may see, soonest first: each is visible exactly when its subject is (a case's
     sign-off, an enforcement action's compliance date, an episode's re-inspection or its monthly reports and
-    interventions, a decision on a recommendation).
+    interventions, a decision on a recommendation, an item of a case's communications plan).
 
     The rule is the subjects' own (``case_list_for_user``, ``enforcement_list_for_user``, the episodes' and the
     recommendations'), written so that the database answers it from indexes on the deadline row: a model-wide
@@ -432,6 +432,10 @@ def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
         else:
             for part_type, pks in by_kind.items():
                 visible |= Q(subject_type=part_type, subject_id__in=pks)
+    # A communications plan's items are seen with their case, as the plan is.
+    plan_item = Q(subject_type=ContentType.objects.get_by_natural_key("communications", "planitem").pk)
+    cases = granted.get("failure_regime.view_case")
+    visible |= plan_item if cases is None else plan_item & cases.q("case_id")
     return (
         Deadline.objects.filter(visible, met_at__isnull=True)
         .select_related("provider", "case", "subject_type")

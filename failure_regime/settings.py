@@ -225,10 +225,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reviews.tasks.cohort_imports_resume",
         "schedule": timedelta(seconds=env_int("COHORT_IMPORT_RESUME_SECONDS", 300)),
     },
-    "communications-plan-reminders": {
-        "task": "communications.tasks.send_plan_item_reminders",
-        "schedule": timedelta(seconds=env_int("PLAN_REMINDER_SWEEP_SECONDS", 300)),
-    },
     "sweep-enquiries": {
         "task": "communications.tasks.sweep_enquiries",
         "schedule": timedelta(seconds=env_int("ENQUIRY_SWEEP_SECONDS", 300)),

@@ -86,8 +86,8 @@ class PlanAudience(models.Model):
 
 class PlanItem(models.Model):
     """One scheduled piece of communication: what, through which channel, to whom, who owns it and by when.
-    Open items get reminders (the day before and on the day) from their own beat sweep; an item may point at the
-    notice that fulfils it."""
+    Each open item is a deadline on the regime's clock (``communications.services.plans``); an item may point at
+    the notice that fulfils it."""
 
     plan = models.ForeignKey(CommunicationsPlan, on_delete=models.CASCADE, related_name="items")
     title = models.CharField(max_length=200)
@@ -110,20 +110,11 @@ class PlanItem(models.Model):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
-    # Stamped by the reminder sweep with a conditional update, so each reminder goes once however many sweeps run.
-    reminded_day_before_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the owner was reminded the day before it is due."
-    )
-    reminded_on_the_day_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="When the owner was reminded on the day it is due."
-    )
 
     class Meta:
         ordering = ["plan", "due_on", "pk"]
         indexes = [
             models.Index(fields=["plan", "due_on"], name="plan_item_plan_due_idx"),
-            # The reminder sweep: open items due today or tomorrow.
-            models.Index(fields=["due_on"], name="plan_item_open_due_idx", condition=Q(done_at__isnull=True)),
             # "My open items", soonest first.
             models.Index(
                 fields=["owner", "due_on"], name="plan_item_open_owner_idx", condition=Q(done_at__isnull=True)

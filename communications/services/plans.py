@@ -1,16 +1,15 @@
 """Communications plans: what a case's communications must achieve, for whom, with which messages, and the
-scheduled items that get it done. Item owners are reminded the day before an item is due and on the day, by a
-beat sweep that stamps each reminder with a conditional update so that it goes once."""
+scheduled items that get it done. Each open item is a deadline on the regime's clock (``DeadlineKind
+.COMMUNICATIONS_ITEM``): its owner is reminded the morning before it is due and the morning it is due, and once it
+is overdue the owner and the case's public-communications lead hear so."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import date
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.urls import reverse
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
@@ -26,11 +25,17 @@ from communications.models import (
 )
 from communications.selectors.plans import communications_acting_for
 from communications.verbs import CommunicationsVerb
-from failure_regime.dates import london_date, long_date, morning_of
-from failure_regime.models import Case, CaseStatus
-from failure_regime.services.outbox import Mail, outbox_enqueue
-
-REMINDER_BATCH = 500
+from failure_regime import areas
+from failure_regime.dates import end_of_day
+from failure_regime.models import Area, Case, CaseStatus, DeadlineKind
+from failure_regime.services.clock import (
+    DeadlineFacts,
+    MorningBefore,
+    Recipients,
+    deadline_meet,
+    deadline_open,
+    register_resolver,
+)
 
 
 def _acting(actor: User, case: Case, organisation: Organisation | None, doing: str) -> Organisation:
@@ -199,6 +204,14 @@ def plan_item_add(
         created_by=actor,
         created_at=timezone.now(),
     )
+    deadline_open(
+        kind=DeadlineKind.COMMUNICATIONS_ITEM,
+        title=_item_deadline_title(item, plan.case),
+        provider=plan.case.provider,
+        subject=item,
+        case=plan.case,
+        due_at=end_of_day(due_on),
+    )
     audit_record(
         actor=actor,
         organisation=organisation,
@@ -224,6 +237,7 @@ def plan_item_done(*, actor: User, organisation: Organisation | None, item: Plan
         raise TransitionNotAllowed("This item is already done.")
     item.done_at, item.done_by = timezone.now(), actor
     item.save(update_fields=["done_at", "done_by"])
+    deadline_meet(subject=item, kind=DeadlineKind.COMMUNICATIONS_ITEM)
     audit_record(
         actor=actor,
         organisation=organisation,
@@ -251,71 +265,41 @@ def plan_item_remove(*, actor: User, organisation: Organisation | None, item: Pl
         scope=case,
         before={"channel": item.channel, "audience": item.audience, "due_on": item.due_on},
     )
+    deadline_meet(subject=item, kind=DeadlineKind.COMMUNICATIONS_ITEM)
     item.delete()
 
 
-# --- Reminders ------------------------------------------------------------------------------------
+# --- On the regime's clock -------------------------------------------------------------------------
+
+# Owners are reminded the morning before an item is due and the morning it is due; once the day has passed, the
+# owner and the case's accountable public-communications lead hear that it is overdue.
+ITEM_REMINDERS = (MorningBefore(1), MorningBefore(0))
 
 
-@dataclass(frozen=True)
-class _Reminder:
-    field: str
-    key: str
-    days_ahead: int
-    when: str
-
-
-_REMINDERS = (
-    _Reminder("reminded_day_before_at", "day-before", 1, "tomorrow"),
-    _Reminder("reminded_on_the_day_at", "on-the-day", 0, "today"),
-)
-
-
-def _reminder_mail(item: PlanItem, reminder: _Reminder) -> Mail:
-    case = item.plan.case
-    link = settings.SITE_URL + reverse("communications:plan", args=[case.pk])
-    # The subject names the case by reference only: an item's title may name the people it is about.
-    subject = f"Reminder: a communications item for case {case.reference} is due {reminder.when}"
-    body = (
-        f"Hello {item.owner.get_short_name()},\n\n"
-        f"You own this item of the communications plan for case {case.reference}:\n\n"
-        f"{item.title}\n{item.get_channel_display()}, for {item.get_audience_display().lower()}\n"
-        f"Due {reminder.when}, {long_date(item.due_on)}.\n\n"
-        f"When it is done, mark it done on the plan: {link}\n"
+def _item_deadline_title(item: PlanItem, case: Case) -> str:
+    # Reminders name the case by reference and the item by channel and audience only: an item's title may name
+    # the people it is about, and mail leaves the service.
+    return (
+        f"Communications item for case {case.reference}: "
+        f"{item.get_channel_display().lower()} for {item.get_audience_display().lower()}"
     )
-    return Mail(dedupe_key=f"plan-item:{item.pk}:{reminder.key}", to=item.owner.email, subject=subject, body=body)
 
 
-def _send_batch(reminder: _Reminder, day: date, now: datetime) -> int:
-    stamp_empty = {f"{reminder.field}__isnull": True}
-    due = PlanItem.objects.filter(done_at__isnull=True, due_on=day, **stamp_empty).order_by("pk")
-    if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True, of=("self",))
-    items = list(due.select_related("owner", "plan__case")[:REMINDER_BATCH])
-    if not items:
-        return 0
-    # Claim with an update conditional on the stamp still being empty: whatever another sweep already claimed
-    # is left alone.
-    PlanItem.objects.filter(pk__in=[i.pk for i in items], **stamp_empty).update(**{reminder.field: now})
-    outbox_enqueue(messages=[_reminder_mail(item, reminder) for item in items if item.owner.is_active])
-    return len(items)
+def _item_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
+    """The item's owner; once it is overdue, also the case's accountable public-communications lead."""
+    owners = dict(PlanItem.objects.filter(pk__in=[d.subject_id for d in deadlines]).values_list("pk", "owner"))
+    leads = (
+        areas.area_leads_by_case(cases={d.case_id for d in deadlines if d.case_id}, area=Area.PUBLIC_COMMUNICATIONS)
+        if overdue
+        else {}
+    )
+    people = User.objects.in_bulk(set(owners.values()))
+    recipients: Recipients = {}
+    for deadline in deadlines:
+        owner = people.get(owners.get(deadline.subject_id))
+        lead = leads.get(deadline.case_id) if deadline.case_id else None
+        recipients[deadline.pk] = [user for user in (owner, lead) if user is not None]
+    return recipients
 
 
-def plan_item_reminders_send(*, now: datetime | None = None) -> int:
-    """Reminds the owners of open items due tomorrow and today, from 9am London time, each reminder once. A day
-    missed while beat was down is not made up: a reminder for yesterday's "tomorrow" would be wrong today.
-    Returns how many reminders were queued."""
-    now = now or timezone.now()
-    today = london_date(now)
-    if now < morning_of(today):
-        return 0
-    sent = 0
-    for reminder in _REMINDERS:
-        day = today + timedelta(days=reminder.days_ahead)
-        while True:
-            with transaction.atomic():
-                count = _send_batch(reminder, day, now)
-            sent += count
-            if count < REMINDER_BATCH:
-                break
-    return sent
+register_resolver(DeadlineKind.COMMUNICATIONS_ITEM, _item_recipients, reminders=ITEM_REMINDERS)

@@ -21,6 +21,7 @@ class DeadlineKind(models.TextChoices):
     REGISTRATION_DECISION = "registration_decision", "Registration decision"
     RECOMMENDATION_DECISION = "recommendation_decision", "Decision on CQC's recommendation"
     INTERVENTION_REVIEW = "intervention_review", "Review of an intervention"
+    COMMUNICATIONS_ITEM = "communications_item", "Communications plan item"
 
 
 class Deadline(models.Model):

@@ -69,24 +69,45 @@ def immediate_sign_off_offsets() -> list[timedelta]:
     return [timedelta(hours=h) for h in sorted(hours, reverse=True)]
 
 
-def _offsets(kind: str) -> list[timedelta]:
+@dataclass(frozen=True)
+class MorningBefore:
+    """A reminder at the start of the working day (``morning_of``), ``days`` days before the day a deadline falls
+    due, whatever its time: for things due on a date rather than at a moment."""
+
+    days: int
+
+
+Reminder = timedelta | MorningBefore
+
+
+def _offsets(kind: str) -> list[Reminder]:
     table = settings.DEADLINE_REMINDER_OFFSETS
     if kind in table:
         return list(table[kind])
+    if kind in REMINDERS:
+        return list(REMINDERS[kind])
     if kind == DeadlineKind.SIGN_OFF:
         # Only immediate cases have a sign-off deadline.
-        return immediate_sign_off_offsets()
+        return list[Reminder](immediate_sign_off_offsets())
     return list(table["default"])
+
+
+def _step(reminder: Reminder, due_at: datetime) -> Step:
+    if isinstance(reminder, MorningBefore):
+        return Step(f"morning-{reminder.days}", morning_of(london_date(due_at) - timedelta(days=reminder.days)))
+    at = morning_of(london_date(due_at)) if reminder == timedelta(0) else due_at - reminder
+    return Step(str(int(reminder.total_seconds())), at)
 
 
 def deadline_steps(*, kind: str, due_at: datetime) -> list[Step]:
     """Every alert of a deadline, in time order: the reminders before it, then the escalation. Offsets are
-    elapsed time, computed in UTC, so a deadline reads the same whether it came from a form or the database."""
+    elapsed time, computed in UTC, so a deadline reads the same whether it came from a form or the database; a
+    ``MorningBefore`` is the morning of a day in London."""
     due_at = due_at.astimezone(UTC)
     steps = []
-    for offset in _offsets(kind):
-        at = morning_of(london_date(due_at)) if offset == timedelta(0) else due_at - offset
-        steps.append(Step(str(int(offset.total_seconds())), min(at, due_at)))
+    for reminder in _offsets(kind):
+        step = _step(reminder, due_at)
+        steps.append(Step(step.key, min(step.at, due_at)))
     steps.append(Step(OVERDUE, due_at))
     return sorted(steps, key=lambda s: (s.at, s.is_overdue))
 
@@ -262,10 +283,20 @@ REACHES: dict[str, Reach] = {
 }
 
 
-def register_resolver(kind: str, resolver: Resolver, reach: Reach = ANYONE) -> None:
-    """Lets another part of the regime say who hears about its own kind of deadline, and which roles they hold."""
+# Kinds whose reminders are not the default ones, as their parts of the regime register them (settings'
+# DEADLINE_REMINDER_OFFSETS still come first).
+REMINDERS: dict[str, tuple[Reminder, ...]] = {}
+
+
+def register_resolver(
+    kind: str, resolver: Resolver, reach: Reach = ANYONE, reminders: Sequence[Reminder] | None = None
+) -> None:
+    """Lets another part of the regime say who hears about its own kind of deadline, which roles they hold, and
+    (if not the default ones) when they are reminded before it falls due."""
     RESOLVERS[kind] = resolver
     REACHES[kind] = reach
+    if reminders is not None:
+        REMINDERS[kind] = tuple(reminders)
 
 
 def deadlines_within_reach_q(*, user: User, kinds: Iterable[str]) -> Q:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -23,11 +24,13 @@ from communications.services.plans import (
     plan_create,
     plan_item_add,
     plan_item_done,
-    plan_item_reminders_send,
+    plan_item_remove,
     plan_update,
 )
-from failure_regime.dates import LONDON
-from failure_regime.models import Case, OutboxMessage
+from failure_regime.dates import LONDON, end_of_day, long_date
+from failure_regime.links import deadline_subject_url
+from failure_regime.models import Case, Deadline, DeadlineKind, OutboxMessage
+from failure_regime.services.clock import deadline_steps, deadline_sweep, deadlines_of
 from tests.factories import member, sole_organisation
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +67,11 @@ def add_item(plan: CommunicationsPlan, actor: User, owner: User, due_on: date, *
 
 
 def reminders() -> Any:
-    return OutboxMessage.objects.filter(dedupe_key__startswith="plan-item:")
+    """The mail the clock sent about plan items."""
+    keys = Q()
+    for pk in Deadline.objects.filter(kind=DeadlineKind.COMMUNICATIONS_ITEM).values_list("pk", flat=True):
+        keys |= Q(dedupe_key__startswith=f"deadline:{pk}:")
+    return OutboxMessage.objects.filter(keys) if keys else OutboxMessage.objects.none()
 
 
 # --- The plan ---------------------------------------------------------------------------------------
@@ -226,7 +233,7 @@ def test_an_item_is_done_once(plan: CommunicationsPlan, comms_officer: User, tru
         plan_item_done(actor=comms_officer, organisation=sole_organisation(comms_officer), item=item)
 
 
-# --- Reminders --------------------------------------------------------------------------------------
+# --- On the regime's clock --------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -235,45 +242,111 @@ def due_thursday(plan: CommunicationsPlan, comms_officer: User, trust_manager: U
     return add_item(plan, comms_officer, trust_manager, thursday)
 
 
-def test_the_owner_is_reminded_the_day_before(due_thursday: PlanItem, trust_manager: User) -> None:
-    plan_item_reminders_send(now=at(due_thursday.due_on - timedelta(days=1), 10))
+def item_deadline(item: PlanItem) -> Deadline:
+    return Deadline.objects.get(kind=DeadlineKind.COMMUNICATIONS_ITEM, subject_id=item.pk)
+
+
+def sweep(day: date, hour: int) -> None:
+    deadline_sweep(now=at(day, hour))
+
+
+def test_an_item_is_a_deadline_due_at_the_end_of_its_day(due_thursday: PlanItem) -> None:
+    deadline = item_deadline(due_thursday)
+    assert deadline.due_at == end_of_day(due_thursday.due_on)
+    assert deadline.next_alert_at == at(due_thursday.due_on - timedelta(days=1), 9)
+    assert deadline.case == due_thursday.plan.case and deadline.provider == due_thursday.plan.case.provider
+
+
+def test_its_reminders_go_at_nine_in_the_morning_across_a_change_of_the_clocks() -> None:
+    # The clocks go forward on Sunday 28 March 2027: the reminders are at 9am London time all the same.
+    due_on = date(2027, 3, 29)
+    steps = deadline_steps(kind=DeadlineKind.COMMUNICATIONS_ITEM, due_at=end_of_day(due_on))
+    assert [(step.key, step.at) for step in steps] == [
+        ("morning-1", at(date(2027, 3, 28), 9)),
+        ("morning-0", at(due_on, 9)),
+        ("overdue", end_of_day(due_on)),
+    ]
+
+
+def test_its_deadline_links_to_the_plan(due_thursday: PlanItem, triggered_case: Case) -> None:
+    assert deadline_subject_url(item_deadline(due_thursday)) == plan_url(triggered_case)
+
+
+def test_the_owner_is_reminded_the_morning_before(due_thursday: PlanItem, trust_manager: User) -> None:
+    sweep(due_thursday.due_on - timedelta(days=1), 10)
     assert list(reminders().values_list("to", flat=True)) == [trust_manager.email]
 
 
-def test_the_owner_is_reminded_on_the_day(due_thursday: PlanItem) -> None:
-    plan_item_reminders_send(now=at(due_thursday.due_on, 10))
-    assert reminders().get().subject.endswith("is due today")
+def test_the_owner_is_reminded_on_the_morning_it_is_due(due_thursday: PlanItem, trust_manager: User) -> None:
+    sweep(due_thursday.due_on - timedelta(days=1), 10)
+    sweep(due_thursday.due_on, 10)
+    last = reminders().order_by("pk").last()
+    assert last is not None and last.to == trust_manager.email
+    assert last.subject.endswith(f"is due on {long_date(due_thursday.due_on)}")
 
 
 def test_each_reminder_goes_once_however_many_sweeps_run(due_thursday: PlanItem) -> None:
     for hour in (9, 10, 15):
-        plan_item_reminders_send(now=at(due_thursday.due_on - timedelta(days=1), hour))
-    plan_item_reminders_send(now=at(due_thursday.due_on, 9))
-    plan_item_reminders_send(now=at(due_thursday.due_on, 16))
+        sweep(due_thursday.due_on - timedelta(days=1), hour)
+    sweep(due_thursday.due_on, 9)
+    sweep(due_thursday.due_on, 16)
     assert reminders().count() == 2
 
 
 def test_no_reminder_goes_before_nine_in_the_morning(due_thursday: PlanItem) -> None:
-    assert plan_item_reminders_send(now=at(due_thursday.due_on, 7)) == 0
+    sweep(due_thursday.due_on - timedelta(days=1), 8)
+    assert not reminders().exists()
+
+
+def test_once_its_day_has_passed_the_owner_and_the_communications_lead_hear(
+    due_thursday: PlanItem, trust_manager: User, comms_lead: User
+) -> None:
+    sweep(due_thursday.due_on + timedelta(days=1), 10)
+    overdue = reminders().filter(subject__startswith="Overdue:")
+    assert sorted(overdue.values_list("to", flat=True)) == sorted([trust_manager.email, comms_lead.email])
+
+
+def test_it_is_not_overdue_on_its_own_day(due_thursday: PlanItem) -> None:
+    sweep(due_thursday.due_on, 23)
+    assert not reminders().filter(subject__startswith="Overdue:").exists()
 
 
 def test_a_done_item_is_not_reminded(due_thursday: PlanItem, trust_manager: User) -> None:
     plan_item_done(actor=trust_manager, organisation=None, item=due_thursday)
-    plan_item_reminders_send(now=at(due_thursday.due_on, 10))
+    sweep(due_thursday.due_on, 10)
+    sweep(due_thursday.due_on + timedelta(days=1), 10)
     assert not reminders().exists()
+    assert item_deadline(due_thursday).met_at is not None
 
 
-def test_the_reminder_subject_names_the_case_not_the_item(due_thursday: PlanItem, triggered_case: Case) -> None:
-    plan_item_reminders_send(now=at(due_thursday.due_on, 10))
-    subject = reminders().get().subject
-    assert triggered_case.reference in subject and due_thursday.title not in subject
+def test_an_item_taken_off_the_plan_is_not_reminded(due_thursday: PlanItem, comms_officer: User) -> None:
+    deadline = item_deadline(due_thursday)
+    plan_item_remove(actor=comms_officer, organisation=sole_organisation(comms_officer), item=due_thursday)
+    sweep(due_thursday.due_on + timedelta(days=1), 10)
+    assert not OutboxMessage.objects.filter(dedupe_key__startswith=f"deadline:{deadline.pk}:").exists()
+
+
+def test_the_reminder_names_the_case_not_the_item(due_thursday: PlanItem, triggered_case: Case) -> None:
+    sweep(due_thursday.due_on, 10)
+    mail = reminders().get()
+    assert triggered_case.reference in mail.subject
+    assert due_thursday.title not in mail.subject and due_thursday.title not in mail.body
+
+
+def test_the_owner_finds_it_among_their_deadlines(
+    due_thursday: PlanItem, trust_manager: User, comms_officer: User
+) -> None:
+    deadline = item_deadline(due_thursday)
+    assert deadlines_of(user=trust_manager, deadlines=[deadline]) == [deadline]
+    assert deadlines_of(user=comms_officer, deadlines=[deadline]) == []
 
 
 def test_the_beat_task_sends_the_reminders(due_thursday: PlanItem) -> None:
-    from communications.tasks import send_plan_item_reminders
+    from failure_regime.tasks import sweep_deadlines
 
     with time_machine.travel(at(due_thursday.due_on, 10)):
-        assert send_plan_item_reminders.delay().get() == 1
+        sweep_deadlines.delay().get()
+    assert reminders().count() == 1
 
 
 # --- The plan page ----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import TRUST_KINDS, Organisation, OrganisationKind, Role, User
+from communications.models import PlanItem
 from failure_regime import selectors
 from failure_regime.models import (
     Case,
@@ -45,6 +46,14 @@ SUBJECT_LISTS = {
     Recommendation: selectors.recommendation_list_for_user,
     Intervention: selectors.intervention_list_for_user,
 }
+
+
+def _plan_items_for_user(*, user: User) -> QuerySet[PlanItem]:
+    # A plan is seen with its case, and its items with it.
+    return PlanItem.objects.filter(plan__case__in=selectors.case_list_for_user(user=user).values("pk"))
+
+
+SUBJECT_LISTS[PlanItem] = _plan_items_for_user
 
 
 def by_subject_rules(user: User) -> set[int]:
@@ -109,7 +118,15 @@ def test_every_demo_person_sees_the_deadlines_of_the_subjects_they_see(
     monkeypatch.setattr(selectors, "_KEYS_IN_QUERY", keys_in_query)
     monkeypatch.setattr(selectors, "_PROVIDERS_IN_QUERY", keys_in_query)
     kinds = set(Deadline.objects.filter(met_at__isnull=True).values_list("subject_type__model", flat=True))
-    assert {"case", "enforcementaction", "episode", "monthlyreport", "recommendation", "intervention"} <= kinds
+    assert {
+        "case",
+        "enforcementaction",
+        "episode",
+        "monthlyreport",
+        "recommendation",
+        "intervention",
+        "planitem",
+    } <= kinds
     people = list(User.objects.filter(is_active=True, memberships__isnull=False).distinct())
     assert len(people) > 10
     seen_some = seen_none = 0
@@ -127,8 +144,12 @@ def test_a_deadline_is_about_its_subjects_provider(demo: None) -> None:
     for deadline in Deadline.objects.select_related("subject_type"):
         subject = deadline.subject
         assert subject is not None, deadline
-        parts_of_an_episode = isinstance(subject, MonthlyReport | Intervention)
-        provider_id = subject.episode.provider_id if parts_of_an_episode else subject.provider_id
+        if isinstance(subject, MonthlyReport | Intervention):
+            provider_id = subject.episode.provider_id
+        elif isinstance(subject, PlanItem):
+            provider_id = subject.plan.case.provider_id
+        else:
+            provider_id = subject.provider_id
         assert deadline.provider_id == provider_id, deadline
 
 
