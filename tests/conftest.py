@@ -56,16 +56,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _check_xdist_groups(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under ``--dist loadgroup`` pytest-xdist names each grouped test's group in its id, which is how its tests
-    reach one process (the Celery tests share a broker and a worker). A pytest that keeps ids where xdist cannot
-    write them splits the groups silently; this says so instead."""
+    reach one process (the Celery tests share a worker). A pytest that keeps ids where xdist cannot write them
+    splits the groups silently; this says so instead.
+
+    xdist sends the largest groups first, out of the order above, so a group must not hold a test that flushes the
+    database: it would run before tests that need the rows the migrations seeded."""
     if not config.getoption("loadgroup", default=False):
         return
     for item in items:
-        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid.rpartition("]")[2]:
+        if not item.get_closest_marker("xdist_group"):
+            continue
+        if "@" not in item.nodeid.rpartition("]")[2]:
             raise pytest.UsageError(
                 f"pytest-xdist could not mark {item.nodeid} with its xdist_group: check the pinned pytest and "
                 "pytest-xdist work together"
             )
+        if _flushes_the_database(item):
+            raise pytest.UsageError(f"{item.nodeid} flushes the database, so it cannot be in an xdist_group")
 
 
 # Data migrations that seed rows the regime cannot work without (the dated special-measures rules).

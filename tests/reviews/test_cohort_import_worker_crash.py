@@ -28,7 +28,6 @@ from tests.reviews.cohort_fixtures import csv_text, upload
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.xdist_group("celery"),
     pytest.mark.skipif(
         not settings.CELERY_BROKER_URL.startswith("redis://") or connection.vendor != "postgresql",
         reason="needs PostgreSQL and a Redis broker (set DATABASE_URL and CELERY_BROKER_URL)",
