@@ -16,10 +16,9 @@ from communications.selectors.plans import plan_items_owned_by
 from failure_regime.models import CaseParty
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
 from failure_regime.work import (
-    HEADING_LIMIT,
     RoleLabels,
     WorkItem,
-    WorkList,
+    first_listed,
     organisation_label,
     register_see_all,
     register_work_source,
@@ -42,10 +41,13 @@ def enquiries_waiting(user: User) -> list[WorkItem]:
     labels = RoleLabels.of(user)
     queue = enquiry_queue(user=user).filter(status__in=sorted(AWAITING_RESPONSE))
     queue = queue.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True)).order_by("response_due_at", "pk")
-    # Soonest due (so the overdue) first, as the home page sorts them: the first HEADING_LIMIT are its list.
-    listed = list(queue[:HEADING_LIMIT])
-    unlisted = queue.count() - len(listed) if len(listed) == HEADING_LIMIT else 0
-    items = WorkList(unlisted={ENQUIRIES: unlisted} if unlisted else None)
+    # Soonest due (so the overdue) first, as the home page sorts them.
+    listed, items = first_listed(
+        queue,
+        heading=ENQUIRIES,
+        overdue=Q(is_overdue=True),
+        is_overdue=lambda enquiry: bool(enquiry.is_overdue),  # type: ignore[attr-defined]
+    )
     for enquiry in listed:
         organisation = labels.label(
             organisations=[enquiry.handled_by_id] if enquiry.handled_by_id else [],

@@ -13,8 +13,9 @@ import datetime
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
+from django.db.models import Count, Model, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -174,13 +175,40 @@ class RoleLabels:
 
 
 class WorkList(list[WorkItem]):
-    """Work items, and how many more a source found under each heading than it built (``unlisted``): a source
-    whose list can run to thousands builds only the first ``HEADING_LIMIT``, most pressing first, and counts the
-    rest."""
+    """Work items, and how many more a source found under each heading than it built (``unlisted``, of which
+    ``unlisted_overdue`` are overdue): a source whose list can run to thousands builds only the first
+    ``HEADING_LIMIT``, most pressing first, and counts the rest."""
 
-    def __init__(self, items: Iterable[WorkItem] = (), unlisted: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        items: Iterable[WorkItem] = (),
+        unlisted: dict[str, int] | None = None,
+        unlisted_overdue: dict[str, int] | None = None,
+    ) -> None:
         super().__init__(items)
         self.unlisted: dict[str, int] = dict(unlisted or {})
+        self.unlisted_overdue: dict[str, int] = dict(unlisted_overdue or {})
+
+
+_Row = TypeVar("_Row", bound=Model)
+
+
+def first_listed(
+    queryset: QuerySet[_Row], *, heading: str, overdue: Q, is_overdue: Callable[[_Row], bool]
+) -> tuple[list[_Row], WorkList]:
+    """The first ``HEADING_LIMIT`` of ``queryset`` (ordered most pressing first, as the home page sorts), and an
+    empty ``WorkList`` for the source's items that counts the rest and how many of them are overdue (``overdue``,
+    the condition ``is_overdue`` tests on a row): the page then costs its first rows and one count, however long
+    the list."""
+    listed = list(queryset[:HEADING_LIMIT])
+    if len(listed) < HEADING_LIMIT:
+        return listed, WorkList()
+    counts = queryset.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue))
+    listed_overdue = sum(1 for row in listed if is_overdue(row))
+    return listed, WorkList(
+        unlisted={heading: counts["total"] - len(listed)},
+        unlisted_overdue={heading: counts["overdue"] - listed_overdue},
+    )
 
 
 WorkSource = Callable[["User"], list[WorkItem]]
@@ -245,6 +273,7 @@ def work_for_user(*, user: User) -> WorkList:
     _forget_role_labels(user)
     items: list[WorkItem] = []
     unlisted: dict[str, int] = {}
+    unlisted_overdue: dict[str, int] = {}
     try:
         # The sources only read, so what the user may see is read once for all of them.
         with access_read_once(user):
@@ -253,9 +282,11 @@ def work_for_user(*, user: User) -> WorkList:
                 items.extend(found)
                 for heading, count in getattr(found, "unlisted", {}).items():
                     unlisted[heading] = unlisted.get(heading, 0) + count
+                for heading, count in getattr(found, "unlisted_overdue", {}).items():
+                    unlisted_overdue[heading] = unlisted_overdue.get(heading, 0) + count
     finally:
         _forget_role_labels(user)
-    return WorkList(sort_work(items), unlisted)
+    return WorkList(sort_work(items), unlisted, unlisted_overdue)
 
 
 def _forget_role_labels(user: User) -> None:
@@ -278,4 +309,7 @@ def work_groups(items: list[WorkItem], *, limit: int = HEADING_LIMIT) -> list[Wo
     for heading, count in getattr(items, "unlisted", {}).items():
         if heading in groups:
             groups[heading].total += count
+    for heading, count in getattr(items, "unlisted_overdue", {}).items():
+        if heading in groups:
+            groups[heading].overdue_count += count
     return list(groups.values())

@@ -7,7 +7,7 @@ resolvers; each source only reads them, in a fixed number of queries.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +28,7 @@ from failure_regime.work import (
     Urgency,
     WorkItem,
     WorkList,
+    first_listed,
     organisation_label,
     register_see_all,
     register_work_source,
@@ -60,8 +61,18 @@ def decisions_to_sign_off(user: User) -> list[WorkItem]:
     """Proposed cases where one of the user's organisations has not decided, through the user's sign-off role."""
     labels = RoleLabels.of(user)
     now = timezone.now()
-    items = []
-    for case in selectors.cases_awaiting_sign_off(user=user).prefetch_related(_parties()):
+    # As the home page sorts them: overdue (the earliest deadlines) first, then soonest due, the most urgent first
+    # among those due together, cases without a deadline last.
+    awaiting = selectors.cases_awaiting_sign_off(user=user).order_by(
+        F("sign_off_deadline").asc(nulls_last=True), "-immediate", "reference", "pk"
+    )
+    cases, items = first_listed(
+        awaiting.prefetch_related(_parties()),
+        heading=SIGN_OFF,
+        overdue=Q(sign_off_deadline__lt=now),
+        is_overdue=lambda case: case.sign_off_deadline is not None and case.sign_off_deadline < now,
+    )
+    for case in cases:
         signatory = next(
             (
                 membership

@@ -116,6 +116,16 @@ def test_it_lists_the_soonest_due_enquiries_and_counts_the_rest(
     assert (len(group.items), group.total) == (HEADING_LIMIT, HEADING_LIMIT + 2)
 
 
+def test_it_counts_the_overdue_enquiries_it_does_not_list(
+    urgent: Enquiry, provider: Organisation, liaison_officer: User
+) -> None:
+    latest = [receive(provider) for _ in range(HEADING_LIMIT + 1)][-1]
+    with time_machine.travel(latest.response_due_at + timedelta(hours=1), tick=False):
+        found = work_for_user(user=liaison_officer)
+    [group] = [g for g in work_groups(found) if g.heading == ENQUIRIES]
+    assert (len(group.items), group.total, group.overdue_count) == (HEADING_LIMIT, HEADING_LIMIT + 2, HEADING_LIMIT + 2)
+
+
 def test_it_drops_the_enquiry_from_national_oversight(urgent: Enquiry, national: User) -> None:
     assert items_in(national, ENQUIRIES) == []
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, Role, User
 from accounts.services import membership_create
+from failure_regime import work
 from failure_regime.demo import seed_demo
 from failure_regime.models import Area, Basis, Case, Concern, Episode, MonthlyReport
 from failure_regime.services import action_plan, monthly_reports
@@ -124,6 +125,29 @@ def test_it_marks_a_decision_overdue_once_its_deadline_has_passed(
     with time_machine.travel(case.sign_off_deadline + timedelta(days=2, hours=1), tick=False):
         [item] = items_in(sign_off_officer, SIGN_OFF)
         assert (item.overdue, item.due_text()) == (True, "overdue by 2 days")
+
+
+def test_it_lists_the_most_pressing_decisions_and_counts_the_rest_with_the_overdue(
+    regulator: User,
+    provider: Organisation,
+    immediate_concern: Concern,
+    concern: Concern,
+    sign_off_officer: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(work, "HEADING_LIMIT", 2)
+    immediate = []
+    for hour in (9, 10, 11):
+        with time_machine.travel(timezone.now().replace(hour=hour, minute=0), tick=False):
+            immediate.append(propose(regulator, provider, immediate_concern, title=f"Immediate at {hour}"))
+    routine = propose(regulator, provider, concern, title="Routine")
+    assert routine.sign_off_deadline is None and immediate[-1].sign_off_deadline is not None
+    with time_machine.travel(immediate[-1].sign_off_deadline + timedelta(hours=1), tick=False):
+        found = work_for_user(user=sign_off_officer)
+    listed = [item.title for item in found if item.group == SIGN_OFF]
+    assert listed == [f"{case.reference}: {case.title}" for case in immediate[:2]]
+    [group] = [g for g in work.work_groups(found, limit=2) if g.heading == SIGN_OFF]
+    assert (group.total, group.overdue_count) == (4, 3)
 
 
 # --- Areas led and cases missing a lead --------------------------------------------------------------------
