@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts.models import PROVIDER_KINDS, Membership, Organisation, OrganisationKind, Role, User
+
+if TYPE_CHECKING:
+    from failure_regime.models import Episode
 
 # The role through which each kind of organisation gives its decision on a joint trigger.
 SIGN_OFF_ROLE_BY_KIND: dict[str, Role] = {
@@ -29,26 +33,48 @@ RECOMMENDATION_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER})
 RECOMMENDATION_DECIDER_ROLES = frozenset({Role.OVERSIGHT_LEAD})
 
 
-def special_measures_decider(provider: Organisation) -> tuple[Organisation | None, Role]:
-    """Who decides a provider's special measures (entry, extension, exit, accepting its reports): the oversight
-    body's oversight lead for a trust, CQC's decision-maker for providers that CQC alone regulates."""
-    if provider.is_trust and provider.oversight_body is not None:
-        return provider.oversight_body, Role.OVERSIGHT_LEAD
+@overload
+def special_measures_decider(provider: Organisation, episode: Episode) -> tuple[int, Role]: ...
+@overload
+def special_measures_decider(provider: Organisation, episode: None = None) -> tuple[int | None, Role]: ...
+def special_measures_decider(provider: Organisation, episode: Episode | None = None) -> tuple[int | None, Role]:
+    """Who decides a provider's special measures (entry, extension, exit, accepting its reports), as the deciding
+    organisation's id and the role: the oversight body's oversight lead for a trust; for providers that CQC alone
+    regulates, a decision-maker of the regulator that placed ``episode``, or, before there is an episode, of the
+    regulator the person acts for (None here: see ``special_measures_deciders``)."""
+    if provider.is_trust and provider.oversight_body_id is not None:
+        return provider.oversight_body_id, Role.OVERSIGHT_LEAD
+    if episode is not None:
+        return episode.decided_by_organisation_id, Role.REGULATOR_DECISION_MAKER
     return None, Role.REGULATOR_DECISION_MAKER
 
 
-def special_measures_decider_organisation(user: User, provider: Organisation) -> Organisation | None:
-    """The organisation through which ``user`` decides (and so manages) the provider's special measures, by the rule
-    of ``special_measures_decider``; None if they do not. Every check of who manages an episode comes here."""
-    organisation, role = special_measures_decider(provider)
-    memberships = user.memberships.filter(role=role)
-    memberships = (
-        memberships.filter(organisation=organisation)
-        if organisation is not None
-        else memberships.filter(organisation__kind=OrganisationKind.REGULATOR)
-    )
-    membership = memberships.select_related("organisation").first()
-    return membership.organisation if membership is not None else None
+def special_measures_deciders(user: User, provider: Organisation, episode: Episode | None = None) -> list[Organisation]:
+    """The organisations through which ``user`` decides (and so manages) the provider's special measures, by the
+    rule of ``special_measures_decider``: at most one once the organisation is settled, else every regulator where
+    they are a decision-maker. Empty if they do not. Every check of who manages an episode comes here."""
+    organisation_id, role = special_measures_decider(provider, episode)
+    if organisation_id is None:
+        return acting_choices(user, [role], kinds=[OrganisationKind.REGULATOR])
+    return list(Organisation.objects.filter(pk=organisation_id, memberships__user=user, memberships__role=role)[:1])
+
+
+def special_measures_decider_for(
+    user: User,
+    provider: Organisation,
+    *,
+    doing: str,
+    episode: Episode | None = None,
+    chosen: Organisation | None = None,
+) -> Organisation:
+    """The organisation ``user`` decides the provider's special measures for: the one chosen, which must be one of
+    ``special_measures_deciders``, else their only one. Refuses (403) anyone who does not decide them, with the
+    rule; with several and none chosen, asks them to choose (a field error on ``acting_for``)."""
+    choices = special_measures_deciders(user, provider, episode)
+    if not choices:
+        role = special_measures_decider(provider, episode)[1]
+        raise PermissionDenied(f"Only a {role.label.lower()} responsible for {provider} can {doing}.")
+    return choose_organisation(choices, chosen, doing=doing)
 
 
 def licensing_body_organisation(user: User, provider: Organisation) -> Organisation | None:
@@ -62,16 +88,18 @@ def licensing_body_organisation(user: User, provider: Organisation) -> Organisat
     return body
 
 
-def special_measures_decider_membership(memberships: Iterable[Membership], provider: Organisation) -> Membership | None:
+def special_measures_decider_membership(
+    memberships: Iterable[Membership], provider: Organisation, episode: Episode | None = None
+) -> Membership | None:
     """Which of ``memberships`` (read beforehand, with their organisations) decides the provider's special measures,
     if any: the rule of ``special_measures_decider``, applied without a query so that a list can use it."""
-    organisation, role = special_measures_decider(provider)
+    organisation_id, role = special_measures_decider(provider, episode)
     for membership in memberships:
         if membership.role != role:
             continue
-        if organisation is not None and membership.organisation_id == organisation.pk:
+        if organisation_id is None and membership.organisation.kind == OrganisationKind.REGULATOR:
             return membership
-        if organisation is None and membership.organisation.kind == OrganisationKind.REGULATOR:
+        if membership.organisation_id == organisation_id:
             return membership
     return None
 

@@ -21,7 +21,7 @@ from failure_regime.permissions import (
     case_overseer_membership,
     special_measures_decider_membership,
 )
-from failure_regime.services.clock import deadlines_of, deadlines_within_reach_q
+from failure_regime.services.clock import deadlines_mine_q
 from failure_regime.work import (
     HEADING_LIMIT,
     RoleLabels,
@@ -172,12 +172,12 @@ def reports_to_send(user: User) -> list[WorkItem]:
 
 def reports_to_accept(user: User) -> list[WorkItem]:
     """Submitted monthly reports that the user accepts or returns: as the provider's oversight lead, or CQC's
-    decision-maker for providers CQC alone regulates (``special_measures_decider``)."""
+    decision-maker of the regulator that placed a provider CQC alone regulates (``special_measures_decider``)."""
     labels = RoleLabels.of(user)
     items = []
     for report in selectors.reports_submitted(user=user):
         provider = report.episode.provider
-        decider = special_measures_decider_membership(labels.memberships, provider)
+        decider = special_measures_decider_membership(labels.memberships, provider, report.episode)
         if decider is None:
             continue
         submitted = timezone.localtime(report.submitted_at) if report.submitted_at else None
@@ -219,15 +219,20 @@ def recommendations_to_decide(user: User) -> list[WorkItem]:
 
 def deadlines_due(user: User) -> list[WorkItem]:
     """Open re-inspection, registration, extension, representation and compliance deadlines the user may see and
-    is asked to act on: the people the clock reminds of each (its resolvers), one rule for mail and home page."""
+    is asked to act on: those the clock reminds them of (its resolvers' rule, as a condition the database answers:
+    ``deadlines_mine_q``), one rule for mail and home page. The first ``HEADING_LIMIT`` and a count."""
     labels = RoleLabels.of(user)
-    deadlines = deadlines_of(
-        user=user,
-        deadlines=selectors.deadline_list_for_user(user=user)
-        .filter(deadlines_within_reach_q(user=user, kinds=DEADLINE_KINDS))
-        .select_related("subject_type", "provider__oversight_body"),
+    now = timezone.now()
+    # As the home page sorts them: soonest (and so overdue) first, the most urgent first among those due together.
+    theirs = (
+        selectors.deadline_list_for_user(user=user)
+        .filter(deadlines_mine_q(user=user, kinds=DEADLINE_KINDS, now=now))
+        .select_related("subject_type", "provider__oversight_body", "case")
+        .order_by("due_at", F("case__immediate").desc(nulls_last=True), "title", "pk")
     )
-    items = []
+    deadlines, items = first_listed(
+        theirs, heading=DEADLINES, overdue=Q(due_at__lt=now), is_overdue=lambda deadline: deadline.due_at < now
+    )
     for deadline in deadlines:
         provider: Organisation = deadline.provider
         concerned = [provider.pk] + ([provider.oversight_body_id] if provider.oversight_body_id else [])
@@ -245,7 +250,7 @@ def deadlines_due(user: User) -> list[WorkItem]:
                     ),
                 ),
                 due=deadline.due_at,
-                overdue=bool(deadline.is_overdue),  # type: ignore[attr-defined]
+                overdue=deadline.due_at < now,
                 urgency=Urgency.HIGH if deadline.case and deadline.case.immediate else Urgency.ROUTINE,
                 detail=f"About {provider.name}",
             )

@@ -113,6 +113,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         refusal = sm.placement_refusal(provider=data["provider"], entered_on=data["entered_on"])
         if refusal:
             raise ValidationError({"provider": [refusal]})
+        data["organisation"] = data.pop("acting_for", None)
         episode = sm.episode_enter(actor=acting_user(request), **data)
         return self._detail(episode, status.HTTP_201_CREATED)
 
@@ -123,6 +124,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         provider's special measures. Refused (409) if it overlaps another episode of the provider; sends no
         reminders."""
         data = validated(EpisodeHistoryInSerializer, request)
+        data["organisation"] = data.pop("acting_for", None)
         episode = episode_history.episode_record_history(actor=acting_user(request), **data)
         return self._detail(episode, status.HTTP_201_CREATED)
 
@@ -140,7 +142,7 @@ class EpisodeViewSet(viewsets.ReadOnlyModelViewSet):
         except UnicodeDecodeError as error:
             raise ValidationError({"file": ["The file must be CSV in UTF-8."]}) from error
         result = episode_history.episodes_import_history(
-            actor=acting_user(request), text=text, only_valid=data["only_valid"]
+            actor=acting_user(request), text=text, only_valid=data["only_valid"], organisation=data.get("acting_for")
         )
         body = {
             "rows": result.rows,

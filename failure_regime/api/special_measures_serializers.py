@@ -317,6 +317,12 @@ class MonthlyReportDetailSerializer(MonthlyReportSerializer):
 # --- In -----------------------------------------------------------------------------------------
 
 
+DECIDING_REGULATOR_HELP = (
+    "For a provider CQC alone regulates, the id of the regulator you decide for. Needed only if you are a "
+    "decision-maker at more than one; a trust's oversight body decides for it."
+)
+
+
 class EpisodeInSerializer(serializers.Serializer):
     provider = VisibleOrganisationIdField()
     entered_on = serializers.DateField()
@@ -343,6 +349,7 @@ class EpisodeInSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The partner trust; becomes the first partner agreement on the interventions register.",
     )
+    acting_for = ActingForField(help_text=DECIDING_REGULATOR_HELP)
 
 
 class ActionInSerializer(serializers.Serializer):
@@ -428,6 +435,7 @@ class EpisodeHistoryInSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="If not given, worked out from the rules in force at entry."
     )
     extended_until = serializers.DateField(required=False, allow_null=True)
+    acting_for = ActingForField(help_text=DECIDING_REGULATOR_HELP)
 
 
 class EpisodeHistoryImportInSerializer(serializers.Serializer):
@@ -439,6 +447,7 @@ class EpisodeHistoryImportInSerializer(serializers.Serializer):
     only_valid = serializers.BooleanField(
         default=False, help_text="Import the valid rows even if others have errors; otherwise nothing is imported."
     )
+    acting_for = ActingForField(help_text=DECIDING_REGULATOR_HELP)
 
 
 class RowErrorSerializer(serializers.Serializer):

@@ -194,6 +194,10 @@ class DeadlineFacts(Protocol):
 Recipients = dict[int, list[User]]
 # Who hears about a batch of deadlines of one kind, all upcoming or all overdue: each deadline's pk to its people.
 Resolver = Callable[[Sequence[DeadlineFacts], bool], Recipients]
+# A resolver's rule as a condition on deadline rows of its kind: given a person's memberships (with their
+# organisations) and the time, exactly the deadlines the resolver would name them for. A list can then ask the
+# database for a person's first deadlines and their count instead of resolving every deadline within reach.
+Mine = Callable[[Sequence[Membership], datetime], Q]
 
 
 def members_by_role(organisation_roles: Iterable[tuple[int, str]]) -> dict[tuple[int, str], list[User]]:
@@ -243,6 +247,18 @@ _ENFORCEMENT_REMINDED = (Role.TRUST_MANAGER, Role.TRUST_SIGN_OFF_OFFICER)
 _ENFORCEMENT_ESCALATED = Role.REGULATOR_DECISION_MAKER
 
 
+def _enforcement_mine(memberships: Sequence[Membership], now: datetime) -> Q:
+    """``_enforcement_recipients`` as a condition: the provider's managers always, the serving regulator's
+    decision-makers once the date has passed."""
+    managed = [m.organisation_id for m in memberships if m.role in _ENFORCEMENT_REMINDED]
+    serving = [m.organisation_id for m in memberships if m.role == _ENFORCEMENT_ESCALATED]
+    mine = Q(provider__in=managed) if managed else Q(pk__in=[])
+    if serving:
+        served = EnforcementAction.objects.filter(recorded_by_organisation__in=serving).values("pk")
+        mine |= Q(due_at__lt=now, subject_id__in=served)
+    return mine
+
+
 def _enforcement_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """The provider's managers are reminded; when the date passes, the regulator and overseer hear too."""
     actions = EnforcementAction.objects.in_bulk([d.subject_id for d in deadlines])
@@ -257,29 +273,14 @@ def _enforcement_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -
     return {pk: [u for pair in pairs for u in members.get(pair, [])] for pk, pairs in wanted.items()}
 
 
-@dataclass(frozen=True)
-class Reach:
-    """The roles a resolver's recipients hold, before a deadline (``upcoming``) and once it has passed
-    (``overdue``), so that a person's own deadlines can be looked for only where they could be. None: anyone
-    (a resolver that names people, such as an intervention's owner)."""
-
-    upcoming: frozenset[str] | None
-    overdue: frozenset[str] | None
-
-
-ANYONE = Reach(None, None)
-_ENFORCEMENT_REACH = Reach(
-    frozenset(_ENFORCEMENT_REMINDED), frozenset({*_ENFORCEMENT_REMINDED, _ENFORCEMENT_ESCALATED})
-)
-
 RESOLVERS: dict[str, Resolver] = {
     DeadlineKind.SIGN_OFF: _sign_off_recipients,
     DeadlineKind.ENFORCEMENT_COMPLIANCE: _enforcement_recipients,
     DeadlineKind.REPRESENTATION_WINDOW: _enforcement_recipients,
 }
-REACHES: dict[str, Reach] = {
-    DeadlineKind.ENFORCEMENT_COMPLIANCE: _ENFORCEMENT_REACH,
-    DeadlineKind.REPRESENTATION_WINDOW: _ENFORCEMENT_REACH,
+MINE: dict[str, Mine] = {
+    DeadlineKind.ENFORCEMENT_COMPLIANCE: _enforcement_mine,
+    DeadlineKind.REPRESENTATION_WINDOW: _enforcement_mine,
 }
 
 
@@ -289,33 +290,36 @@ REMINDERS: dict[str, tuple[Reminder, ...]] = {}
 
 
 def register_resolver(
-    kind: str, resolver: Resolver, reach: Reach = ANYONE, reminders: Sequence[Reminder] | None = None
+    kind: str,
+    resolver: Resolver,
+    reminders: Sequence[Reminder] | None = None,
+    mine: Mine | None = None,
 ) -> None:
-    """Lets another part of the regime say who hears about its own kind of deadline, which roles they hold, and
-    (if not the default ones) when they are reminded before it falls due."""
+    """Lets another part of the regime say who hears about its own kind of deadline, (if not the default ones)
+    when they are reminded before it falls due, and (``mine``) the same rule as a condition on the deadline rows,
+    which must name exactly the people the resolver does."""
     RESOLVERS[kind] = resolver
-    REACHES[kind] = reach
+    if mine is not None:
+        MINE[kind] = mine
     if reminders is not None:
         REMINDERS[kind] = tuple(reminders)
 
 
-def deadlines_within_reach_q(*, user: User, kinds: Iterable[str]) -> Q:
-    """Of ``kinds``, the deadlines whose resolvers could name ``user`` by the roles they hold (``Reach``): a
-    condition to narrow what ``deadlines_of`` is asked about, never to decide it."""
-    roles = set(user.memberships.values_list("role", flat=True))
-    now = timezone.now()
-    within = Q(pk__in=[])
+def deadlines_mine_q(*, user: User, kinds: Iterable[str], now: datetime) -> Q:
+    """Of ``kinds``, the deadlines the clock would remind ``user`` of at ``now``, as a condition the database
+    answers (each kind's registered ``mine``; a kind without one is a mistake, refused with ``LookupError``).
+    Nobody's once they are no longer active."""
+    kinds = list(kinds)
+    missing = [kind for kind in kinds if kind not in MINE]
+    if missing:
+        raise LookupError(f"No condition is registered for these kinds of deadline: {', '.join(missing)}.")
+    if not user.is_active:
+        return Q(pk__in=[])
+    memberships = list(user.memberships.select_related("organisation"))
+    mine = Q(pk__in=[])
     for kind in kinds:
-        reach = REACHES.get(kind, ANYONE)
-        before = reach.upcoming is None or bool(roles & reach.upcoming)
-        after = reach.overdue is None or bool(roles & reach.overdue)
-        if before and after:
-            within |= Q(kind=kind)
-        elif before:
-            within |= Q(kind=kind, due_at__gte=now)
-        elif after:
-            within |= Q(kind=kind, due_at__lt=now)
-    return within
+        mine |= Q(kind=kind) & MINE[kind](memberships, now)
+    return mine
 
 
 def deadlines_of(*, user: User, deadlines: Iterable[Deadline]) -> list[Deadline]:

@@ -23,7 +23,8 @@ from accounts.errors import DomainError
 from accounts.models import Organisation, User
 from failure_regime.dates import add_months, long_date
 from failure_regime.models import Basis, Episode, EpisodeStatus, Inspection, InspectionKind, RuleSet
-from failure_regime.services.special_measures import _decider, _episode_create, episode_span_check
+from failure_regime.permissions import special_measures_decider_for
+from failure_regime.services.special_measures import _episode_create, episode_span_check
 from failure_regime.verbs import MeasuresVerb
 
 OUTCOMES = (EpisodeStatus.EXITED, EpisodeStatus.REGISTRATION_CANCELLED)
@@ -65,11 +66,15 @@ def episode_record_history(
     reinspected_on: Sequence[date] = (),
     reinspection_due_on: date | None = None,
     extended_until: date | None = None,
+    organisation: Organisation | None = None,
 ) -> Episode:
     """Records an episode that has already ended, from the record of the time: entry, re-inspections and
     outcome (left special measures, or registration cancelled). Whoever decides the provider's special measures
-    records it. It overlaps no other episode of the provider and sends no reminders."""
-    organisation = _decider(actor, provider, "record its past special measures")
+    records it, for ``organisation`` (needed only if they could decide for several). It overlaps no other episode
+    of the provider and sends no reminders."""
+    organisation = special_measures_decider_for(
+        actor, provider, chosen=organisation, doing="record its past special measures"
+    )
     Organisation.objects.select_for_update().get(pk=provider.pk)  # one recording on this provider at a time
     today = timezone.localdate()
     errors: dict[str, str] = {}
@@ -235,10 +240,13 @@ def _service_errors(line: int, error: Exception) -> list[RowError]:
 
 
 @transaction.atomic
-def episodes_import_history(*, actor: User, text: str, only_valid: bool = False) -> ImportResult:
+def episodes_import_history(
+    *, actor: User, text: str, only_valid: bool = False, organisation: Organisation | None = None
+) -> ImportResult:
     """Imports past episodes from CSV text with a header row (``CSV_COLUMNS``; ``reinspected_on`` holds dates
-    separated by ';'). Every row is checked, and every problem is reported with its line and column. Nothing is
-    imported unless every row is valid, or ``only_valid`` asks for the valid rows alone. Rows are checked against
+    separated by ';'), each recorded for ``organisation`` as ``episode_record_history`` would. Every row is
+    checked, and every problem is reported with its line and column. Nothing is imported unless every row is
+    valid, or ``only_valid`` asks for the valid rows alone. Rows are checked against
     each other too: two rows of one provider that overlap are refused like any other overlap."""
     result = ImportResult()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
@@ -260,7 +268,7 @@ def episodes_import_history(*, actor: User, text: str, only_valid: bool = False)
         if not errors:
             try:
                 with transaction.atomic():
-                    result.episodes.append(episode_record_history(actor=actor, **values))
+                    result.episodes.append(episode_record_history(actor=actor, organisation=organisation, **values))
             except (ValidationError, DomainError, PermissionDenied) as error:
                 errors = _service_errors(number, error)
         result.errors.extend(errors)

@@ -32,11 +32,11 @@ from failure_regime.models import (
     Rating,
     ReportStatus,
 )
-from failure_regime.permissions import INSPECTION_ROLES, membership_for
+from failure_regime.permissions import INSPECTION_ROLES, membership_for, special_measures_decider_for
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.services.interventions import intervention_reviews_stop
 from failure_regime.services.notification_events import inspection_scheduled_notify
-from failure_regime.services.special_measures import _decider, _lock_open_episode
+from failure_regime.services.special_measures import _lock_open_episode
 from failure_regime.verbs import MeasuresVerb
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well_led")
@@ -140,7 +140,9 @@ def _end(episode: Episode, status: str, on: date) -> None:
 def episode_exit(*, actor: User, episode: Episode, inspection: Inspection) -> Episode:
     """The provider leaves special measures after a re-inspection; the time spent in them is recorded."""
     episode = _lock_open_episode(episode)
-    organisation = _decider(actor, episode.provider, "take it out of special measures")
+    organisation = special_measures_decider_for(
+        actor, episode.provider, episode=episode, doing="take it out of special measures"
+    )
     inspection = Inspection.objects.get(pk=inspection.pk)
     if (
         inspection.episode_id != episode.pk
@@ -172,7 +174,9 @@ def episode_exit(*, actor: User, episode: Episode, inspection: Inspection) -> Ep
 def episode_extend(*, actor: User, episode: Episode, until: date, reason: str) -> Extension:
     """Extends special measures after re-inspection, within the rule set's cap, with the approver and reason."""
     episode = _lock_open_episode(episode)
-    organisation = _decider(actor, episode.provider, "extend special measures")
+    organisation = special_measures_decider_for(
+        actor, episode.provider, episode=episode, doing="extend special measures"
+    )
     cap = episode.rule_set.extension_max_months
     latest = add_months(episode.reinspection_due_on, cap)
     errors = {}
@@ -227,7 +231,9 @@ def episode_propose_cancellation(*, actor: User, episode: Episode, summary: str)
     from failure_regime.services.enforcement import enforcement_record
 
     episode = _lock_open_episode(episode)
-    organisation = _decider(actor, episode.provider, "propose cancelling its registration")
+    organisation = special_measures_decider_for(
+        actor, episode.provider, episode=episode, doing="propose cancelling its registration"
+    )
     if episode.provider.is_trust:
         raise TransitionNotAllowed("Trusts are not registered this way; their special measures are extended instead.")
     return enforcement_record(
@@ -245,7 +251,9 @@ def episode_propose_cancellation(*, actor: User, episode: Episode, summary: str)
 def episode_cancel_registration(*, actor: User, episode: Episode, on: date) -> Episode:
     """Records the registration decision: the provider's registration is cancelled, which ends the episode."""
     episode = _lock_open_episode(episode)
-    organisation = _decider(actor, episode.provider, "cancel its registration")
+    organisation = special_measures_decider_for(
+        actor, episode.provider, episode=episode, doing="cancel its registration"
+    )
     if episode.provider.is_trust:
         raise TransitionNotAllowed("Trusts are not registered this way.")
     if on < episode.entered_on or on > timezone.localdate():

@@ -2,7 +2,7 @@
 
 Who records what: licence conditions and undertakings are the oversight body's own regulatory powers, so only an
 oversight lead of the provider's oversight body records and changes them (``licensing_body_organisation``); every
-other kind is recorded by whoever manages the episode (``special_measures_decider_organisation``). Each intervention
+other kind is recorded by whoever manages the episode (``permissions.special_measures_deciders``). Each intervention
 has a review date on the clock (``DeadlineKind.INTERVENTION_REVIEW``): reminders go to its owner, and once overdue to
 the episode's deciders too. A review (a change of status with the next review date) or the end meets it.
 """
@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import TransitionNotAllowed
 from accounts.limits import max_length_of
-from accounts.models import Organisation, OrganisationKind, User
+from accounts.models import Organisation, User
 from failure_regime.dates import add_months, end_of_day
 from failure_regime.models import (
     LICENSING_KINDS,
@@ -34,7 +34,7 @@ from failure_regime.models import (
 from failure_regime.permissions import (
     licensing_body_organisation,
     special_measures_decider,
-    special_measures_decider_organisation,
+    special_measures_decider_for,
 )
 from failure_regime.services.clock import (
     DeadlineFacts,
@@ -68,11 +68,7 @@ def intervention_recorder(*, actor: User, episode: Episode, kind: str) -> Organi
                 f"{provider}'s oversight body, under its own powers."
             )
         return organisation
-    organisation = special_measures_decider_organisation(actor, provider)
-    if organisation is None:
-        role = special_measures_decider(provider)[1]
-        raise PermissionDenied(f"Only a {role.label.lower()} responsible for {provider} records its interventions.")
-    return organisation
+    return special_measures_decider_for(actor, provider, episode=episode, doing="record its interventions")
 
 
 def _lock_episode(episode: Episode, *, open_only: bool) -> Episode:
@@ -479,22 +475,15 @@ def intervention_reviews_stop(*, episode: Episode) -> int:
 
 def _review_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
     """Reminders go to the intervention's owner; an overdue review is escalated to the episode's deciders too (the
-    oversight body's oversight leads for a trust, CQC's decision-makers otherwise)."""
+    oversight body's oversight leads for a trust, the placing regulator's decision-makers otherwise)."""
     interventions = Intervention.objects.select_related("owner", "episode__provider__oversight_body").in_bulk(
         [d.subject_id for d in deadlines]
     )
     wanted: dict[int, list[tuple[int, str]]] = {}
     if overdue:
-        regulators: list[int] | None = None
         for intervention in interventions.values():
-            organisation, role = special_measures_decider(intervention.episode.provider)
-            if organisation is None and regulators is None:
-                regulators = list(
-                    Organisation.objects.filter(kind=OrganisationKind.REGULATOR).values_list("pk", flat=True)
-                )
-            wanted[intervention.pk] = (
-                [(organisation.pk, role)] if organisation else [(r, role) for r in regulators or []]
-            )
+            organisation_id, role = special_measures_decider(intervention.episode.provider, intervention.episode)
+            wanted[intervention.pk] = [(organisation_id, role)]
     members = members_by_role({pair for pairs in wanted.values() for pair in pairs})
     recipients: Recipients = {}
     for deadline in deadlines:

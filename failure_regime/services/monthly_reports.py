@@ -29,11 +29,11 @@ from failure_regime.models import (
     ReportEvidence,
     ReportStatus,
 )
-from failure_regime.permissions import PLAN_ROLES, membership_for
+from failure_regime.permissions import PLAN_ROLES, membership_for, special_measures_decider_for
 from failure_regime.services.action_plan import _change_action
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.services.notification_events import report_reviewed_notify, report_submitted_notify
-from failure_regime.services.special_measures import _decider, _lock_open_episode
+from failure_regime.services.special_measures import _lock_open_episode
 from failure_regime.uploads import check_upload, store
 from failure_regime.verbs import MeasuresVerb
 
@@ -149,7 +149,9 @@ def _snapshot(report: MonthlyReport) -> dict[str, Any]:
 def report_accept(*, actor: User, report: MonthlyReport) -> MonthlyReport:
     """The oversight lead accepts the report; it is published as a snapshot that never changes."""
     report = _lock_submitted(report)
-    organisation = _decider(actor, report.episode.provider, "accept its reports")
+    organisation = special_measures_decider_for(
+        actor, report.episode.provider, episode=report.episode, doing="accept its reports"
+    )
     now = timezone.now()
     report.status, report.reviewed_by, report.reviewed_at = ReportStatus.ACCEPTED, actor, now
     report.snapshot, report.published_at = _snapshot(report), now
@@ -171,7 +173,9 @@ def report_accept(*, actor: User, report: MonthlyReport) -> MonthlyReport:
 def report_return(*, actor: User, report: MonthlyReport, comments: str) -> MonthlyReport:
     """The oversight lead returns the report with comments; the provider may send it again."""
     report = _lock_submitted(report)
-    organisation = _decider(actor, report.episode.provider, "return its reports")
+    organisation = special_measures_decider_for(
+        actor, report.episode.provider, episode=report.episode, doing="return its reports"
+    )
     if not comments.strip():
         raise ValidationError({"comments": "Say what needs to change."})
     report.status, report.reviewed_by, report.reviewed_at = ReportStatus.RETURNED, actor, timezone.now()

@@ -14,13 +14,14 @@ from collections.abc import Iterable
 from django.db import models
 from django.urls import reverse
 
-from accounts.models import AuditCheck, Membership, Organisation, OrganisationKind, Role, User
+from accounts.models import AuditCheck, Membership, Organisation, Role, User
 from accounts.selectors import AUDIT_INTEGRITY_ROLES
 from failure_regime.dates import long_date
 from failure_regime.models import (
     Case,
     CaseParty,
     Decision,
+    Episode,
     Handover,
     Inspection,
     MonthlyReport,
@@ -191,15 +192,11 @@ def _report_name(report: MonthlyReport) -> str:
     return f"progress report of {report.episode.provider.name} for {report.month:%B %Y}"
 
 
-def _deciders(provider: Organisation) -> Audience:
-    """Whoever decides the provider's special measures and accepts its reports (``special_measures_decider``):
-    the oversight body's oversight leads, or every regulator's decision-makers. One query."""
-    organisation, role = special_measures_decider(provider)
-    memberships = Membership.objects.filter(role=role, user__is_active=True)
-    if organisation is not None:
-        memberships = memberships.filter(organisation=organisation)
-    else:
-        memberships = memberships.filter(organisation__kind=OrganisationKind.REGULATOR)
+def _deciders(episode: Episode) -> Audience:
+    """Whoever decides the episode's special measures and accepts its reports (``special_measures_decider``):
+    the oversight body's oversight leads, or the decision-makers of the regulator that placed it. One query."""
+    organisation_id, role = special_measures_decider(episode.provider, episode)
+    memberships = Membership.objects.filter(role=role, user__is_active=True, organisation_id=organisation_id)
     return _by_organisation(memberships)
 
 
@@ -211,10 +208,9 @@ def _provider_roles(provider: Organisation, roles: list[str]) -> Audience:
 def report_submitted_notify(*, report: MonthlyReport, actor: User) -> list[User]:
     """Tells whoever accepts the provider's reports that one has been sent and awaits their decision."""
     assert report.submitted_at is not None  # noqa: S101 - called once the report is submitted
-    provider = report.episode.provider
     return tell(
         event=NotificationEvent.REPORT_SUBMITTED,
-        audience=_deciders(provider),
+        audience=_deciders(report.episode),
         title=f"To accept or return: the {_report_name(report)}",
         link=reverse("regime:report-detail", args=[report.pk]),
         key=f"report:{report.pk}:submitted:{report.submitted_at.isoformat()}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -24,7 +24,7 @@ from accounts.errors import ConflictError, TransitionNotAllowed
 from accounts.models import Organisation, User
 from failure_regime.dates import add_months, end_of_day, long_date
 from failure_regime.models import Basis, Case, DeadlineKind, Episode, EpisodeStatus, Inspection, RuleSet
-from failure_regime.permissions import special_measures_decider, special_measures_decider_organisation
+from failure_regime.permissions import special_measures_decider_for
 from failure_regime.ratings import cqc_placement_refusal, recommendation_refusal
 from failure_regime.services.clock import deadline_open
 from failure_regime.services.interventions import interventions_from_entry
@@ -88,14 +88,6 @@ def episode_span_check(*, provider: Organisation, entered_on: date, ended_on: da
     )
 
 
-def _decider(actor: User, provider: Organisation, doing: str) -> Organisation:
-    organisation = special_measures_decider_organisation(actor, provider)
-    if organisation is None:
-        role = special_measures_decider(provider)[1]
-        raise PermissionDenied(f"Only a {role.label.lower()} responsible for {provider} can {doing}.")
-    return organisation
-
-
 def _grant(episode: Episode) -> None:
     provider = episode.provider
     # The oversight body sees the episode through the provider (see the selectors), not through a grant.
@@ -154,10 +146,14 @@ def episode_enter(
     case: Case | None = None,
     improvement_director: str = "",
     buddy_trust: Organisation | None = None,
+    organisation: Organisation | None = None,
 ) -> Episode:
     """Puts a provider into special measures: the oversight body decides for a trust (on CQC's recommendation or
-    its own evidence), CQC for other providers. Starts the re-inspection clock and the monthly reports."""
-    organisation = _decider(actor, provider, "put it into special measures")
+    its own evidence), CQC for other providers. ``organisation`` is the one ``actor`` decides for (needed only if
+    they could decide for several). Starts the re-inspection clock and the monthly reports."""
+    organisation = special_measures_decider_for(
+        actor, provider, chosen=organisation, doing="put it into special measures"
+    )
     Organisation.objects.select_for_update().get(pk=provider.pk)  # one decision on this provider at a time
     errors: dict[str, str] = {}
     if provider.is_trust and basis not in (Basis.CQC_RECOMMENDATION, Basis.OWN_EVIDENCE):

@@ -10,11 +10,14 @@ measures, and to national oversight once overdue.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from accounts.models import Membership, Organisation, OrganisationKind, Role, User
+from django.db.models import Q
+
+from accounts.models import TRUST_KINDS, Membership, OrganisationKind, Role, User
 from failure_regime.models import Area, DeadlineKind, Episode, MonthlyReport, Responsibility
 from failure_regime.permissions import special_measures_decider
-from failure_regime.services.clock import DeadlineFacts, Reach, Recipients, members_by_role, register_resolver
+from failure_regime.services.clock import DeadlineFacts, Recipients, members_by_role, register_resolver
 
 
 def _role_everywhere(role: str, kind: str | None = None) -> list[User]:
@@ -42,11 +45,10 @@ def _episodes_of(deadlines: Sequence[DeadlineFacts]) -> dict[int, Episode]:
 
 
 def _deciders(episodes: list[Episode]) -> dict[int, list[tuple[int, str]]]:
-    regulators = list(Organisation.objects.filter(kind=OrganisationKind.REGULATOR).values_list("pk", flat=True))
     wanted: dict[int, list[tuple[int, str]]] = {}
     for episode in episodes:
-        organisation, role = special_measures_decider(episode.provider)
-        wanted[episode.pk] = [(organisation.pk, role)] if organisation else [(r, role) for r in regulators]
+        organisation_id, role = special_measures_decider(episode.provider, episode)
+        wanted[episode.pk] = [(organisation_id, role)]
     return wanted
 
 
@@ -78,9 +80,7 @@ def _inspection_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) ->
     """CQC's inspectors and decision-makers must re-inspect; the overseer hears too, and national oversight
     when the date passes."""
     episodes = _episodes_of(deadlines)
-    cqc = _role_everywhere(Role.INSPECTOR, OrganisationKind.REGULATOR) + _role_everywhere(
-        Role.REGULATOR_DECISION_MAKER, OrganisationKind.REGULATOR
-    )
+    cqc = [u for role in sorted(_CQC_ROLES) for u in _role_everywhere(role, OrganisationKind.REGULATOR)]
     deciders = _deciders(list(episodes.values()))
     members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
     national = _role_everywhere(Role.NATIONAL_OVERSIGHT) if overdue else []
@@ -92,9 +92,28 @@ def _inspection_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) ->
     }
 
 
+def _inspection_mine(memberships: Sequence[Membership], now: datetime) -> Q:
+    """``_inspection_recipients`` as a condition on the deadlines of episodes (their subjects): every one for
+    CQC's inspectors and decision-makers; a trust's for its oversight body's oversight leads, another provider's
+    for the placing organisation's decision-makers (``special_measures_decider``); overdue ones for national
+    oversight."""
+    if any(m.role in _CQC_ROLES and m.organisation.kind == OrganisationKind.REGULATOR for m in memberships):
+        return Q()
+    mine = Q(pk__in=[])
+    leads = [m.organisation_id for m in memberships if m.role == Role.OVERSIGHT_LEAD]
+    if leads:
+        mine |= Q(provider__kind__in=TRUST_KINDS, provider__oversight_body__in=leads)
+    placing = [m.organisation_id for m in memberships if m.role == Role.REGULATOR_DECISION_MAKER]
+    if placing:
+        placed = Episode.objects.filter(decided_by_organisation__in=placing).values("pk")
+        decided_by_placer = ~Q(provider__kind__in=TRUST_KINDS) | Q(provider__oversight_body__isnull=True)
+        mine |= decided_by_placer & Q(subject_id__in=placed)
+    if any(m.role == Role.NATIONAL_OVERSIGHT for m in memberships):
+        mine |= Q(due_at__lt=now)
+    return mine
+
+
 register_resolver(DeadlineKind.MONTHLY_REPORT, _report_recipients)
-_INSPECTION_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
-_INSPECTION_REACH = Reach(_INSPECTION_ROLES, _INSPECTION_ROLES | {Role.NATIONAL_OVERSIGHT})
-register_resolver(DeadlineKind.REINSPECTION, _inspection_recipients, _INSPECTION_REACH)
-register_resolver(DeadlineKind.EXTENSION_END, _inspection_recipients, _INSPECTION_REACH)
-register_resolver(DeadlineKind.REGISTRATION_DECISION, _inspection_recipients, _INSPECTION_REACH)
+_CQC_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
+for _kind in (DeadlineKind.REINSPECTION, DeadlineKind.EXTENSION_END, DeadlineKind.REGISTRATION_DECISION):
+    register_resolver(_kind, _inspection_recipients, mine=_inspection_mine)

@@ -30,13 +30,13 @@ from failure_regime.models import (
     InterventionKind,
     InterventionStatus,
 )
-from failure_regime.permissions import licensing_body_organisation, special_measures_decider_organisation
+from failure_regime.permissions import licensing_body_organisation, special_measures_deciders
 from failure_regime.services import interventions as services
 
 
 def recordable_kinds(*, user: User, episode: Episode) -> list[str]:
     """The kinds of intervention ``user`` may record on ``episode`` (the rule is the services'), in register order."""
-    decides = special_measures_decider_organisation(user, episode.provider) is not None
+    decides = bool(special_measures_deciders(user, episode.provider, episode))
     licenses = licensing_body_organisation(user, episode.provider) is not None
     return [k for k in InterventionKind.values if (licenses if k in LICENSING_KINDS else decides)]
 

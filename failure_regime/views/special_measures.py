@@ -41,7 +41,7 @@ from failure_regime.permissions import (
     acting_choices,
     acting_for,
     membership_of,
-    special_measures_decider_organisation,
+    special_measures_deciders,
 )
 from failure_regime.ratings import cqc_placeable, recommendable
 from failure_regime.services import action_plan, monthly_reports
@@ -52,7 +52,7 @@ from failure_regime.views.interventions import register_context
 
 
 def _is_decider(user: User, episode: Episode) -> bool:
-    return special_measures_decider_organisation(user, episode.provider) is not None
+    return bool(special_measures_deciders(user, episode.provider, episode))
 
 
 def _is_plan_editor(user: User, episode: Episode) -> bool:
@@ -88,6 +88,7 @@ def episode_new(request: HttpRequest) -> HttpResponse:
     providers = provider_list_for_user(user=user)
     form = EpisodeForm(
         request.POST or None,
+        acting=acting_choices(user, [Role.REGULATOR_DECISION_MAKER], kinds=[OrganisationKind.REGULATOR]),
         providers=providers,
         inspections=selectors.inspection_list_for_user(user=user)
         .filter(recommendable() | cqc_placeable(), provider__in=providers)
@@ -97,8 +98,9 @@ def episode_new(request: HttpRequest) -> HttpResponse:
         ),
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        episode = run_service(form, lambda: sm.episode_enter(actor=user, **data))
+        data = {name: value for name, value in form.cleaned_data.items() if name != "acting_for"}
+        chosen = form.chosen_organisation
+        episode = run_service(form, lambda: sm.episode_enter(actor=user, organisation=chosen, **data))
         if episode is not None:
             messages.success(
                 request,

@@ -16,8 +16,25 @@ from rest_framework.test import APIClient
 
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Role, User
 from accounts.services import membership_create
-from failure_regime.models import Case, Concern, EnforcementAction, EnforcementKind, Recommendation
-from failure_regime.permissions import CONCERN_ROLES, acting_choices, acting_for, membership_for
+from failure_regime.models import (
+    Basis,
+    Case,
+    Concern,
+    EnforcementAction,
+    EnforcementKind,
+    Episode,
+    MonthlyReport,
+    Recommendation,
+)
+from failure_regime.permissions import (
+    CONCERN_ROLES,
+    acting_choices,
+    acting_for,
+    membership_for,
+    special_measures_deciders,
+)
+from failure_regime.services import episode_outcome, monthly_reports
+from failure_regime.services import special_measures as sm
 from failure_regime.services.concerns import concern_raise
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
 from failure_regime.services.recommendations import recommendation_make, recommendation_withdraw
@@ -232,3 +249,112 @@ def test_only_the_recommending_regulator_withdraws(
     assert Recommendation.objects.get().is_awaiting
     page = client_for(regulator).get(reverse("regime:recommendation-detail", args=[recommendation.pk]))
     assert page.context["withdrawal_form"] is not None
+
+
+# --- Special measures of a provider CQC alone regulates: the regulator that placed it --------------------------
+
+
+@pytest.fixture
+def surgery() -> Organisation:
+    return OrganisationFactory.create(name="Riverside Surgery", ods_code="Y0101", kind=OrganisationKind.GP_PRACTICE)
+
+
+@pytest.fixture
+def two_regulators(regulator: User, other_regulator: Organisation) -> User:
+    """A decision-maker at CQC and at another regulator: CQC does not come first by name."""
+    membership_create(actor=None, user=regulator, organisation=other_regulator, role=Role.REGULATOR_DECISION_MAKER)
+    return regulator
+
+
+def _entered_by(actor: User, surgery: Organisation, organisation: Organisation | None) -> Episode:
+    today = timezone.localdate()
+    return sm.episode_enter(
+        actor=actor,
+        organisation=organisation,
+        provider=surgery,
+        entered_on=today,
+        basis=Basis.CQC_DECISION,
+        recommending_inspection=rated_inspection(surgery, actor, today),
+    )
+
+
+def test_a_decision_maker_at_two_regulators_says_which_places_the_provider(
+    two_regulators: User, surgery: Organisation, other_regulator: Organisation, cqc: Organisation
+) -> None:
+    assert special_measures_deciders(two_regulators, surgery) == [other_regulator, cqc]
+    with pytest.raises(ValidationError) as error:
+        _entered_by(two_regulators, surgery, None)
+    assert "acting_for" in error.value.message_dict
+    assert not Episode.objects.exists()
+    episode = _entered_by(two_regulators, surgery, cqc)
+    assert episode.decided_by_organisation == cqc
+    assert AuditEvent.objects.get(verb="special_measures.entered").organisation == cqc
+
+
+def test_the_placing_regulator_alone_manages_the_episode(
+    two_regulators: User, surgery: Organisation, cqc: Organisation, other_regulator: Organisation
+) -> None:
+    episode = _entered_by(two_regulators, surgery, other_regulator)
+    at_cqc_only = member(cqc, Role.REGULATOR_DECISION_MAKER, full_name="Cora CQC")
+    assert special_measures_deciders(at_cqc_only, surgery, episode) == []
+    assert special_measures_deciders(two_regulators, surgery, episode) == [other_regulator]
+    with pytest.raises(PermissionDenied):
+        episode_outcome.episode_propose_cancellation(actor=at_cqc_only, episode=episode, summary="Still inadequate")
+    notice = episode_outcome.episode_propose_cancellation(
+        actor=two_regulators, episode=episode, summary="Still inadequate"
+    )
+    assert notice.recorded_by_organisation == other_regulator
+
+
+def test_a_report_reaches_and_is_accepted_by_the_placing_regulator_alone(
+    client_for: ClientFor, two_regulators: User, surgery: Organisation, cqc: Organisation, other_regulator: Organisation
+) -> None:
+    episode = _entered_by(two_regulators, surgery, other_regulator)
+    at_cqc_only = member(cqc, Role.REGULATOR_DECISION_MAKER, full_name="Cora CQC")
+    manager = member(surgery, Role.TRUST_MANAGER, full_name="Sam Surgery")
+    report = monthly_reports.report_submit(
+        actor=manager, episode=episode, month=timezone.localdate(), narrative="Two GPs appointed.", statuses={}
+    )
+    assert at_cqc_only.notifications.count() == 0
+    assert two_regulators.notifications.filter(link__contains=str(report.pk)).exists()
+    detail = reverse("regime:report-detail", args=[report.pk])
+    assert client_for(at_cqc_only).get(detail).context["return_form"] is None
+    assert client_for(two_regulators).get(detail).context["return_form"] is not None
+    with pytest.raises(PermissionDenied):
+        monthly_reports.report_accept(actor=at_cqc_only, report=report)
+    monthly_reports.report_accept(actor=two_regulators, report=report)
+    assert MonthlyReport.objects.get(pk=report.pk).status == "accepted"
+
+
+def test_the_entry_page_and_the_api_let_them_choose_the_regulator(
+    client_for: ClientFor,
+    api_client_for: ApiFor,
+    two_regulators: User,
+    regulator: User,
+    surgery: Organisation,
+    cqc: Organisation,
+    other_regulator: Organisation,
+) -> None:
+    page = client_for(two_regulators)
+    assert 'name="acting_for"' in page.get(reverse("regime:episode-new")).content.decode()
+    today = timezone.localdate()
+    fields = {
+        "provider": surgery.pk,
+        "entered_on": today.isoformat(),
+        "basis": Basis.CQC_DECISION,
+        "recommending_inspection": rated_inspection(surgery, regulator, today).pk,
+    }
+    refused = page.post(reverse("regime:episode-new"), fields)
+    assert refused.status_code == 400 and "Choose which organisation you act for" in refused.content.decode()
+    assert not Episode.objects.exists()
+    assert page.post(reverse("regime:episode-new"), {**fields, "acting_for": cqc.pk}).status_code == 302
+    assert Episode.objects.get().decided_by_organisation == cqc
+
+    Episode.objects.all().delete()
+    api = api_client_for(two_regulators)
+    body = {**fields, "entered_on": today.isoformat()}
+    unchosen = api.post("/api/v1/episodes/", body, format="json")
+    assert unchosen.status_code == 400 and "acting_for" in unchosen.json()["errors"]
+    chosen = api.post("/api/v1/episodes/", {**body, "acting_for": other_regulator.pk}, format="json")
+    assert chosen.status_code == 201
+    assert Episode.objects.get().decided_by_organisation == other_regulator

@@ -12,6 +12,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db.models import Model, QuerySet
 from django.test import override_settings
@@ -21,9 +22,11 @@ from accounts.models import TRUST_KINDS, Organisation, OrganisationKind, Role, U
 from communications.models import PlanItem
 from failure_regime import selectors
 from failure_regime.models import (
+    Basis,
     Case,
     ConcernSource,
     Deadline,
+    DeadlineKind,
     EnforcementAction,
     EnforcementKind,
     Episode,
@@ -33,8 +36,10 @@ from failure_regime.models import (
     Severity,
 )
 from failure_regime.services import cases, concerns, enforcement
-from failure_regime.services.clock import ANYONE, REACHES, RESOLVERS, deadlines_of, deadlines_within_reach_q
-from tests.factories import sole_organisation
+from failure_regime.services import special_measures as sm
+from failure_regime.services.clock import MINE, deadline_open, deadlines_mine_q, deadlines_of
+from tests.factories import OrganisationFactory, member, sole_organisation
+from tests.failure_regime.inspection_helpers import rated_inspection
 
 pytestmark = pytest.mark.django_db
 
@@ -156,36 +161,80 @@ def test_a_deadline_is_about_its_subjects_provider(demo: None) -> None:
 # --- Which deadlines are a person's own ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("overdue", [False, True], ids=["upcoming", "overdue"])
-def test_every_resolver_names_only_people_within_its_declared_reach(demo: None, overdue: bool) -> None:
-    """The roles a resolver declares (``Reach``) bound the people it names, before and after the deadline."""
-    checked = 0
-    for kind, resolver in RESOLVERS.items():
-        reach = REACHES.get(kind, ANYONE)
-        roles = reach.overdue if overdue else reach.upcoming
-        deadlines = list(Deadline.objects.filter(kind=kind, met_at__isnull=True))
-        if roles is None or not deadlines:
-            continue
-        for deadline_pk, people in resolver(deadlines, overdue).items():
-            for person in people:
-                held = set(person.memberships.values_list("role", flat=True))
-                assert held & roles, (kind, deadline_pk, person.email)
-                checked += 1
-    assert checked
+def make_some_overdue() -> None:
+    """The second, fourth... open deadline of each kind is two days overdue, so both halves of each rule are tried
+    (a kind's only deadline stays to come)."""
+    for kind in DeadlineKind.values:
+        of_kind = Deadline.objects.filter(kind=kind, met_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+        Deadline.objects.filter(pk__in=list(of_kind)[1::2]).update(due_at=timezone.now() - timedelta(days=2))
 
 
-def test_the_home_page_finds_the_same_deadlines_within_reach_as_among_all(demo: None) -> None:
-    """Narrowing by reach only saves work: every demo person's own deadlines are the same with it and without."""
-    kinds = set(Deadline.objects.values_list("kind", flat=True))
-    # Some are overdue, so both halves of each reach are tried.
-    every_third = list(Deadline.objects.filter(met_at__isnull=True).values_list("pk", flat=True))[::3]
-    Deadline.objects.filter(pk__in=every_third).update(due_at=timezone.now() - timedelta(days=2))
-    people = list(User.objects.filter(is_active=True, memberships__isnull=False).distinct())
-    found_some = 0
-    for user in people:
-        visible = selectors.deadline_list_for_user(user=user)
-        everything = deadlines_of(user=user, deadlines=visible)
-        narrowed = deadlines_of(user=user, deadlines=visible.filter(deadlines_within_reach_q(user=user, kinds=kinds)))
-        assert [d.pk for d in narrowed] == [d.pk for d in everything], user.email
-        found_some += bool(everything)
-    assert found_some > 3
+def test_every_kinds_condition_names_the_deadlines_its_resolver_does(demo: None) -> None:
+    """A kind's registered condition (``MINE``) is its resolver's rule as a query: for every person of the demo,
+    and the staff of a second regulator that has served notices of its own, it finds exactly the deadlines the
+    resolver names them for."""
+    other = OrganisationFactory.create(name="Another Regulator", ods_code="REG2", kind=OrganisationKind.REGULATOR)
+    decision_maker = member(other, Role.REGULATOR_DECISION_MAKER)
+    inspector = member(other, Role.INSPECTOR)
+    for provider in Organisation.objects.filter(deadlines__isnull=False).distinct().order_by("pk")[:2]:
+        for served in (EnforcementKind.NOTICE_OF_PROPOSAL, EnforcementKind.WARNING_NOTICE):
+            enforcement.enforcement_record(
+                actor=inspector,
+                organisation=other,
+                provider=provider,
+                kind=served,
+                summary="The provider must staff its wards safely.",
+                served_on=timezone.localdate(),
+                deadline_on=timezone.localdate() + timedelta(days=28),
+            )
+    # A GP practice the second regulator placed in special measures; then every open episode (the demo's trusts'
+    # and this one) has each of an episode's deadlines.
+    surgery = OrganisationFactory.create(name="Riverside Surgery", ods_code="Y0101", kind=OrganisationKind.GP_PRACTICE)
+    sm.episode_enter(
+        actor=decision_maker,
+        organisation=other,
+        provider=surgery,
+        entered_on=timezone.localdate(),
+        basis=Basis.CQC_DECISION,
+        recommending_inspection=rated_inspection(surgery, inspector, timezone.localdate()),
+    )
+    episodes = list(Episode.objects.filter(exited_on__isnull=True).select_related("provider"))
+    assert {e.provider.is_trust for e in episodes} == {True, False}
+    for episode in episodes:
+        for own in (DeadlineKind.EXTENSION_END, DeadlineKind.REGISTRATION_DECISION, DeadlineKind.REINSPECTION):
+            if not Deadline.objects.filter(kind=own, subject_id=episode.pk, met_at__isnull=True).exists():
+                due_at = timezone.now() + timedelta(days=60)
+                deadline_open(kind=own, title=own, provider=episode.provider, subject=episode, due_at=due_at)
+    make_some_overdue()
+    assert MINE, "no kind registers a condition"
+    people = list(User.objects.filter(memberships__isnull=False).distinct())
+    named = 0
+    # Today, with some of each kind to come, and two years on, when every one is overdue.
+    for later in (timedelta(0), timedelta(days=730)):
+        with time_machine.travel(timezone.now() + later, tick=False):
+            now = timezone.now()
+            for kind in MINE:
+                deadlines = Deadline.objects.filter(kind=kind, met_at__isnull=True)
+                assert deadlines.filter(due_at__gte=now).exists() != bool(later), kind
+                for user in people:
+                    by_resolver = {d.pk for d in deadlines_of(user=user, deadlines=deadlines)}
+                    mine = deadlines_mine_q(user=user, kinds=[kind], now=now)
+                    assert set(deadlines.filter(mine).values_list("pk", flat=True)) == by_resolver, (kind, user.email)
+                    named += bool(by_resolver)
+    assert named > 20
+
+
+def test_no_condition_for_someone_no_longer_active(demo: None) -> None:
+    make_some_overdue()
+    inspector = User.objects.filter(memberships__role=Role.INSPECTOR).first()
+    assert inspector is not None
+    assert Deadline.objects.filter(deadlines_mine_q(user=inspector, kinds=MINE, now=timezone.now())).exists()
+    inspector.is_active = False
+    assert not Deadline.objects.filter(deadlines_mine_q(user=inspector, kinds=MINE, now=timezone.now())).exists()
+
+
+def test_a_kind_without_a_condition_is_refused(demo: None) -> None:
+    inspector = User.objects.filter(memberships__role=Role.INSPECTOR).first()
+    assert inspector is not None
+    with pytest.raises(LookupError, match="sign_off"):
+        deadlines_mine_q(user=inspector, kinds=[DeadlineKind.SIGN_OFF], now=timezone.now())

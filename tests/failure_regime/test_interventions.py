@@ -132,7 +132,7 @@ def test_only_the_episodes_deciders_record_other_interventions(
     episode: Episode, person: str, request: pytest.FixtureRequest
 ) -> None:
     actor = request.getfixturevalue(person)
-    with pytest.raises(PermissionDenied, match="records its interventions"):
+    with pytest.raises(PermissionDenied, match="can record its interventions"):
         add(actor, episode)
 
 

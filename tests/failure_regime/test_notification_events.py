@@ -341,4 +341,4 @@ def test_a_report_finds_its_recipients_in_the_same_queries_however_many_there_ar
     monkeypatch.setattr(events, "notify", lambda **kwargs: [])
     with CaptureQueriesContext(connection) as queries:
         events.report_submitted_notify(report=report, actor=oversight_lead)
-    assert len(queries) == 4  # the episode, the provider, its oversight body, the deciders
+    assert len(queries) == 3  # the episode, the provider, the deciders (the oversight body is read by its id)
