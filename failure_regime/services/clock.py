@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -40,6 +40,7 @@ from failure_regime.models import (
     SignOff,
 )
 from failure_regime.permissions import SIGN_OFF_ROLE_BY_KIND
+from failure_regime.pg_arrays import number_array
 from failure_regime.services.notifications import Told, notifications_record_mailed
 from failure_regime.services.outbox import Mail, outbox_enqueue
 
@@ -344,10 +345,9 @@ def deadlines_of(*, user: User, deadlines: Iterable[Deadline]) -> list[Deadline]
 _MAIL_BODY = "Hello {name},\n\n{title}\n\n{opening}\n\nSee it here: {link}\n"
 
 
-@dataclass(frozen=True, slots=True)
-class DueDeadline:
-    """A deadline as the sweep reads it: the columns it needs, without building a model instance for each of
-    thousands. Resolvers read the same attributes of it as of a ``Deadline``."""
+class DueDeadline(NamedTuple):
+    """A deadline as the sweep reads it: the columns it needs, without building a model instance (or running a
+    constructor) for each of thousands. Resolvers read the same attributes of it as of a ``Deadline``."""
 
     pk: int
     kind: str
@@ -360,7 +360,7 @@ class DueDeadline:
     next_alert_at: datetime | None
 
 
-_DUE_COLUMNS = tuple(column.name for column in fields(DueDeadline))
+_DUE_COLUMNS = DueDeadline._fields
 
 
 @dataclass
@@ -413,7 +413,15 @@ def _due_batch(now: datetime) -> list[DueDeadline]:
     due = Deadline.objects.filter(met_at__isnull=True, next_alert_at__lte=now).order_by("next_alert_at", "pk")
     if connection.features.has_select_for_update_skip_locked:
         due = due.select_for_update(skip_locked=True, of=("self",))
-    return [DueDeadline(*row) for row in due.values_list(*_DUE_COLUMNS)[:SWEEP_BATCH]]
+    rows = due.values_list(*_DUE_COLUMNS)[:SWEEP_BATCH]
+    if connection.vendor != "postgresql":
+        return list(map(DueDeadline._make, rows))
+    # On PostgreSQL the rows as the driver gives them (aware datetimes already): Django's conversions, row by
+    # row, would add nothing.
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(map(DueDeadline._make, cursor.fetchall()))
 
 
 def _steps_already_sent(deadline_ids: list[int]) -> set[tuple[int, str]]:
@@ -424,7 +432,10 @@ def _steps_already_sent(deadline_ids: list[int]) -> set[tuple[int, str]]:
         return set(Alert.objects.filter(deadline_id__in=deadline_ids).values_list("deadline_id", "step"))
     table = connection.ops.quote_name(Alert._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT deadline_id, step FROM {table} WHERE deadline_id = ANY(%s::bigint[])", [deadline_ids])  # noqa: S608 - fixed names
+        cursor.execute(
+            f"SELECT deadline_id, step FROM {table} WHERE deadline_id = ANY(%s::bigint[])",  # noqa: S608 - fixed names
+            [number_array(deadline_ids)],
+        )
         return {(row[0], row[1]) for row in cursor.fetchall()}
 
 
@@ -475,7 +486,8 @@ def _write_plans(now: datetime, assigned: list[tuple[int, _Plan]]) -> None:
         )
         return
     plans = {plan.number: plan for _, plan in assigned}.values()
-    batch = [[pk for pk, _ in assigned], [plan.number for _, plan in assigned]]
+    # The batch's ids and plans as array literals (``pg_arrays``); the few plans' own arrays go as they are.
+    batch = [number_array(pk for pk, _ in assigned), number_array(plan.number for _, plan in assigned)]
     steps: list[list[Any]] = [
         [plan.number for plan in plans for _ in plan.alerts],
         [step.key for plan in plans for step, _ in plan.alerts],

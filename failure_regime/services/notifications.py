@@ -53,6 +53,7 @@ from failure_regime.models import (
     NotificationPreference,
     OutboxMessage,
 )
+from failure_regime.pg_arrays import number_array, text_array
 from failure_regime.services.outbox import Mail, outbox_enqueue
 from failure_regime.verbs import NotificationVerb
 
@@ -214,6 +215,14 @@ def _insert_mailed_postgresql(columns: dict[str, list[Any]], now: datetime) -> N
     names = ", ".join(quote(name) for name in columns)
     types = ["bigint[]", "text[]", "text[]", "text[]", "integer[]", "bigint[]", "text[]", "boolean[]"]
     arrays = ", ".join(f"%s::{t}" for t in types)
+    literals = [
+        text_array(["t" if v else "f" for v in values])
+        if kind == "boolean[]"
+        else text_array(values)
+        if kind == "text[]"
+        else number_array(values)
+        for kind, values in zip(types, columns.values(), strict=True)
+    ]
     sql = (
         f"INSERT INTO {quote(Notification._meta.db_table)} "  # noqa: S608 - fixed names
         f"({names}, body, delivery, created_at, emailed_at) "
@@ -221,7 +230,7 @@ def _insert_mailed_postgresql(columns: dict[str, list[Any]], now: datetime) -> N
         "ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Delivery.IMMEDIATE.value, now, now, *columns.values()])
+        cursor.execute(sql, [Delivery.IMMEDIATE.value, now, now, *literals])
 
 
 # --- Reading them ---------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from failure_regime.models import OutboxMessage, OutboxStatus
+from failure_regime.pg_arrays import text_array
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +67,10 @@ def _insert_postgresql(messages: list[Mail]) -> None:
             [
                 OutboxStatus.PENDING.value,
                 timezone.now(),
-                [m.dedupe_key for m in messages],
-                [m.to for m in messages],
-                [m.subject[:200] for m in messages],
-                [m.body for m in messages],
+                text_array([m.dedupe_key for m in messages]),
+                text_array([m.to for m in messages]),
+                text_array([m.subject[:200] for m in messages]),
+                text_array([m.body for m in messages]),
             ],
         )
 

@@ -10,13 +10,14 @@ measures, and to national oversight once overdue.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q
 
 from accounts.models import TRUST_KINDS, Membership, OrganisationKind, Role, User
 from failure_regime.models import Area, DeadlineKind, Episode, MonthlyReport, Responsibility
-from failure_regime.permissions import special_measures_decider
+from failure_regime.permissions import episode_decider
 from failure_regime.services.clock import DeadlineFacts, Recipients, members_by_role, register_resolver
 
 
@@ -27,7 +28,17 @@ def _role_everywhere(role: str, kind: str | None = None) -> list[User]:
     return [m.user for m in memberships.select_related("user")]
 
 
-def _episodes_of(deadlines: Sequence[DeadlineFacts]) -> dict[int, Episode]:
+@dataclass(frozen=True, slots=True)
+class _Episode:
+    """What the resolvers need of an episode, read as columns rather than as model instances: a sweep after beat
+    was down asks about thousands."""
+
+    pk: int
+    case_id: int | None
+    decider: tuple[int, Role]
+
+
+def _episodes_of(deadlines: Sequence[DeadlineFacts]) -> dict[int, _Episode]:
     """The episode behind each deadline: the deadline's subject, or the report's episode."""
     episode_ids = {d.subject_id for d in deadlines if d.kind != DeadlineKind.MONTHLY_REPORT}
     report_episode = dict(
@@ -35,24 +46,24 @@ def _episodes_of(deadlines: Sequence[DeadlineFacts]) -> dict[int, Episode]:
             pk__in=[d.subject_id for d in deadlines if d.kind == DeadlineKind.MONTHLY_REPORT]
         ).values_list("pk", "episode_id")
     )
-    episodes = Episode.objects.select_related("provider__oversight_body").in_bulk(
-        episode_ids | set(report_episode.values())
+    rows = Episode.objects.filter(pk__in=episode_ids | set(report_episode.values())).values_list(
+        "pk", "case_id", "provider__kind", "provider__oversight_body_id", "decided_by_organisation_id"
     )
+    episodes = {
+        pk: _Episode(
+            pk,
+            case_id,
+            episode_decider(is_trust=kind in TRUST_KINDS, oversight_body_id=body_id, placed_by_id=placed_by_id),
+        )
+        for pk, case_id, kind, body_id, placed_by_id in rows
+    }
     return {
         d.pk: episodes[report_episode[d.subject_id] if d.kind == DeadlineKind.MONTHLY_REPORT else d.subject_id]
         for d in deadlines
     }
 
 
-def _deciders(episodes: list[Episode]) -> dict[int, list[tuple[int, str]]]:
-    wanted: dict[int, list[tuple[int, str]]] = {}
-    for episode in episodes:
-        organisation_id, role = special_measures_decider(episode.provider, episode)
-        wanted[episode.pk] = [(organisation_id, role)]
-    return wanted
-
-
-def _case_oversight_leads(episodes: list[Episode]) -> dict[int, list[User]]:
+def _case_oversight_leads(episodes: list[_Episode]) -> dict[int, list[User]]:
     leads = Responsibility.objects.filter(
         case_id__in={e.case_id for e in episodes if e.case_id}, area=Area.OVERSIGHT, lead__isnull=False
     ).select_related("lead")
@@ -68,12 +79,9 @@ def _report_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Rec
         members = members_by_role({(d.provider_id, Role.TRUST_MANAGER) for d in deadlines})
         return {d.pk: members.get((d.provider_id, Role.TRUST_MANAGER), []) for d in deadlines}
     episodes = _episodes_of(deadlines)
-    deciders = _deciders(list(episodes.values()))
-    members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
+    members = members_by_role({e.decider for e in episodes.values()})
     leads = _case_oversight_leads(list(episodes.values()))
-    return {
-        pk: [u for pair in deciders[e.pk] for u in members.get(pair, [])] + leads[e.pk] for pk, e in episodes.items()
-    }
+    return {pk: members.get(e.decider, []) + leads[e.pk] for pk, e in episodes.items()}
 
 
 def _inspection_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
@@ -81,14 +89,10 @@ def _inspection_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) ->
     when the date passes."""
     episodes = _episodes_of(deadlines)
     cqc = [u for role in sorted(_CQC_ROLES) for u in _role_everywhere(role, OrganisationKind.REGULATOR)]
-    deciders = _deciders(list(episodes.values()))
-    members = members_by_role({pair for pairs in deciders.values() for pair in pairs})
+    members = members_by_role({e.decider for e in episodes.values()})
     national = _role_everywhere(Role.NATIONAL_OVERSIGHT) if overdue else []
     return {
-        pk: list(
-            {u.pk: u for u in cqc + [u for pair in deciders[e.pk] for u in members.get(pair, [])] + national}.values()
-        )
-        for pk, e in episodes.items()
+        pk: list({u.pk: u for u in cqc + members.get(e.decider, []) + national}.values()) for pk, e in episodes.items()
     }
 
 

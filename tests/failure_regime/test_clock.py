@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import Organisation, User
 from failure_regime.dates import end_of_day
 from failure_regime.models import Alert, Case, Concern, Deadline, EnforcementAction, EnforcementKind, OutboxMessage
+from failure_regime.services import clock
 from failure_regime.services.clock import deadline_steps, deadline_sweep
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
 from tests.factories import sole_organisation
@@ -281,3 +282,31 @@ def test_deadlines_alike_share_what_is_sent_but_a_step_already_sent_is_not_sent_
             if s.at > week_before + timedelta(hours=1)
         )
     }
+
+
+def test_a_sweep_larger_than_one_batch_sends_each_reminder_once(
+    inspector: User, provider: Organisation, trust_manager: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Seven notices due together, swept three at a time: every one is reminded once, in three batches."""
+    monkeypatch.setattr(clock, "SWEEP_BATCH", 3)
+    served = timezone.localdate()
+    for ward in range(7):
+        enforcement_record(
+            actor=inspector,
+            organisation=sole_organisation(inspector),
+            provider=provider,
+            kind=EnforcementKind.WARNING_NOTICE,
+            summary=f"Staffing on ward {ward}",
+            served_on=served,
+            deadline_on=served + timedelta(days=20),
+        )
+    week_before = end_of_day(served + timedelta(days=20)) - timedelta(days=7)
+    with time_machine.travel(week_before + timedelta(hours=1), tick=False):
+        report = deadline_sweep()
+        again = deadline_sweep()
+    assert (report.deadlines, report.batches, report.reminders) == (7, 3, 7)
+    assert again.deadlines == 0
+    mailed = OutboxMessage.objects.filter(to=trust_manager.email).values_list("dedupe_key", flat=True)
+    assert sorted(key.split(":")[1] for key in mailed) == sorted(
+        str(pk) for pk in Deadline.objects.filter(kind="enforcement_compliance").values_list("pk", flat=True)
+    )
