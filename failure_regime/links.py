@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
@@ -52,6 +54,14 @@ class DeadlinePaths:
             before, after = self._template(page or "regime:case-detail")
             return f"{before}{int(case_id)}{after}"
         return reverse("regime:deadline-list")
+
+
+def provider_page_paths() -> Callable[[str], str]:
+    """The public page of each provider by its ODS code, for lists of hundreds: the page is reversed once and each
+    provider's path is it with the provider's code (``A-Z`` and digits only, so nothing to escape)."""
+    stand_in = "Z9Z9Z9"
+    before, _, after = reverse("provider-public", args=[stand_in]).partition(stand_in)
+    return lambda ods_code: f"{before}{ods_code}{after}"
 
 
 def deadline_subject_url(deadline: Deadline) -> str:

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.db.models import Count, IntegerField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Organisation, OrganisationKind, Region
@@ -26,6 +25,7 @@ from communications.models import Notice
 from communications.selectors.review_links import findings_version
 from failure_regime.dates import long_date
 from failure_regime.episode_words import ending
+from failure_regime.links import provider_page_paths
 from failure_regime.models import Case, CaseStatus, Episode, EpisodeStatus
 from reviews.selectors.judgement import published_summaries
 
@@ -47,18 +47,20 @@ class ProviderListing:
     region: str
     group: str
     situation: str
-
-    @property
-    def path(self) -> str:
-        return reverse("provider-public", args=[self.ods_code])
+    path: str
 
     @property
     def kind_label(self) -> str:
-        return str(OrganisationKind(self.kind).label)
+        return _KIND_LABELS.get(self.kind, "")
 
     @property
     def region_label(self) -> str:
-        return str(Region(self.region).label) if self.region in Region.values else ""
+        return _REGION_LABELS.get(self.region, "")
+
+
+# Read once: an enum's label looked up row by row was a fifth of the time of the whole list.
+_KIND_LABELS = {value: str(label) for value, label in OrganisationKind.choices}
+_REGION_LABELS = {value: str(label) for value, label in Region.choices}
 
 
 def _count(rows: QuerySet[Any], by: str) -> Coalesce:
@@ -94,7 +96,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _listing(row: dict[str, Any], episodes: list[dict[str, Any]]) -> ProviderListing:
+def _listing(row: dict[str, Any], episodes: list[dict[str, Any]], path: str) -> ProviderListing:
     said: list[str] = []
     current = next((e for e in episodes if e["status"] == EpisodeStatus.OPEN), None)
     if current is not None:
@@ -120,6 +122,7 @@ def _listing(row: dict[str, Any], episodes: list[dict[str, Any]]) -> ProviderLis
         region=row["region"],
         group=group,
         situation=". ".join(said) + ".",
+        path=path,
     )
 
 
@@ -133,7 +136,8 @@ def public_provider_listings(*, region: str = "") -> list[ProviderListing]:
             found = found.filter(provider__region=region)
         for episode in found.values("provider_id", "status", "entered_on", "exited_on"):
             episodes.setdefault(episode["provider_id"], []).append(dict(episode))
-    listings = [_listing(row, episodes.get(row["pk"], [])) for row in rows]
+    page = provider_page_paths()
+    listings = [_listing(row, episodes.get(row["pk"], []), page(row["ods_code"])) for row in rows]
     return sorted(listings, key=lambda listing: (listing.name.casefold(), listing.ods_code))
 
 

@@ -16,13 +16,13 @@ from typing import Any
 from django.db import connection
 from django.db.models import Case, Count, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Region
 from failure_regime import selectors as regime
 from failure_regime.dates import long_date, morning_of
 from failure_regime.episode_words import ending, reinspection_overdue
+from failure_regime.links import provider_page_paths
 from failure_regime.models import (
     Episode,
     EpisodeStatus,
@@ -164,6 +164,7 @@ def register_rows(episodes: Iterable[dict[str, Any]], *, today: date | None = No
     values = list(episodes)
     ratings = regime.provider_current_ratings(providers={row["provider_id"] for row in values})
     rows = []
+    provider_page = provider_page_paths()
     for row in values:
         current = ratings.get(row["provider_id"])
         shown = {q: getattr(current, q) for q in (*KEY_QUESTIONS, "overall")} if current else {}
@@ -191,7 +192,7 @@ def register_rows(episodes: Iterable[dict[str, Any]], *, today: date | None = No
                 ratings={k: v for k, v in shown.items() if v},
                 ratings_published_on=current.published_on if current else None,
                 cqc_report_url=current.report_url if current else "",
-                provider_path=reverse("provider-public", args=[row["provider__ods_code"]]),
+                provider_path=provider_page(row["provider__ods_code"]),
                 today=today,
             )
         )
