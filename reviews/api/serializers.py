@@ -221,6 +221,7 @@ class ConflictWaiverInSerializer(serializers.Serializer):
     case = VisibleCaseIdField()
     expert = VisibleExpertIdField()
     rationale = serializers.CharField(max_length=max_length_of(ConflictWaiver, "rationale"))
+    acting_for = ActingForField()
 
 
 @extend_schema_serializer(component_name="Appointment")

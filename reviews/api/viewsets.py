@@ -130,6 +130,7 @@ class ConflictWaiverViewSet(viewsets.GenericViewSet):
         """Lets the expert act on the case despite their conflicts as they stand now, for the reason given."""
         _refuse_unless_keeps_registry(acting_user(request))
         data = validated(s.ConflictWaiverInSerializer, request)
+        data["organisation"] = data.pop("acting_for", None)
         waiver = services.conflict_waive(actor=acting_user(request), **data)
         return Response(s.ConflictWaiverSerializer(waiver).data, status=status.HTTP_201_CREATED)
 

@@ -263,7 +263,7 @@ class AppointmentForm(NHSForm):
     )
 
 
-class WaiverForm(NHSForm):
+class WaiverForm(ActingForm):
     rationale = forms.CharField(
         max_length=max_length_of(ConflictWaiver, "rationale"),
         widget=forms.Textarea(attrs={"rows": 5}),

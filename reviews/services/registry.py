@@ -339,23 +339,31 @@ def _lock_open(case: Case) -> Case:
     return case
 
 
-def _waiver_organisation(actor: User, case: Case) -> Organisation:
-    """Only an oversight lead of a party to the case, or national oversight, may waive a conflict."""
-    membership = (
-        actor.memberships.filter(role=Role.OVERSIGHT_LEAD, organisation__case_parties__case=case)
-        .select_related("organisation")
-        .first()
-    ) or actor.memberships.filter(role=Role.NATIONAL_OVERSIGHT).select_related("organisation").first()
-    if membership is None:
+def waiver_organisations(actor: User, case: Case) -> list[Organisation]:
+    """The organisations through which ``actor`` may waive a conflict on ``case``: a party to it where they are an
+    oversight lead, and national oversight, parties first."""
+    parties = set(case.parties.values_list("organisation_id", flat=True))
+    leads = [o for o in acting_choices(actor, [Role.OVERSIGHT_LEAD]) if o.pk in parties]
+    return leads + [o for o in acting_choices(actor, [Role.NATIONAL_OVERSIGHT]) if o not in leads]
+
+
+def _waiver_organisation(actor: User, case: Case, chosen: Organisation | None = None) -> Organisation:
+    """Only an oversight lead of a party to the case, or national oversight, may waive a conflict: for the
+    organisation chosen, or their only one (``permissions.choose_organisation``)."""
+    choices = waiver_organisations(actor, case)
+    if not choices:
         raise PermissionDenied("Only the oversight lead may waive a conflict of interest.")
-    return membership.organisation
+    return choose_organisation(choices, chosen, doing="waive conflicts of interest")
 
 
 @transaction.atomic
-def conflict_waive(*, actor: User, case: Case, expert: Expert, rationale: str) -> ConflictWaiver:
+def conflict_waive(
+    *, actor: User, case: Case, expert: Expert, rationale: str, organisation: Organisation | None = None
+) -> ConflictWaiver:
     """Lets ``expert`` act on ``case`` despite their conflicts with its provider, as they stand now, for the
-    written reason given. The conflicts waived are recorded with the waiver."""
-    acting = _waiver_organisation(actor, case)
+    written reason given, for ``organisation`` (needed only by someone who could waive for several). The
+    conflicts waived are recorded with the waiver."""
+    acting = _waiver_organisation(actor, case, organisation)
     case = _lock_open(case)
     conflicts = conflicts_for(expert=expert, provider=case.provider)
     errors: dict[str, str] = {}
@@ -477,11 +485,7 @@ def may_appoint(*, user: User, case: Case) -> bool:
 
 def may_waive(*, user: User, case: Case) -> bool:
     """Whether ``user`` may waive conflicts on ``case`` (see ``conflict_waive``)."""
-    try:
-        _waiver_organisation(user, case)
-    except PermissionDenied:
-        return False
-    return case.status != CaseStatus.CLOSED
+    return bool(waiver_organisations(user, case)) and case.status != CaseStatus.CLOSED
 
 
 # Besides the case's oversight lead, these roles in the organisation that made an appointment may end it.
@@ -498,12 +502,13 @@ def _ending_organisation(actor: User, appointment: Appointment) -> Organisation:
     )
     if membership is not None:
         return membership.organisation
-    try:
-        return _waiver_organisation(actor, appointment.case)
-    except PermissionDenied as exc:
+    # Otherwise the case's oversight lead ends it, for their party (a party before national oversight).
+    choices = waiver_organisations(actor, appointment.case)
+    if not choices:
         raise PermissionDenied(
             "Only the organisation that made the appointment, or the case's oversight lead, may end it."
-        ) from exc
+        )
+    return choices[0]
 
 
 def endable_appointment_ids(*, user: User, case: Case) -> set[int]:

@@ -200,12 +200,16 @@ def waive(request: HttpRequest, case_pk: int, expert_pk: int) -> HttpResponse:
     if not services.may_waive(user=user, case=case):
         raise Http404("No such page.")
     expert = selectors.expert_get_for_user(user=user, pk=expert_pk)
-    form = WaiverForm(request.POST or None)
+    form = WaiverForm(request.POST or None, acting=services.waiver_organisations(user, case))
     if request.method == "POST" and form.is_valid():
         waiver = run_service(
             form,
             lambda: services.conflict_waive(
-                actor=user, case=case, expert=expert, rationale=form.cleaned_data["rationale"]
+                actor=user,
+                case=case,
+                expert=expert,
+                rationale=form.cleaned_data["rationale"],
+                organisation=form.chosen_organisation,
             ),
         )
         if waiver is not None:

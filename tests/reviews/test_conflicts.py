@@ -5,11 +5,13 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.models import Organisation, User
+from accounts.models import Organisation, Role, User
+from accounts.services import membership_create
 from failure_regime.models import Case
-from reviews.models import Expert, InterestKind, Seniority, Specialty
+from reviews.models import ConflictWaiver, Expert, InterestKind, Seniority, Specialty
 from reviews.selectors import ConflictKind, conflicts_for, lead_candidates
 from reviews.services import conflict_waive, employment_add, interest_declare
 from tests.reviews.conftest import MakeExpert
@@ -207,3 +209,27 @@ def test_finding_candidates_takes_the_same_queries_however_many_experts(
     with django_assert_max_num_queries(3):
         candidates = lead_candidates(case=case, specialty=obstetrics, min_seniority=Seniority.PRACTITIONER)
         assert all(c.specialties.all() for c in candidates)
+
+
+def test_someone_who_could_waive_for_two_organisations_says_which(
+    case: Case,
+    recent_employee: Expert,
+    oversight_lead: User,
+    monitor: Organisation,
+    nhs_england: Organisation,
+    cqc: Organisation,
+) -> None:
+    """An oversight lead of a party who is also national oversight elsewhere waives for the one they choose."""
+    membership_create(actor=None, user=oversight_lead, organisation=nhs_england, role=Role.NATIONAL_OVERSIGHT)
+    with pytest.raises(ValidationError) as error:
+        conflict_waive(actor=oversight_lead, case=case, expert=recent_employee, rationale="Only specialist.")
+    assert "acting_for" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        conflict_waive(
+            actor=oversight_lead, case=case, expert=recent_employee, rationale="Only specialist.", organisation=cqc
+        )
+    assert not ConflictWaiver.objects.exists()
+    waiver = conflict_waive(
+        actor=oversight_lead, case=case, expert=recent_employee, rationale="Only specialist.", organisation=nhs_england
+    )
+    assert waiver.waived_by_organisation == nhs_england

@@ -406,6 +406,19 @@ def test_the_oversight_lead_waives_a_conflict_with_a_rationale(
     assert ConflictWaiver.objects.get().rationale == "The only neonatal pathologist."
 
 
+def test_someone_who_could_waive_for_two_organisations_chooses_on_the_page(
+    client_for: ClientFor, oversight_lead: User, case: Case, conflicted: Expert, nhs_england: Organisation
+) -> None:
+    membership_create(actor=None, user=oversight_lead, organisation=nhs_england, role=Role.NATIONAL_OVERSIGHT)
+    page = client_for(oversight_lead)
+    assert 'name="acting_for"' in page.get(url("waive", case.pk, conflicted.pk)).content.decode()
+    unchosen = page.post(url("waive", case.pk, conflicted.pk), {"rationale": "The only neonatal pathologist."})
+    assert "acting_for" in field_errors(unchosen)
+    assert not ConflictWaiver.objects.exists()
+    page.post(url("waive", case.pk, conflicted.pk), {"rationale": "The only one.", "acting_for": nhs_england.pk})
+    assert ConflictWaiver.objects.get().waived_by_organisation == nhs_england
+
+
 def test_a_waiver_needs_a_rationale(
     client_for: ClientFor, oversight_lead: User, case: Case, conflicted: Expert
 ) -> None:
