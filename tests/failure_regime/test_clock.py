@@ -149,22 +149,28 @@ def test_a_deadline_opened_late_skips_reminders_already_past(inspector: User, pr
     assert not Alert.objects.filter(deadline__subject_id=action.pk).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
-@pytest.mark.django_db(transaction=True)
-def test_two_sweeps_at_once_send_each_reminder_once(
-    inspector: User, provider: Organisation, trust_manager: User
-) -> None:
+def serve_notices(inspector: User, provider: Organisation, how_many: int) -> date:
+    """Serves ``how_many`` warning notices today, each with a compliance date in 20 days; returns today."""
     served = timezone.localdate()
-    for n in range(40):
+    for n in range(how_many):
         enforcement_record(
             actor=inspector,
             organisation=sole_organisation(inspector),
             provider=provider,
             kind=EnforcementKind.WARNING_NOTICE,
-            summary=f"Notice {n}",
+            summary=f"Staffing on ward {n}",
             served_on=served,
             deadline_on=served + timedelta(days=20),
         )
+    return served
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs real concurrent transactions")
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_reminder_once(
+    inspector: User, provider: Organisation, trust_manager: User
+) -> None:
+    served = serve_notices(inspector, provider, 40)
     moment = end_of_day(served + timedelta(days=20)) - timedelta(days=6)
     barrier = threading.Barrier(2)
 
@@ -289,17 +295,7 @@ def test_a_sweep_larger_than_one_batch_sends_each_reminder_once(
 ) -> None:
     """Seven notices due together, swept three at a time: every one is reminded once, in three batches."""
     monkeypatch.setattr(clock, "SWEEP_BATCH", 3)
-    served = timezone.localdate()
-    for ward in range(7):
-        enforcement_record(
-            actor=inspector,
-            organisation=sole_organisation(inspector),
-            provider=provider,
-            kind=EnforcementKind.WARNING_NOTICE,
-            summary=f"Staffing on ward {ward}",
-            served_on=served,
-            deadline_on=served + timedelta(days=20),
-        )
+    served = serve_notices(inspector, provider, 7)
     week_before = end_of_day(served + timedelta(days=20)) - timedelta(days=7)
     with time_machine.travel(week_before + timedelta(hours=1), tick=False):
         report = deadline_sweep()
