@@ -80,13 +80,15 @@ def special_measures_decider_for(
     chosen: Organisation | None = None,
 ) -> Organisation:
     """The organisation ``user`` decides the provider's special measures for: the one chosen, which must be one of
-    ``special_measures_deciders``, else their only one. Refuses (403) anyone who does not decide them, with the
-    rule; with several and none chosen, asks them to choose (a field error on ``acting_for``)."""
+    ``special_measures_deciders``, else their only one. Where the rule settles the organisation (a trust's
+    oversight body, an episode's placing regulator) a choice is not needed and is not asked for, so one made for
+    another provider on the same form is set aside. Refuses (403) anyone who does not decide them, with the rule;
+    with several and none chosen, asks them to choose (a field error on ``acting_for``)."""
+    organisation_id, role = special_measures_decider(provider, episode)
     choices = special_measures_deciders(user, provider, episode)
     if not choices:
-        role = special_measures_decider(provider, episode)[1]
         raise PermissionDenied(f"Only a {role.label.lower()} responsible for {provider} can {doing}.")
-    return choose_organisation(choices, chosen, doing=doing)
+    return choose_organisation(choices, None if organisation_id is not None else chosen, doing=doing)
 
 
 def licensing_body_organisation(user: User, provider: Organisation) -> Organisation | None:

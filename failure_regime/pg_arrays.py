@@ -12,7 +12,8 @@ from collections.abc import Iterable
 
 
 def text_array(values: Iterable[str | None]) -> str:
-    """An array literal of text values (None for NULL), each quoted, so any character may appear."""
+    """An array literal of text values (None for NULL), each quoted, so any character PostgreSQL's text can hold
+    may appear (it cannot hold NUL, which the driver refuses)."""
     return "{" + ",".join("NULL" if v is None else _quoted(v) for v in values) + "}"
 
 

@@ -261,7 +261,8 @@ def _enforcement_mine(memberships: Sequence[Membership], now: datetime) -> Q:
 
 
 def _enforcement_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
-    """The provider's managers are reminded; when the date passes, the regulator and overseer hear too."""
+    """The provider's managers are reminded; when the date passes, the serving regulator's decision-makers hear
+    too."""
     actions = EnforcementAction.objects.in_bulk([d.subject_id for d in deadlines])
     wanted: dict[int, list[tuple[int, str]]] = {}
     for deadline in deadlines:
@@ -325,7 +326,8 @@ def deadlines_mine_q(*, user: User, kinds: Iterable[str], now: datetime) -> Q:
 
 def deadlines_of(*, user: User, deadlines: Iterable[Deadline]) -> list[Deadline]:
     """Of ``deadlines``, those the clock would remind ``user`` of now: the one rule for whose deadline something
-    is, shared by reminders, the home page and the calendar feed. A constant number of queries per kind."""
+    is, shared by reminders and the calendar feed (the home page asks the same rule as a condition,
+    ``deadlines_mine_q``). A constant number of queries per kind."""
     now = timezone.now()
     deadlines = list(deadlines)
     batches: dict[tuple[str, bool], list[Deadline]] = defaultdict(list)

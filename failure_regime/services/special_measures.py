@@ -149,8 +149,9 @@ def episode_enter(
     organisation: Organisation | None = None,
 ) -> Episode:
     """Puts a provider into special measures: the oversight body decides for a trust (on CQC's recommendation or
-    its own evidence), CQC for other providers. ``organisation`` is the one ``actor`` decides for (needed only if
-    they could decide for several). Starts the re-inspection clock and the monthly reports."""
+    its own evidence), a regulator (CQC) for other providers. ``organisation`` is the regulator ``actor`` decides
+    for (needed only if they are a decision-maker at several). Starts the re-inspection clock and the monthly
+    reports."""
     organisation = special_measures_decider_for(
         actor, provider, chosen=organisation, doing="put it into special measures"
     )

@@ -358,3 +358,19 @@ def test_the_entry_page_and_the_api_let_them_choose_the_regulator(
     chosen = api.post("/api/v1/episodes/", {**body, "acting_for": other_regulator.pk}, format="json")
     assert chosen.status_code == 201
     assert Episode.objects.get().decided_by_organisation == other_regulator
+
+
+def test_a_regulator_chosen_on_the_form_is_set_aside_for_a_trust(
+    two_regulators: User, provider: Organisation, monitor: Organisation, cqc: Organisation
+) -> None:
+    """The entry form asks someone at two regulators which one; for a trust, whose oversight body decides, the
+    answer does not matter and does not refuse them."""
+    membership_create(actor=None, user=two_regulators, organisation=monitor, role=Role.OVERSIGHT_LEAD)
+    episode = sm.episode_enter(
+        actor=two_regulators,
+        organisation=cqc,
+        provider=provider,
+        entered_on=timezone.localdate(),
+        basis=Basis.OWN_EVIDENCE,
+    )
+    assert episode.decided_by_organisation == monitor
