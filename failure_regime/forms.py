@@ -99,6 +99,20 @@ class ActingForm(NHSForm):
         return self.cleaned_data.get("acting_for") if self.is_bound else None
 
 
+class DecidingForm(ActingForm):
+    """A form for deciding special measures. The view offers, as ``acting``, the regulators where the person is a
+    decision-maker (``permissions.deciding_regulators``): the choice matters only for a provider CQC alone regulates
+    (a trust's oversight body decides for it), so it is asked only of someone at more than one, and may be left
+    out for a trust."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "acting_for" in self.fields:
+            self.fields["acting_for"].required = False
+            self.fields["acting_for"].label = "Which regulator are you deciding for?"
+            self.fields["acting_for"].help_text = "Only for a provider that CQC alone regulates."
+
+
 class ConcernForm(ActingForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
@@ -336,10 +350,8 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class EpisodeForm(ActingForm):
-    """Entry into special measures. The view offers, as ``acting``, the regulators where the person is a
-    decision-maker: the choice matters only for a provider CQC alone regulates (a trust's oversight body decides
-    for it), so it is asked only of someone at more than one, and may be left out for a trust."""
+class EpisodeForm(DecidingForm):
+    """Entry into special measures."""
 
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
@@ -377,10 +389,6 @@ class EpisodeForm(ActingForm):
         self.fields["recommending_inspection"].queryset = inspections  # type: ignore[attr-defined]
         self.fields["recommending_inspection"].label_from_instance = _inspection_label  # type: ignore[attr-defined]
         self.fields["buddy_trust"].queryset = trusts  # type: ignore[attr-defined]
-        if "acting_for" in self.fields:
-            self.fields["acting_for"].required = False
-            self.fields["acting_for"].label = "Which regulator are you deciding for?"
-            self.fields["acting_for"].help_text = "Only for a provider that CQC alone regulates."
 
     def clean(self) -> dict[str, Any]:
         from failure_regime.services.special_measures import placement_refusal

@@ -8,14 +8,13 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.form_errors import NHSForm
 from accounts.models import Organisation
-from failure_regime.forms import DateInput
+from failure_regime.forms import DateInput, DecidingForm
 from failure_regime.models import Basis
 from failure_regime.services.episode_history import CSV_COLUMNS, OUTCOMES
 
 
-class HistoricEpisodeForm(NHSForm):
+class HistoricEpisodeForm(DecidingForm):
     provider = forms.ModelChoiceField(
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
@@ -54,7 +53,7 @@ class HistoricEpisodeForm(NHSForm):
         return days
 
 
-class HistoryImportForm(NHSForm):
+class HistoryImportForm(DecidingForm):
     file = forms.FileField(
         label="CSV file",
         help_text="A header row with the columns " + ", ".join(CSV_COLUMNS) + ". Dates as YYYY-MM-DD or DD/MM/YYYY; "

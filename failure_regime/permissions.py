@@ -67,8 +67,14 @@ def special_measures_deciders(user: User, provider: Organisation, episode: Episo
     they are a decision-maker. Empty if they do not. Every check of who manages an episode comes here."""
     organisation_id, role = special_measures_decider(provider, episode)
     if organisation_id is None:
-        return acting_choices(user, [role], kinds=[OrganisationKind.REGULATOR])
+        return deciding_regulators(user)
     return list(Organisation.objects.filter(pk=organisation_id, memberships__user=user, memberships__role=role)[:1])
+
+
+def deciding_regulators(user: User) -> list[Organisation]:
+    """The regulators where ``user`` is a decision-maker, by name: those they may place a provider CQC alone
+    regulates into special measures for, which a form or the API asks them to choose between."""
+    return acting_choices(user, [Role.REGULATOR_DECISION_MAKER], kinds=[OrganisationKind.REGULATOR])
 
 
 def special_measures_decider_for(

@@ -13,6 +13,7 @@ from accounts.interface import run_service
 from accounts.models import Role, User
 from accounts.selectors import provider_list_for_user
 from failure_regime.history_forms import HistoricEpisodeForm, HistoryImportForm
+from failure_regime.permissions import deciding_regulators
 from failure_regime.services import episode_history as history
 
 MAX_FILE_BYTES = 2_000_000
@@ -29,9 +30,13 @@ def _recorder(request: HttpRequest) -> User:
 @staff
 def history_new(request: HttpRequest) -> HttpResponse:
     user = _recorder(request)
-    form = HistoricEpisodeForm(request.POST or None, providers=provider_list_for_user(user=user))
+    form = HistoricEpisodeForm(
+        request.POST or None, acting=deciding_regulators(user), providers=provider_list_for_user(user=user)
+    )
     if request.method == "POST" and form.is_valid():
-        episode = run_service(form, lambda: history.episode_record_history(actor=user, **form.cleaned_data))
+        data = {name: value for name, value in form.cleaned_data.items() if name != "acting_for"}
+        chosen = form.chosen_organisation
+        episode = run_service(form, lambda: history.episode_record_history(actor=user, organisation=chosen, **data))
         if episode is not None:
             messages.success(request, "The past episode has been recorded. Nothing of it will be chased.")
             return redirect("regime:episode-detail", episode.pk)
@@ -41,7 +46,7 @@ def history_new(request: HttpRequest) -> HttpResponse:
 @staff
 def history_import(request: HttpRequest) -> HttpResponse:
     user = _recorder(request)
-    form = HistoryImportForm(request.POST or None, request.FILES or None)
+    form = HistoryImportForm(request.POST or None, request.FILES or None, acting=deciding_regulators(user))
     result = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -50,7 +55,12 @@ def history_import(request: HttpRequest) -> HttpResponse:
         except UnicodeDecodeError:
             form.add_error("file", "The file must be CSV in UTF-8.")
         else:
-            result = history.episodes_import_history(actor=user, text=text, only_valid=form.cleaned_data["only_valid"])
+            result = history.episodes_import_history(
+                actor=user,
+                text=text,
+                only_valid=form.cleaned_data["only_valid"],
+                organisation=form.chosen_organisation,
+            )
             if result.imported and not result.errors:
                 messages.success(request, f"{result.imported} past episodes imported. None of them will be chased.")
                 return redirect("regime:episode-list")

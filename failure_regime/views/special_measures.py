@@ -40,6 +40,7 @@ from failure_regime.permissions import (
     PLAN_ROLES,
     acting_choices,
     acting_for,
+    deciding_regulators,
     membership_of,
     special_measures_deciders,
 )
@@ -88,7 +89,7 @@ def episode_new(request: HttpRequest) -> HttpResponse:
     providers = provider_list_for_user(user=user)
     form = EpisodeForm(
         request.POST or None,
-        acting=acting_choices(user, [Role.REGULATOR_DECISION_MAKER], kinds=[OrganisationKind.REGULATOR]),
+        acting=deciding_regulators(user),
         providers=providers,
         inspections=selectors.inspection_list_for_user(user=user)
         .filter(recommendable() | cqc_placeable(), provider__in=providers)

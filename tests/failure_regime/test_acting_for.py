@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +34,7 @@ from failure_regime.permissions import (
     membership_for,
     special_measures_deciders,
 )
-from failure_regime.services import episode_outcome, monthly_reports
+from failure_regime.services import episode_history, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
 from failure_regime.services.concerns import concern_raise
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
@@ -374,3 +375,42 @@ def test_a_regulator_chosen_on_the_form_is_set_aside_for_a_trust(
         basis=Basis.OWN_EVIDENCE,
     )
     assert episode.decided_by_organisation == monitor
+
+
+def test_the_history_pages_let_them_choose_the_regulator(
+    client_for: ClientFor, two_regulators: User, surgery: Organisation, other_regulator: Organisation
+) -> None:
+    """A past episode of a provider CQC alone regulates is recorded, on the form or from a file, for the regulator
+    the person chooses, as an entry is; without a choice nothing is recorded."""
+    page = client_for(two_regulators)
+    assert 'name="acting_for"' in page.get(reverse("regime:episode-history-new")).content.decode()
+    fields = {
+        "provider": surgery.pk,
+        "entered_on": "2013-07-16",
+        "basis": Basis.CQC_DECISION,
+        "outcome": "exited",
+        "ended_on": "2014-10-22",
+        "reinspected_on": "09/07/2014",
+    }
+    refused = page.post(reverse("regime:episode-history-new"), fields)
+    assert refused.status_code == 400 and "Choose which organisation you act for" in refused.content.decode()
+    assert not Episode.objects.exists()
+    chosen = page.post(reverse("regime:episode-history-new"), {**fields, "acting_for": other_regulator.pk})
+    assert chosen.status_code == 302
+    assert Episode.objects.get().decided_by_organisation == other_regulator
+
+    Episode.objects.all().delete()
+    header = ",".join(episode_history.CSV_COLUMNS)
+    row = f"{surgery.ods_code},2016-01-04,cqc_decision,exited,2017-03-01,2016-12-01,,"
+
+    def upload(**extra: object) -> dict[str, object]:
+        text = f"{header}\n{row}\n".encode()
+        return {"file": SimpleUploadedFile("history.csv", text, content_type="text/csv"), **extra}
+
+    assert 'name="acting_for"' in page.get(reverse("regime:episode-history-import")).content.decode()
+    unchosen = page.post(reverse("regime:episode-history-import"), upload())
+    assert unchosen.status_code == 400 and "Choose which organisation you act for" in unchosen.content.decode()
+    assert not Episode.objects.exists()
+    imported = page.post(reverse("regime:episode-history-import"), upload(acting_for=other_regulator.pk))
+    assert imported.status_code == 302
+    assert Episode.objects.get().decided_by_organisation == other_regulator
