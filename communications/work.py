@@ -46,7 +46,6 @@ def enquiries_waiting(user: User) -> list[WorkItem]:
         queue,
         heading=ENQUIRIES,
         overdue=Q(is_overdue=True),
-        is_overdue=lambda enquiry: bool(enquiry.is_overdue),  # type: ignore[attr-defined]
     )
     for enquiry in listed:
         organisation = labels.label(
@@ -64,7 +63,7 @@ def enquiries_waiting(user: User) -> list[WorkItem]:
                 url=reverse("communications:enquiry-detail", args=[enquiry.pk]),
                 organisation=organisation,
                 due=enquiry.response_due_at,
-                overdue=bool(enquiry.is_overdue),  # type: ignore[attr-defined]
+                overdue=enquiry.work_overdue,  # type: ignore[attr-defined]
                 urgency=WorkUrgency.URGENT if enquiry.urgency == Urgency.URGENT else WorkUrgency.ROUTINE,
                 progress="Assigned to you" if enquiry.assigned_to_id == user.pk else "Not assigned",
                 detail=f"{category}. {about}",

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -276,7 +277,7 @@ def access_read_once(user: User) -> Iterator[None]:
 
 
 def _access(user: User, perms: Iterable[str], *, overseen: bool = True) -> tuple[dict[str, _Keys], _Keys]:
-    """What the user may see besides model-wide permissions, in one query: for each of ``perms``, the objects
+    """What the user may see besides model-wide permissions (``_read_access``): for each of ``perms``, the objects
     granted one by one to the user or to their organisations; and (with ``overseen``) the providers whose
     oversight body the user belongs to, read as they are now, so that a change of oversight body moves access at
     once. Inside ``access_read_once``, read once for all the regime's questions."""
@@ -294,72 +295,59 @@ def _access(user: User, perms: Iterable[str], *, overseen: bool = True) -> tuple
 
 
 def _read_access(user: User, perms: Iterable[str], *, overseen: bool) -> tuple[dict[str, _Keys], _Keys]:
-    found: dict[str, list[int]] = {perm: [] for perm in perms}
-    if not overseen and len(found) == 1 and user.is_authenticated:
-        [perm] = found
-        return {perm: _granted_one(user, perm)}, _Keys([])
-    providers: list[int] = []
+    """For each of ``perms``, the objects granted one by one to the user or their organisations; and (with
+    ``overseen``) the providers whose oversight body the user belongs to. Each is read one past what a query holds,
+    which is enough to choose the subquery instead: CQC, a party to every case, has tens of thousands of grants,
+    and reading them all cost more than the pages they admit. One query: a union of
+    the parts, each limited where the database allows it (PostgreSQL; SQLite, the embedded default, reads them
+    whole)."""
+    perms = sorted(set(perms))
     if not user.is_authenticated:
-        return {perm: _Keys([]) for perm in found}, _Keys([])
-
-    def permission(perms: Iterable[str]) -> Q:
-        wanted = Q(pk__in=[])
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            wanted |= Q(permission__content_type__app_label=app_label, permission__codename=codename)
-        return wanted
-
-    by_group = GroupObjectPermission.objects.filter(permission(found), group__user=user).order_by()
-    by_user = UserObjectPermission.objects.filter(permission(found), user=user).order_by()
+        return {perm: _Keys([]) for perm in perms}, _Keys([])
+    # Each permission's key as a scalar subquery, read once per query, so that each part reads the grants' index
+    # (owner, permission, object) by both.
+    permissions = {perm: _permission_key(perm) for perm in perms}
+    limited = connection.features.supports_slicing_ordering_in_compound
+    keys_limit, providers_limit = (_KEYS_IN_QUERY + 1, _PROVIDERS_IN_QUERY + 1) if limited else (None, None)
+    parts = [
+        model.objects.filter(owner, permission=permissions[perm])
+        .order_by()
+        .values_list(Value(index), "object_pk")[:keys_limit]
+        for index, perm in enumerate(perms)
+        for model, owner in _grant_owners(user)
+    ]
     overseen_providers = Organisation.objects.filter(oversight_body__memberships__user=user).order_by()
-    fields = ("permission__content_type__app_label", "permission__codename", "permission", "object_pk")
-    rows = by_group.values_list(*fields).union(by_user.values_list(*fields))
     if overseen:
-        rows = rows.union(
-            overseen_providers.values_list(Value(""), Value("overseen"), Value(0), Cast("pk", CharField()))
-        )
-    permission_ids: dict[str, int] = {}
-    for app_label, codename, permission_id, key in rows:
-        if not app_label:
-            providers.append(int(key))
-            continue
-        found[f"{app_label}.{codename}"].append(int(key))
-        permission_ids[f"{app_label}.{codename}"] = permission_id
-    granted: dict[str, _Keys] = {}
-    for perm, keys in found.items():
-        if len(keys) <= _KEYS_IN_QUERY:
-            granted[perm] = _Keys(keys)
-            continue
-        granted[perm] = _granted_by_subquery(user, permission_ids[perm])
+        parts.append(overseen_providers.values_list(Value(-1), Cast("pk", CharField())).distinct()[:providers_limit])
+    rows = parts[0].union(*parts[1:], all=True) if parts else []
+    found: list[list[int]] = [[] for _ in perms]
+    providers: list[int] = []
+    for index, key in rows:
+        (providers if index < 0 else found[index]).append(int(key))
+    granted = {
+        perm: _Keys(keys) if len(keys) <= _KEYS_IN_QUERY else _granted_by_subquery(user, permissions[perm])
+        for perm, keys in zip(perms, found, strict=True)
+    }
     if len(providers) <= _PROVIDERS_IN_QUERY:
         return granted, _Keys(providers)
     return granted, _Keys(None, (overseen_providers.values("pk"),))
 
 
-def _granted_one(user: User, perm: str) -> _Keys:
-    """The objects granted ``perm`` one by one to the user or their organisations, for one question without
-    providers. The grants are found by the permission's key and read one past what a query holds, which is enough
-    to choose the subquery: CQC, a party to every case, has thousands, and reading them all (and putting them in
-    order to drop duplicates) cost more than the page they admit."""
+def _permission_key(perm: str) -> Subquery:
+    """The key of the permission called ``perm`` ("app_label.codename"), as a subquery."""
     app_label, codename = perm.split(".")
-    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).values("pk")
-    by_group, by_user = (
-        model.objects.filter(owner, permission__in=permission).order_by().values_list("permission_id", "object_pk")
-        for model, owner in _grant_owners(user)
-    )
-    rows = list(by_group.union(by_user, all=True)[: _KEYS_IN_QUERY + 1])
-    if len(rows) <= _KEYS_IN_QUERY:
-        return _Keys([int(key) for _, key in rows])
-    return _granted_by_subquery(user, permission_id=rows[0][0])
+    permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return Subquery(permission.order_by().values("pk")[:1])
 
 
-def _granted_by_subquery(user: User, permission_id: int) -> _Keys:
+def _granted_by_subquery(user: User, permission: Subquery) -> _Keys:
     """The objects granted a permission one by one to the user or their organisations, as subqueries by the
-    permission's key, so that the grants' index (owner, permission, object) is read for this one only."""
+    permission's key (``_permission_key``), so that the grants' index (owner, permission, object) is read for this
+    one only."""
     return _Keys(
         None,
         tuple(
-            model.objects.filter(owner, permission=permission_id)
+            model.objects.filter(owner, permission=permission)
             .annotate(key=Cast("object_pk", BigIntegerField()))
             .values("key")
             for model, owner in _grant_owners(user)

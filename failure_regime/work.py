@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, Model, Q, QuerySet, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -193,18 +193,20 @@ class WorkList(list[WorkItem]):
 _Row = TypeVar("_Row", bound=Model)
 
 
-def first_listed(
-    queryset: QuerySet[_Row], *, heading: str, overdue: Q, is_overdue: Callable[[_Row], bool]
-) -> tuple[list[_Row], WorkList]:
+def first_listed(queryset: QuerySet[_Row], *, heading: str, overdue: Q | None = None) -> tuple[list[_Row], WorkList]:
     """The first ``HEADING_LIMIT`` of ``queryset`` (ordered most pressing first, as the home page sorts), and an
-    empty ``WorkList`` for the source's items that counts the rest and how many of them are overdue (``overdue``,
-    the condition ``is_overdue`` tests on a row): the page then costs its first rows and one count, however long
-    the list."""
-    listed = list(queryset[:HEADING_LIMIT])
+    empty ``WorkList`` for the source's items that counts the rest and how many of them are overdue. ``overdue``
+    is the source's rule for an overdue row (none: nothing it lists is ever overdue), answered by the database
+    alone: each row carries it as ``work_overdue``, for the item. The page costs its first rows and, when there
+    are more, one count, however long the list. (A count over the window of the first query would save the second
+    but read every row with the list's joins before the limit: slower wherever an index gives the order.)"""
+    # CASE rather than the bare condition, which is unknown (NULL) for a row without a due date.
+    is_overdue = Case(When(overdue or Q(pk__in=[]), then=True), default=False, output_field=BooleanField())
+    listed = list(queryset.annotate(work_overdue=is_overdue)[:HEADING_LIMIT])
     if len(listed) < HEADING_LIMIT:
         return listed, WorkList()
-    counts = queryset.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue))
-    listed_overdue = sum(1 for row in listed if is_overdue(row))
+    counts = queryset.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=overdue or Q(pk__in=[])))
+    listed_overdue = sum(bool(row.work_overdue) for row in listed)  # type: ignore[attr-defined]
     return listed, WorkList(
         unlisted={heading: counts["total"] - len(listed)},
         unlisted_overdue={heading: counts["overdue"] - listed_overdue},

@@ -23,11 +23,9 @@ from failure_regime.permissions import (
 )
 from failure_regime.services.clock import deadlines_mine_q
 from failure_regime.work import (
-    HEADING_LIMIT,
     RoleLabels,
     Urgency,
     WorkItem,
-    WorkList,
     first_listed,
     organisation_label,
     register_see_all,
@@ -70,7 +68,6 @@ def decisions_to_sign_off(user: User) -> list[WorkItem]:
         awaiting.prefetch_related(_parties()),
         heading=SIGN_OFF,
         overdue=Q(sign_off_deadline__lt=now),
-        is_overdue=lambda case: case.sign_off_deadline is not None and case.sign_off_deadline < now,
     )
     for case in cases:
         signatory = next(
@@ -93,7 +90,7 @@ def decisions_to_sign_off(user: User) -> list[WorkItem]:
                 url=reverse("regime:case-detail", args=[case.pk]) + "#sign-off",
                 organisation=organisation_label(signatory.organisation, signatory.role) if signatory else "",
                 due=case.sign_off_deadline,
-                overdue=case.sign_off_deadline is not None and case.sign_off_deadline < now,
+                overdue=case.work_overdue,  # type: ignore[attr-defined]
                 urgency=Urgency.URGENT if case.immediate else Urgency.ROUTINE,
                 detail=f"About {case.provider.name}",
             )
@@ -126,9 +123,7 @@ def cases_missing_a_lead(user: User) -> list[WorkItem]:
     (``case_overseer_membership``, the rule ``lead_hand_over`` applies)."""
     labels = RoleLabels.of(user)
     cases = selectors.cases_to_appoint_leads_for(user=user)
-    listed = list(cases.prefetch_related(_parties())[:HEADING_LIMIT])
-    unlisted = cases.count() - len(listed) if len(listed) == HEADING_LIMIT else 0
-    items = WorkList(unlisted={MISSING_LEAD: unlisted} if unlisted else None)
+    listed, items = first_listed(cases.prefetch_related(_parties()), heading=MISSING_LEAD)
     for case in listed:
         overseer = case_overseer_membership(labels.memberships, [p.organisation_id for p in case.parties.all()])
         if overseer is None:  # the selector and the rule agree (a test holds them to it)
@@ -230,9 +225,7 @@ def deadlines_due(user: User) -> list[WorkItem]:
         .select_related("subject_type", "provider__oversight_body", "case")
         .order_by("due_at", F("case__immediate").desc(nulls_last=True), "title", "pk")
     )
-    deadlines, items = first_listed(
-        theirs, heading=DEADLINES, overdue=Q(due_at__lt=now), is_overdue=lambda deadline: deadline.due_at < now
-    )
+    deadlines, items = first_listed(theirs, heading=DEADLINES, overdue=Q(due_at__lt=now))
     for deadline in deadlines:
         provider: Organisation = deadline.provider
         concerned = [provider.pk] + ([provider.oversight_body_id] if provider.oversight_body_id else [])
@@ -250,7 +243,7 @@ def deadlines_due(user: User) -> list[WorkItem]:
                     ),
                 ),
                 due=deadline.due_at,
-                overdue=deadline.due_at < now,
+                overdue=deadline.work_overdue,  # type: ignore[attr-defined]
                 urgency=Urgency.HIGH if deadline.case and deadline.case.immediate else Urgency.ROUTINE,
                 detail=f"About {provider.name}",
             )

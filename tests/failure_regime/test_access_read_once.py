@@ -16,8 +16,8 @@ from tests.failure_regime.conftest import propose
 
 def _grant_reads(queries: list[dict[str, str]]) -> int:
     """The queries that read a person's grants one by one (``selectors._access``), as opposed to a list filtered
-    by them."""
-    return sum('AS "permission__content_type__app_label"' in q["sql"] for q in queries)
+    by them (through a subquery, whose tables are aliased)."""
+    return sum('"guardian_groupobjectpermission"."object_pk"' in q["sql"] for q in queries)
 
 
 def test_inside_the_block_the_grants_are_read_once(case: Case, oversight_lead: User) -> None:
@@ -52,8 +52,8 @@ def test_past_the_keys_a_query_holds_the_grants_are_read_no_further(
     provider: Organisation,
     concern: Concern,
 ) -> None:
-    """Three cases granted to Monitor and room for one key: the case list reads two grants, no more, to choose a
-    subquery, and still lists all three."""
+    """Three cases granted to Monitor and room for one key: the case list chooses a subquery and still lists all
+    three; where the database takes a limit in each part of a union (PostgreSQL), it reads two grants, no more."""
     monkeypatch.setattr(selectors, "_KEYS_IN_QUERY", 1)
     others = [propose(regulator, provider, concern, title=f"Case {n}") for n in range(2)]
     with CaptureQueriesContext(connection) as queries:
@@ -61,4 +61,8 @@ def test_past_the_keys_a_query_holds_the_grants_are_read_no_further(
     assert cases == {case, *others}
     grants = [q["sql"] for q in queries.captured_queries if '"guardian_groupobjectpermission"' in q["sql"]]
     [read] = [sql for sql in grants if "failure_regime_case" not in sql]
-    assert read.rstrip().endswith("LIMIT 2")
+    [listed] = [sql for sql in grants if "failure_regime_case" in sql]
+    assert '"failure_regime_case"."id" IN (SELECT' in listed
+    if connection.features.supports_slicing_ordering_in_compound:
+        # Each part (the grants to Monitor's group, and to the person) stops one past the keys a query holds.
+        assert read.count("LIMIT 2)") == 2
