@@ -241,7 +241,7 @@ class LeadChoiceField(forms.ModelChoiceField):
         return f"{obj.full_name} ({where})" if where else str(obj.full_name)
 
 
-class LeadForm(NHSForm):
+class LeadForm(ActingForm):
     area = forms.ChoiceField(choices=Area.choices, label="Area")
     lead = LeadChoiceField(queryset=User.objects.none(), label="Accountable lead", empty_label="Choose a person")
     reason = forms.CharField(
@@ -251,12 +251,21 @@ class LeadForm(NHSForm):
         error_messages={"required": "Enter why this person should be the accountable lead"},
     )
 
-    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
+    lead_organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        required=False,
+        label="Which party do they lead for?",
+        help_text="Only if they work for more than one of the parties.",
+        empty_label="The party they work for",
+    )
+
+    def __init__(self, *args: Any, candidates: QuerySet[User], parties: QuerySet[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead"].queryset = candidates  # type: ignore[attr-defined]
+        self.fields["lead_organisation"].queryset = parties  # type: ignore[attr-defined]
 
 
-class ResponsibilityOrganisationsForm(NHSForm):
+class ResponsibilityOrganisationsForm(ActingForm):
     """Which of the case's parties are responsible for an area's work, and which are consulted on it."""
 
     responsible = forms.ModelMultipleChoiceField(
@@ -280,7 +289,7 @@ class ResponsibilityOrganisationsForm(NHSForm):
         self.fields["consulted"].queryset = organisations  # type: ignore[attr-defined]
 
 
-class TermsForm(NHSForm):
+class TermsForm(ActingForm):
     text = forms.CharField(
         max_length=max_length_of(TermsOfReference, "text"),
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -288,7 +297,7 @@ class TermsForm(NHSForm):
     )
 
 
-class CloseForm(NHSForm):
+class CloseForm(ActingForm):
     reason = forms.ChoiceField(
         choices=ClosureReason.choices,
         widget=forms.RadioSelect,

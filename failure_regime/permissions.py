@@ -124,15 +124,30 @@ def special_measures_decider_membership(
     return None
 
 
-def case_overseer_membership(memberships: Iterable[Membership], party_ids: Iterable[int]) -> Membership | None:
-    """Which of ``memberships`` runs a case whose parties are ``party_ids``: a regulator decision-maker or oversight
-    lead of a party, or else national oversight. None for anyone else."""
+def case_overseer_memberships(memberships: Iterable[Membership], party_ids: Iterable[int]) -> list[Membership]:
+    """Which of ``memberships`` run a case whose parties are ``party_ids``: those of a regulator decision-maker or
+    oversight lead of a party, or else those of national oversight. None for anyone else."""
     memberships = list(memberships)
     parties = set(party_ids)
-    for membership in memberships:
-        if membership.role in OVERSEER_ROLES and membership.organisation_id in parties:
-            return membership
-    return next((m for m in memberships if m.role == Role.NATIONAL_OVERSIGHT), None)
+    at_party = [m for m in memberships if m.role in OVERSEER_ROLES and m.organisation_id in parties]
+    return at_party or [m for m in memberships if m.role == Role.NATIONAL_OVERSIGHT]
+
+
+def case_overseer_membership(memberships: Iterable[Membership], party_ids: Iterable[int]) -> Membership | None:
+    """The first of ``case_overseer_memberships``, to say on a page which organisation someone runs a case
+    through; None for anyone who does not."""
+    return next(iter(case_overseer_memberships(memberships, party_ids)), None)
+
+
+def case_overseers(user: User, party_ids: Iterable[int]) -> list[Organisation]:
+    """The organisations through which ``user`` runs a case whose parties are ``party_ids`` (the rule of
+    ``case_overseer_memberships``), by name: what a form or the API asks them to choose between when there are
+    several. Empty if they do not run it."""
+    memberships = user.memberships.select_related("organisation").order_by("organisation__name", "role")
+    found: dict[int, Organisation] = {}
+    for membership in case_overseer_memberships(memberships, party_ids):
+        found.setdefault(membership.organisation_id, membership.organisation)
+    return list(found.values())
 
 
 def membership_of(

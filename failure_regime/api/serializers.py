@@ -276,6 +276,7 @@ class PartyInSerializer(serializers.Serializer):
 
 
 class HandoverInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     area = serializers.ChoiceField(choices=Area.choices)
     lead = IdField(queryset=User.objects.filter(is_active=True))
     organisation = IdField(queryset=Organisation.objects.all())
@@ -283,16 +284,23 @@ class HandoverInSerializer(serializers.Serializer):
 
 
 class ResponsibilityOrganisationsInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     area = serializers.ChoiceField(choices=Area.choices)
     responsible = IdField(queryset=Organisation.objects.all(), many=True)
     consulted = IdField(queryset=Organisation.objects.all(), many=True)
 
 
+class ActingInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
+
+
 class TermsInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     text = serializers.CharField(max_length=max_length_of(TermsOfReference, "text"))
 
 
 class CloseInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     reason = serializers.ChoiceField(choices=ClosureReason.choices)
     summary = serializers.CharField(max_length=max_length_of(Case, "closing_summary"))
 

@@ -151,7 +151,9 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def terms(self, request: Request, pk: str) -> Response:
         """Writes a new version of the terms of reference."""
         case, data = self.get_object(), validated(s.TermsInSerializer, request)
-        cases.case_terms_revise(actor=acting_user(request), case=case, text=data["text"])
+        cases.case_terms_revise(
+            actor=acting_user(request), case=case, text=data["text"], organisation=data.get("acting_for")
+        )
         return self._detail(case)
 
     @extend_schema(request=s.HandoverInSerializer, responses={201: s.HandoverSerializer})
@@ -167,14 +169,16 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def responsibility_organisations(self, request: Request, pk: str) -> Response:
         """Names the organisations responsible for, and consulted on, an area."""
         case, data = self.get_object(), validated(s.ResponsibilityOrganisationsInSerializer, request)
+        data["organisation"] = data.pop("acting_for", None)
         responsibility = accountability.responsibility_organisations_set(actor=acting_user(request), case=case, **data)
         return Response(s.ResponsibilitySerializer(responsibility).data)
 
-    @extend_schema(request=None, responses={200: s.CaseDetailSerializer})
+    @extend_schema(request=s.ActingInSerializer, responses={200: s.CaseDetailSerializer})
     @action(detail=True, methods=["post"])
     def activate(self, request: Request, pk: str) -> Response:
         """Makes a triggered case active: refused (409) while any area has no accountable lead."""
-        case = cases.case_activate(actor=acting_user(request), case=self.get_object())
+        case, data = self.get_object(), validated(s.ActingInSerializer, request)
+        case = cases.case_activate(actor=acting_user(request), case=case, organisation=data.get("acting_for"))
         return self._detail(case)
 
     @extend_schema(request=s.CloseInSerializer, responses={200: s.CaseDetailSerializer})
@@ -182,7 +186,13 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def close(self, request: Request, pk: str) -> Response:
         """Closes the case with a reason and a closing summary."""
         case, data = self.get_object(), validated(s.CloseInSerializer, request)
-        case = cases.case_close(actor=acting_user(request), case=case, reason=data["reason"], summary=data["summary"])
+        case = cases.case_close(
+            actor=acting_user(request),
+            case=case,
+            reason=data["reason"],
+            summary=data["summary"],
+            organisation=data.get("acting_for"),
+        )
         return self._detail(case)
 
     @extend_schema(responses={200: s.HandoverSerializer(many=True)}, filters=False)

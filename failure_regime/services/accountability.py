@@ -28,11 +28,19 @@ def _lock_open(case: Case, area: str) -> Responsibility:
 
 @transaction.atomic
 def lead_hand_over(
-    *, actor: User, case: Case, area: str, lead: User, organisation: Organisation, reason: str
+    *,
+    actor: User,
+    case: Case,
+    area: str,
+    lead: User,
+    organisation: Organisation,
+    reason: str,
+    acting_for: Organisation | None = None,
 ) -> Handover:
     """Makes ``lead`` (a member of ``organisation``) the one accountable lead for ``area``, recording the
-    hand-over from the previous lead, if any, with its reason."""
-    acting = overseer_organisation(actor, case, "appoint accountable leads")
+    hand-over from the previous lead, if any, with its reason. The actor appoints for ``acting_for`` (needed only
+    if they run the case for several: ``overseer_organisation``)."""
+    acting = overseer_organisation(actor, case, "appoint accountable leads", acting_for)
     responsibility = _lock_open(case, area)
     errors = {}
     if not case.parties.filter(organisation=organisation).exists():
@@ -76,10 +84,17 @@ def lead_hand_over(
 
 @transaction.atomic
 def responsibility_organisations_set(
-    *, actor: User, case: Case, area: str, responsible: list[Organisation], consulted: list[Organisation]
+    *,
+    actor: User,
+    case: Case,
+    area: str,
+    responsible: list[Organisation],
+    consulted: list[Organisation],
+    organisation: Organisation | None = None,
 ) -> Responsibility:
-    """Names the organisations responsible for, and consulted on, an area."""
-    acting = overseer_organisation(actor, case, "change who is responsible")
+    """Names the organisations responsible for, and consulted on, an area, for ``organisation`` (needed only if
+    the actor runs the case for several: ``overseer_organisation``)."""
+    acting = overseer_organisation(actor, case, "change who is responsible", organisation)
     responsibility = _lock_open(case, area)
     before = {
         "responsible": sorted(o.ods_code for o in responsibility.responsible.all()),

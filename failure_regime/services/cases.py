@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
@@ -28,7 +28,13 @@ from failure_regime.models import (
     Severity,
     TermsOfReference,
 )
-from failure_regime.permissions import PROPOSER_KINDS, PROPOSER_ROLES, case_overseer_membership, membership_for
+from failure_regime.permissions import (
+    PROPOSER_KINDS,
+    PROPOSER_ROLES,
+    case_overseers,
+    choose_organisation,
+    membership_for,
+)
 from failure_regime.services.clock import deadline_meet, deadline_open
 from failure_regime.services.notification_events import case_activated_notify, case_proposed_notify
 from failure_regime.verbs import RegimeVerb
@@ -185,23 +191,28 @@ def case_party_add(*, actor: User, case: Case, organisation: Organisation) -> Ca
     return party
 
 
-def overseer_organisation(actor: User, case: Case, doing: str) -> Organisation:
-    """The organisation ``actor`` runs the case for: as a regulator decision-maker or oversight lead of a
-    party, or as national oversight. Anyone else is refused."""
-    membership = case_overseer_membership(
-        actor.memberships.select_related("organisation").order_by("organisation__name", "role"),
-        case.parties.values_list("organisation_id", flat=True),
-    )
-    if membership is None:
-        raise PermissionDenied(f"Your role does not allow you to {doing}.")
-    return membership.organisation
+def overseer_organisation(actor: User, case: Case, doing: str, chosen: Organisation | None = None) -> Organisation:
+    """The organisation ``actor`` runs the case for (``permissions.case_overseers``: a party where they are a
+    regulator decision-maker or oversight lead, or else national oversight): the one chosen, which must be one of
+    them, else their only one. Refuses (403) anyone else; with several and none chosen, asks them to choose (a
+    field error on ``acting_for``)."""
+    return choose_organisation(overseer_choices(actor, case), chosen, doing=doing)
+
+
+def overseer_choices(user: User, case: Case) -> list[Organisation]:
+    """The organisations ``user`` runs the case for (``permissions.case_overseers``), by name: what pages offer
+    (``acting``) and check before offering an overseer's action. Empty for anyone who does not run it."""
+    return case_overseers(user, case.parties.values_list("organisation_id", flat=True))
 
 
 @transaction.atomic
-def case_terms_revise(*, actor: User, case: Case, text: str) -> TermsOfReference:
-    """Writes a new version of the terms of reference; earlier versions stay as they were."""
+def case_terms_revise(
+    *, actor: User, case: Case, text: str, organisation: Organisation | None = None
+) -> TermsOfReference:
+    """Writes a new version of the terms of reference, for ``organisation`` (needed only if the actor runs the case
+    for several: ``overseer_organisation``); earlier versions stay as they were."""
     case = _lock(case)
-    organisation = overseer_organisation(actor, case, "revise the terms of reference")
+    organisation = overseer_organisation(actor, case, "revise the terms of reference", organisation)
     if case.status == CaseStatus.CLOSED:
         raise TransitionNotAllowed("A closed case's terms of reference cannot change.")
     if not text.strip():
@@ -226,10 +237,11 @@ def case_terms_revise(*, actor: User, case: Case, text: str) -> TermsOfReference
 
 
 @transaction.atomic
-def case_activate(*, actor: User, case: Case) -> Case:
-    """Makes a triggered case active; refused while any mandatory area has no accountable lead."""
+def case_activate(*, actor: User, case: Case, organisation: Organisation | None = None) -> Case:
+    """Makes a triggered case active, for ``organisation`` (as ``case_terms_revise``); refused while any mandatory
+    area has no accountable lead."""
     case = _lock(case)
-    organisation = overseer_organisation(actor, case, "make this case active")
+    organisation = overseer_organisation(actor, case, "make this case active", organisation)
     _require_transition(case, CaseStatus.ACTIVE)
     missing = [r.get_area_display() for r in case.responsibilities.filter(lead__isnull=True).order_by("pk")]
     if missing:
@@ -250,10 +262,11 @@ def case_activate(*, actor: User, case: Case) -> Case:
 
 
 @transaction.atomic
-def case_close(*, actor: User, case: Case, reason: str, summary: str) -> Case:
-    """Closes the case with a reason and a closing summary. A held proposal can be closed too."""
+def case_close(*, actor: User, case: Case, reason: str, summary: str, organisation: Organisation | None = None) -> Case:
+    """Closes the case with a reason and a closing summary, for ``organisation`` (as ``case_terms_revise``). A held
+    proposal can be closed too."""
     case = _lock(case)
-    organisation = overseer_organisation(actor, case, "close this case")
+    organisation = overseer_organisation(actor, case, "close this case", organisation)
     _require_transition(case, CaseStatus.CLOSED)
     errors = {}
     if reason not in ClosureReason.values:

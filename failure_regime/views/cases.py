@@ -23,6 +23,7 @@ from accounts.selectors import organisation_list_for_user, provider_list_for_use
 from failure_regime import selectors, verbs
 from failure_regime.filters import CaseFilter
 from failure_regime.forms import (
+    ActingForm,
     CaseForm,
     CloseForm,
     LeadForm,
@@ -108,14 +109,6 @@ def case_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _may_oversee(user: User, case: Case) -> bool:
-    try:
-        cases.overseer_organisation(user, case, "oversee")
-    except PermissionDenied:
-        return False
-    return True
-
-
 def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form) -> dict[str, Any]:
     user = acting_user(request)
     case = selectors.case_detail(case=case)
@@ -124,7 +117,8 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
     undecided = [o for o in signatory_for if o.pk not in standing]
     decided = [o for o in signatory_for if o.pk in standing]
     proposed = case.status == CaseStatus.PROPOSED
-    may_oversee = _may_oversee(user, case)
+    overseeing = cases.overseer_choices(user, case)
+    may_oversee = bool(overseeing)
     parties = [
         {
             "party": party,
@@ -169,16 +163,25 @@ def _detail_context(request: HttpRequest, case: Case, **forms_given: forms.Form)
         if proposed
         else [],
         "party_form": (forms_given.get("party_form") or PartyForm(organisations=addable)) if can_add_party else None,
-        "lead_form": (forms_given.get("lead_form") or LeadForm(candidates=selectors.lead_candidates(case=case)))
+        "lead_form": (
+            forms_given.get("lead_form")
+            or LeadForm(
+                acting=overseeing,
+                candidates=selectors.lead_candidates(case=case),
+                parties=Organisation.objects.filter(case_parties__case=case).order_by("name"),
+            )
+        )
         if may_oversee and case.status != CaseStatus.CLOSED
         else None,
-        "terms_form": (forms_given.get("terms_form") or TermsForm())
+        "terms_form": (forms_given.get("terms_form") or TermsForm(acting=overseeing))
         if may_oversee and case.status != CaseStatus.CLOSED
         else None,
-        "close_form": (forms_given.get("close_form") or CloseForm())
+        "close_form": (forms_given.get("close_form") or CloseForm(acting=overseeing))
         if may_oversee and case.status != CaseStatus.CLOSED
         else None,
-        "can_activate": may_oversee and case.status == CaseStatus.TRIGGERED,
+        "activate_form": (forms_given.get("activate_form") or ActingForm(acting=overseeing))
+        if may_oversee and case.status == CaseStatus.TRIGGERED
+        else None,
         "can_change_organisations": may_oversee and case.status != CaseStatus.CLOSED,
     }
 
@@ -194,14 +197,16 @@ def _act(
     request: HttpRequest,
     pk: int,
     form_name: str,
-    form: forms.Form,
+    make_form: Callable[[User, Case], forms.Form],
     call: Callable[[User, Case, dict[str, Any]], object],
     done: Callable[[dict[str, Any]], str],
 ) -> HttpResponse:
-    """Runs one action from the case page: on success, confirm it (``done`` words it from the form's data) and go
-    back to the case; otherwise show the page again with the errors."""
+    """Runs one action from the case page with the form ``make_form`` builds for the user and the case: on success,
+    confirm it (``done`` words it from the form's data) and go back to the case; otherwise show the page again
+    with the errors."""
     user = acting_user(request)
     case = selectors.case_get_for_user(user=user, pk=pk)
+    form = make_form(user, case)
     if form.is_valid() and run_service(form, lambda: call(user, case, form.cleaned_data)) is not None:
         messages.success(request, done(form.cleaned_data))
         return redirect("regime:case-detail", case.pk)
@@ -213,20 +218,16 @@ def _act(
     )
 
 
-def _signatory_organisations(request: HttpRequest, pk: int) -> list[Organisation]:
-    user = acting_user(request)
-    return selectors.sign_off_organisations_for(user=user, case=selectors.case_get_for_user(user=user, pk=pk))
-
-
 @staff
 @require_POST
 def case_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
-    form = SignOffForm(request.POST, organisations=_signatory_organisations(request, pk))
     return _act(
         request,
         pk,
         "sign_off_form",
-        form,
+        lambda user, case: SignOffForm(
+            request.POST, organisations=selectors.sign_off_organisations_for(user=user, case=case)
+        ),
         lambda user, case, data: sign_off.sign_off_record(
             actor=user, case=case, organisation=data["organisation"], decision=data["decision"], reason=data["reason"]
         ),
@@ -237,12 +238,15 @@ def case_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 @staff
 @require_POST
 def case_withdraw(request: HttpRequest, pk: int, organisation_pk: int) -> HttpResponse:
-    form = WithdrawForm(request.POST, organisations=_signatory_organisations(request, pk), prefix=f"w{organisation_pk}")
     return _act(
         request,
         pk,
         "withdraw_form",
-        form,
+        lambda user, case: WithdrawForm(
+            request.POST,
+            organisations=selectors.sign_off_organisations_for(user=user, case=case),
+            prefix=f"w{organisation_pk}",
+        ),
         lambda user, case, data: sign_off.sign_off_withdraw(
             actor=user, case=case, organisation=data["organisation"], reason=data["reason"]
         ),
@@ -253,45 +257,55 @@ def case_withdraw(request: HttpRequest, pk: int, organisation_pk: int) -> HttpRe
 @staff
 @require_POST
 def case_party_add(request: HttpRequest, pk: int) -> HttpResponse:
-    form = PartyForm(request.POST, organisations=Organisation.objects.all())
     return _act(
         request,
         pk,
         "party_form",
-        form,
+        lambda user, case: PartyForm(request.POST, organisations=Organisation.objects.all()),
         lambda user, case, data: cases.case_party_add(actor=user, case=case, organisation=data["organisation"]),
         lambda data: f"{data['organisation']} has been added as a party. It now gives its decision too.",
     )
 
 
+def _lead_organisation(lead: User, case: Case) -> Organisation:
+    """The party a lead answers for when the form does not say: the only party they are a member of. Someone at
+    several is asked which (``lead_organisation``)."""
+    parties = list(
+        Organisation.objects.filter(case_parties__case=case, memberships__user=lead).distinct().order_by("name")
+    )
+    if len(parties) == 1:
+        return parties[0]
+    if not parties:
+        raise ValidationError({"lead": "Choose a member of one of the parties."})
+    names = ", ".join(str(party) for party in parties)
+    raise ValidationError({"lead_organisation": f"Choose which party they lead for: {names}."})
+
+
 @staff
 @require_POST
 def case_lead(request: HttpRequest, pk: int) -> HttpResponse:
-    user = acting_user(request)
-    case = selectors.case_get_for_user(user=user, pk=pk)
-    form = LeadForm(request.POST, candidates=selectors.lead_candidates(case=case))
-
     def hand_over(actor: User, case: Case, data: dict[str, Any]) -> object:
-        # Candidates are members of a party, so the lead answers for their party organisation.
         lead: User = data["lead"]
-        membership = lead.memberships.filter(organisation__case_parties__case=case).select_related("organisation")
-        organisation = membership.first()
-        if organisation is None:
-            raise ValidationError({"lead": "Choose a member of one of the parties."})
         return accountability.lead_hand_over(
             actor=actor,
             case=case,
             area=data["area"],
             lead=lead,
-            organisation=organisation.organisation,
+            organisation=data.get("lead_organisation") or _lead_organisation(lead, case),
             reason=data["reason"],
+            acting_for=data.get("acting_for"),
         )
 
     return _act(
         request,
         pk,
         "lead_form",
-        form,
+        lambda user, case: LeadForm(
+            request.POST,
+            acting=cases.overseer_choices(user, case),
+            candidates=selectors.lead_candidates(case=case),
+            parties=Organisation.objects.filter(case_parties__case=case).order_by("name"),
+        ),
         hand_over,
         lambda data: f"{data['lead'].full_name} is now the accountable lead: {Area(data['area']).label}.",
     )
@@ -304,8 +318,10 @@ def case_terms(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "terms_form",
-        TermsForm(request.POST),
-        lambda user, case, data: cases.case_terms_revise(actor=user, case=case, text=data["text"]),
+        lambda user, case: TermsForm(request.POST, acting=cases.overseer_choices(user, case)),
+        lambda user, case, data: cases.case_terms_revise(
+            actor=user, case=case, text=data["text"], organisation=data.get("acting_for")
+        ),
         lambda data: "The terms of reference have been revised. The earlier versions are kept.",
     )
 
@@ -317,8 +333,8 @@ def case_activate(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "activate_form",
-        forms.Form(request.POST),
-        lambda user, case, data: cases.case_activate(actor=user, case=case),
+        lambda user, case: ActingForm(request.POST, acting=cases.overseer_choices(user, case)),
+        lambda user, case, data: cases.case_activate(actor=user, case=case, organisation=data.get("acting_for")),
         lambda data: "The case is now active.",
     )
 
@@ -330,9 +346,9 @@ def case_close(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         "close_form",
-        CloseForm(request.POST),
+        lambda user, case: CloseForm(request.POST, acting=cases.overseer_choices(user, case)),
         lambda user, case, data: cases.case_close(
-            actor=user, case=case, reason=data["reason"], summary=data["summary"]
+            actor=user, case=case, reason=data["reason"], summary=data["summary"], organisation=data.get("acting_for")
         ),
         lambda data: "The case has been closed.",
     )
@@ -345,10 +361,14 @@ def case_responsibility(request: HttpRequest, pk: int, area: str) -> HttpRespons
     user = acting_user(request)
     case = selectors.case_get_for_user(user=user, pk=pk)
     responsibility = get_object_or_404(case.responsibilities.prefetch_related("responsible", "consulted"), area=area)
-    cases.overseer_organisation(user, case, "change who is responsible")
+    overseeing = cases.overseer_choices(user, case)
+    if not overseeing:
+        raise PermissionDenied("Your role does not allow you to change who is responsible.")
     parties = Organisation.objects.filter(case_parties__case=case).order_by("name")
     initial = {"responsible": list(responsibility.responsible.all()), "consulted": list(responsibility.consulted.all())}
-    form = ResponsibilityOrganisationsForm(request.POST or None, organisations=parties, initial=initial)
+    form = ResponsibilityOrganisationsForm(
+        request.POST or None, acting=overseeing, organisations=parties, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = run_service(
@@ -359,6 +379,7 @@ def case_responsibility(request: HttpRequest, pk: int, area: str) -> HttpRespons
                 area=area,
                 responsible=list(data["responsible"]),
                 consulted=list(data["consulted"]),
+                organisation=data.get("acting_for"),
             ),
         )
         if done is not None:

@@ -226,6 +226,7 @@ class ConflictWaiverInSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="Appointment")
 class AppointmentInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     case = VisibleCaseIdField()
     expert = VisibleExpertIdField()
     role = serializers.ChoiceField(choices=AppointmentRole.choices)

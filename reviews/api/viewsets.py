@@ -170,6 +170,7 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         """Appoints an expert to a case; refused (400, on `expert`) while they have an unwaived conflict."""
         _refuse_unless_keeps_registry(acting_user(request))
         data = validated(s.AppointmentInSerializer, request)
+        data["organisation"] = data.pop("acting_for", None)
         appointment = services.appointment_make(actor=acting_user(request), **data)
         return Response(s.AppointmentSerializer(appointment).data, status=status.HTTP_201_CREATED)
 

@@ -254,7 +254,7 @@ class CandidateSearchForm(NHSForm):
     )
 
 
-class AppointmentForm(NHSForm):
+class AppointmentForm(ActingForm):
     role = forms.ChoiceField(choices=AppointmentRole.choices, widget=forms.RadioSelect, label="Role")
     signed = forms.BooleanField(
         label="The expert has signed this declaration",

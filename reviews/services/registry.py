@@ -17,7 +17,7 @@ from failure_regime import areas as regime_areas
 from failure_regime.models import Area, Case, CaseStatus
 from failure_regime.permissions import OVERSEER_ROLES, acting_choices, choose_organisation
 from failure_regime.services.accountability import lead_hand_over
-from failure_regime.services.cases import overseer_organisation
+from failure_regime.services.cases import overseer_choices, overseer_organisation
 from reviews.models import (
     LEADING_ROLES,
     REGISTRATION_NUMBER_FORMATS,
@@ -407,11 +407,14 @@ def _investigation_lead_organisation(expert: Expert, case: Case) -> Organisation
 
 
 @transaction.atomic
-def appointment_make(*, actor: User, case: Case, expert: Expert, role: str, declaration: str) -> Appointment:
-    """Appoints ``expert`` to ``case`` with their signed independence declaration, refusing anyone with a conflict
+def appointment_make(
+    *, actor: User, case: Case, expert: Expert, role: str, declaration: str, organisation: Organisation | None = None
+) -> Appointment:
+    """Appoints ``expert`` to ``case`` for ``organisation`` (needed only if the actor runs the case for several:
+    ``overseer_organisation``) with their signed independence declaration, refusing anyone with a conflict
     with the provider that is not waived on this case. A chair or investigation lead whose account belongs to a
     party to the case also becomes the case's accountable investigation lead."""
-    acting = overseer_organisation(actor, case, "appoint reviewers")
+    acting = overseer_organisation(actor, case, "appoint reviewers", organisation)
     case = _lock_open(case)
     errors: dict[str, str] = {}
     if role not in AppointmentRole.values:
@@ -458,6 +461,7 @@ def appointment_make(*, actor: User, case: Case, expert: Expert, role: str, decl
                 lead=expert.user,
                 organisation=party,
                 reason=f"Appointed {AppointmentRole(role).label.lower()}.",
+                acting_for=acting,
             )
     return appointment
 
@@ -476,11 +480,7 @@ def independence_declaration(*, expert: Expert, case: Case) -> str:
 
 def may_appoint(*, user: User, case: Case) -> bool:
     """Whether ``user`` may appoint experts to ``case`` (see ``appointment_make``)."""
-    try:
-        overseer_organisation(user, case, "appoint reviewers")
-    except PermissionDenied:
-        return False
-    return case.status != CaseStatus.CLOSED
+    return bool(overseer_choices(user, case)) and case.status != CaseStatus.CLOSED
 
 
 def may_waive(*, user: User, case: Case) -> bool:

@@ -25,6 +25,7 @@ from failure_regime.forms import ActingForm
 from failure_regime.models import Case
 from failure_regime.permissions import acting_choices, acting_for
 from failure_regime.selectors import case_list_for_user
+from failure_regime.services.cases import overseer_choices
 from reviews.forms.registry import (
     AppointmentForm,
     AvailabilityForm,
@@ -170,12 +171,19 @@ def appoint(request: HttpRequest, case_pk: int, expert_pk: int) -> HttpResponse:
         raise Http404("No such page.")
     expert = selectors.expert_get_for_user(user=user, pk=expert_pk)
     declaration = services.independence_declaration(expert=expert, case=case)
-    form = AppointmentForm(request.POST or None, initial={"role": request.GET.get("role")})
+    form = AppointmentForm(
+        request.POST or None, acting=overseer_choices(user, case), initial={"role": request.GET.get("role")}
+    )
     if request.method == "POST" and form.is_valid():
         appointment = run_service(
             form,
             lambda: services.appointment_make(
-                actor=user, case=case, expert=expert, role=form.cleaned_data["role"], declaration=declaration
+                actor=user,
+                case=case,
+                expert=expert,
+                role=form.cleaned_data["role"],
+                declaration=declaration,
+                organisation=form.chosen_organisation,
             ),
         )
         if appointment is not None:

@@ -61,6 +61,7 @@ BUILD_WITH: dict[str, Any] = {
     "organisations": Organisation.objects.none(),
     "owners": User.objects.none(),
     "partners": Organisation.objects.none(),
+    "parties": Organisation.objects.none(),
     "providers": Organisation.objects.none(),
     "reviewers": Expert.objects.none(),
     "services": SupportService.objects.none(),

@@ -24,6 +24,7 @@ from failure_regime.models import (
     EnforcementAction,
     EnforcementKind,
     Episode,
+    Handover,
     MonthlyReport,
     Recommendation,
 )
@@ -36,6 +37,7 @@ from failure_regime.permissions import (
 )
 from failure_regime.services import episode_history, episode_outcome, monthly_reports
 from failure_regime.services import special_measures as sm
+from failure_regime.services.cases import case_party_add, case_propose, case_terms_revise, overseer_choices
 from failure_regime.services.concerns import concern_raise
 from failure_regime.services.enforcement import enforcement_outcome_record, enforcement_record
 from failure_regime.services.recommendations import recommendation_make, recommendation_withdraw
@@ -414,3 +416,85 @@ def test_the_history_pages_let_them_choose_the_regulator(
     imported = page.post(reverse("regime:episode-history-import"), upload(acting_for=other_regulator.pk))
     assert imported.status_code == 302
     assert Episode.objects.get().decided_by_organisation == other_regulator
+
+
+# --- Running a case for one of several parties ------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_party_case(
+    two_hats: User, nhs_england: Organisation, monitor: Organisation, england_trust: Organisation
+) -> Case:
+    """A case NHS England proposed with Monitor added as a party: the oversight lead at both runs it for either."""
+    concern = concern_raise(
+        actor=two_hats, organisation=nhs_england, provider=england_trust, source="complaints", summary="Long waits"
+    )
+    case = case_propose(
+        actor=two_hats,
+        organisation=nhs_england,
+        provider=england_trust,
+        concerns=[concern],
+        title="Emergency care",
+        summary="Long waits",
+        scope="2024",
+        terms_of_reference="Find out why.",
+    )
+    case_party_add(actor=two_hats, case=case, organisation=monitor)
+    return case
+
+
+def test_someone_running_a_case_for_two_parties_says_which(
+    two_hats: User, two_party_case: Case, monitor: Organisation, nhs_england: Organisation
+) -> None:
+    """Monitor comes first by name, and was once taken for anything the person did on the case."""
+    assert overseer_choices(two_hats, two_party_case) == [monitor, nhs_england]
+    with pytest.raises(ValidationError) as error:
+        case_terms_revise(actor=two_hats, case=two_party_case, text="Version two.")
+    assert "acting_for" in error.value.message_dict
+    case_terms_revise(actor=two_hats, case=two_party_case, text="Version two.", organisation=nhs_england)
+    assert AuditEvent.objects.get(verb="case.terms_revised").organisation == nhs_england
+    outsider = OrganisationFactory.create(name="Elsewhere", ods_code="ELS", kind=OrganisationKind.REGULATOR)
+    with pytest.raises(PermissionDenied):
+        case_terms_revise(actor=two_hats, case=two_party_case, text="Version three.", organisation=outsider)
+
+
+def test_the_case_page_and_the_api_let_them_choose_the_party(
+    client_for: ClientFor, api_client_for: ApiFor, two_hats: User, two_party_case: Case, nhs_england: Organisation
+) -> None:
+    page = client_for(two_hats)
+    detail = page.get(reverse("regime:case-detail", args=[two_party_case.pk])).content.decode()
+    assert detail.count('name="acting_for"') >= 3  # the lead, terms and closing forms each ask
+    terms = reverse("regime:case-terms", args=[two_party_case.pk])
+    refused = page.post(terms, {"text": "Version two."})
+    assert refused.status_code == 400
+    assert "Choose which organisation you are doing this for" in refused.content.decode()
+    assert page.post(terms, {"text": "Version two.", "acting_for": nhs_england.pk}).status_code == 302
+    assert AuditEvent.objects.get(verb="case.terms_revised").organisation == nhs_england
+
+    api = api_client_for(two_hats)
+    url = f"/api/v1/cases/{two_party_case.pk}/terms/"
+    unchosen = api.post(url, {"text": "Version three."}, format="json")
+    assert unchosen.status_code == 400 and "acting_for" in unchosen.json()["errors"]
+    chosen = api.post(url, {"text": "Version three.", "acting_for": nhs_england.pk}, format="json")
+    assert chosen.status_code == 200
+    assert list(AuditEvent.objects.filter(verb="case.terms_revised").values_list("organisation", flat=True)) == [
+        nhs_england.pk,
+        nhs_england.pk,
+    ]
+
+
+def test_a_lead_at_two_parties_is_appointed_for_the_one_chosen(
+    client_for: ClientFor, two_hats: User, two_party_case: Case, monitor: Organisation, nhs_england: Organisation
+) -> None:
+    """A lead who works for two of the parties answers for the one the appointer names, not the first found."""
+    lead = member(monitor, Role.OVERSIGHT_LEAD, full_name="Lena Lead")
+    membership_create(actor=None, user=lead, organisation=nhs_england, role=Role.OVERSIGHT_LEAD)
+    page = client_for(two_hats)
+    url = reverse("regime:case-lead", args=[two_party_case.pk])
+    fields = {"area": "investigation", "lead": lead.pk, "reason": "Led the last review.", "acting_for": monitor.pk}
+    refused = page.post(url, fields)
+    assert refused.status_code == 400 and "Choose which party they lead for" in refused.content.decode()
+    assert page.post(url, {**fields, "lead_organisation": nhs_england.pk}).status_code == 302
+    handover = Handover.objects.get(to_lead=lead)
+    assert handover.to_organisation == nhs_england
+    assert AuditEvent.objects.get(verb="case.lead_handed_over").organisation == monitor

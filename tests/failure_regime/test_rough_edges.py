@@ -186,7 +186,7 @@ def test_it_lists_the_leads_in_a_fixed_number_of_queries(
     from failure_regime.selectors import lead_candidates
 
     def count() -> int:
-        form = LeadForm(candidates=lead_candidates(case=case))
+        form = LeadForm(acting=[], candidates=lead_candidates(case=case), parties=Organisation.objects.none())
         return len(list(form.fields["lead"].choices))  # type: ignore[attr-defined]
 
     from django.db import connection
