@@ -251,6 +251,7 @@ class ExpertUpdateInSerializer(serializers.Serializer):
 
 
 class AppointmentEndInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
     reason = serializers.CharField(
         max_length=max_length_of(Appointment, "end_reason"), help_text="Why the appointment ends."
     )

@@ -180,5 +180,6 @@ class AppointmentViewSet(viewsets.GenericViewSet):
         """Ends the appointment for the reason given: only the organisation that made it, or the case's oversight
         lead, may (403 otherwise); an appointment that has already ended answers 409."""
         appointment, data = self.get_object(), validated(s.AppointmentEndInSerializer, request)
+        data["organisation"] = data.pop("acting_for", None)
         appointment = appointment_end(actor=acting_user(request), appointment=appointment, **data)
         return Response(s.AppointmentSerializer(self.get_queryset().get(pk=appointment.pk)).data)

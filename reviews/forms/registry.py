@@ -273,7 +273,7 @@ class WaiverForm(ActingForm):
     )
 
 
-class EndAppointmentForm(NHSForm):
+class EndAppointmentForm(ActingForm):
     reason = forms.CharField(
         max_length=max_length_of(Appointment, "end_reason"),
         widget=forms.Textarea(attrs={"rows": 4}),

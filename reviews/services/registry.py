@@ -492,7 +492,10 @@ def may_waive(*, user: User, case: Case) -> bool:
 APPOINTMENT_ENDER_ROLES = frozenset({*OVERSEER_ROLES, Role.NATIONAL_OVERSIGHT})
 
 
-def _ending_organisation(actor: User, appointment: Appointment) -> Organisation:
+def ending_organisations(actor: User, appointment: Appointment) -> list[Organisation]:
+    """The organisations through which ``actor`` may end ``appointment``: the organisation that made it, where they
+    hold one of ``APPOINTMENT_ENDER_ROLES`` (then that one alone: the rule settles it); otherwise those through
+    which they may waive conflicts on the case (its oversight lead, parties first). Empty if they may not."""
     membership = (
         actor.memberships.filter(
             role__in=APPOINTMENT_ENDER_ROLES, organisation_id=appointment.appointed_by_organisation_id
@@ -501,14 +504,21 @@ def _ending_organisation(actor: User, appointment: Appointment) -> Organisation:
         .first()
     )
     if membership is not None:
-        return membership.organisation
-    # Otherwise the case's oversight lead ends it, for their party (a party before national oversight).
-    choices = waiver_organisations(actor, appointment.case)
+        return [membership.organisation]
+    return waiver_organisations(actor, appointment.case)
+
+
+def _ending_organisation(actor: User, appointment: Appointment, chosen: Organisation | None) -> Organisation:
+    """The organisation ``actor`` ends the appointment for: the one that made it, if they are there; else the one
+    chosen among ``ending_organisations``, or their only one."""
+    choices = ending_organisations(actor, appointment)
     if not choices:
         raise PermissionDenied(
             "Only the organisation that made the appointment, or the case's oversight lead, may end it."
         )
-    return choices[0]
+    if choices[0].pk == appointment.appointed_by_organisation_id:
+        return choices[0]
+    return choose_organisation(choices, chosen, doing="end this appointment")
 
 
 def endable_appointment_ids(*, user: User, case: Case) -> set[int]:
@@ -523,10 +533,13 @@ def endable_appointment_ids(*, user: User, case: Case) -> set[int]:
 
 
 @transaction.atomic
-def appointment_end(*, actor: User, appointment: Appointment, reason: str) -> Appointment:
+def appointment_end(
+    *, actor: User, appointment: Appointment, reason: str, organisation: Organisation | None = None
+) -> Appointment:
     """Ends an appointment for the reason given. Only the organisation that made it, or the case's oversight lead,
-    may end it. A lead who leaves stays the case's accountable investigation lead until it is handed over."""
-    acting = _ending_organisation(actor, appointment)
+    may end it (for ``organisation``, needed only if they could end it for several: ``ending_organisations``). A
+    lead who leaves stays the case's accountable investigation lead until it is handed over."""
+    acting = _ending_organisation(actor, appointment, organisation)
     _lock_open(appointment.case)
     appointment = Appointment.objects.select_for_update().select_related("expert").get(pk=appointment.pk)
     if appointment.ended_at is not None:

@@ -239,11 +239,16 @@ def appointment_end(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = selectors.appointment_get_for_user(user=user, pk=pk)
     if appointment.pk not in services.endable_appointment_ids(user=user, case=appointment.case):
         raise Http404("No such page.")
-    form = EndAppointmentForm(request.POST or None)
+    form = EndAppointmentForm(request.POST or None, acting=services.ending_organisations(user, appointment))
     if request.method == "POST" and form.is_valid():
         ended = run_service(
             form,
-            lambda: services.appointment_end(actor=user, appointment=appointment, reason=form.cleaned_data["reason"]),
+            lambda: services.appointment_end(
+                actor=user,
+                appointment=appointment,
+                reason=form.cleaned_data["reason"],
+                organisation=form.chosen_organisation,
+            ),
         )
         if ended is not None:
             messages.success(request, f"The appointment of {appointment.expert.name} has ended.")

@@ -10,6 +10,7 @@ from django.db import connection
 
 from accounts.errors import TransitionNotAllowed
 from accounts.models import AuditEvent, Organisation, OrganisationKind, Role, User
+from accounts.services import membership_create
 from failure_regime.models import Case
 from reviews.models import Appointment, AppointmentRole, Expert, Seniority
 from reviews.services.registry import appointment_end, appointment_make, expert_update
@@ -206,3 +207,17 @@ def test_two_people_ending_the_same_appointment_end_it_once(
         thread.join()
     assert sorted(outcomes) == ["ended", "refused"]
     assert AuditEvent.objects.filter(verb=ReviewsVerb.APPOINTMENT_ENDED).count() == 1
+
+
+def test_an_oversight_lead_who_is_also_national_oversight_says_which_ends_it(
+    appointment: Appointment, oversight_lead: User, nhs_england: Organisation
+) -> None:
+    """Ending another organisation's appointment, someone who could do it for their party or as national oversight
+    is asked which (it was once the first found); the appointing organisation's own staff are not asked."""
+    membership_create(actor=None, user=oversight_lead, organisation=nhs_england, role=Role.NATIONAL_OVERSIGHT)
+    with pytest.raises(ValidationError) as excinfo:
+        appointment_end(actor=oversight_lead, appointment=appointment, reason="Conflict found.")
+    assert "acting_for" in excinfo.value.message_dict
+    appointment_end(actor=oversight_lead, appointment=appointment, reason="Conflict found.", organisation=nhs_england)
+    event = AuditEvent.objects.get(verb=ReviewsVerb.APPOINTMENT_ENDED, target_id=str(appointment.pk))
+    assert event.organisation == nhs_england
