@@ -12,6 +12,7 @@ from failure_regime.models import (
     CaseParty,
     CaseStatus,
     Concern,
+    ConcernOutcome,
     ConcernSource,
     ConcernStatus,
     EnforcementAction,
@@ -45,11 +46,12 @@ class ConcernFilter(ProviderSearchMixin, django_filters.FilterSet):
     provider = _provider_filter()
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
     status = django_filters.ChoiceFilter(choices=ConcernStatus.choices, empty_label="Any status")
+    outcome = django_filters.ChoiceFilter(choices=ConcernOutcome.choices, empty_label="Any outcome")
     source = django_filters.ChoiceFilter(choices=ConcernSource.choices, empty_label="Any source")
 
     class Meta:
         model = Concern
-        fields = ["provider", "severity", "status", "source"]
+        fields = ["provider", "severity", "status", "outcome", "source"]
 
 
 class CaseFilter(ProviderSearchMixin, django_filters.FilterSet):

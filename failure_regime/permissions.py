@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, overload
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 
 from accounts.models import PROVIDER_KINDS, Membership, Organisation, OrganisationKind, Role, User
 
 if TYPE_CHECKING:
-    from failure_regime.models import Episode
+    from failure_regime.models import Concern, Episode
 
 # The role through which each kind of organisation gives its decision on a joint trigger.
 SIGN_OFF_ROLE_BY_KIND: dict[str, Role] = {
@@ -21,6 +22,10 @@ SIGN_OFF_ROLE_BY_KIND: dict[str, Role] = {
 }
 
 CONCERN_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD, Role.NATIONAL_OVERSIGHT})
+# A concern is assessed by an inspector or a decision-maker, and its outcome decided and it closed by a
+# decision-maker, of an organisation that handles it (``concern_handlers``).
+CONCERN_ASSESSOR_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
+CONCERN_DECIDER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 PROPOSER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 # A commissioner's oversight lead joins a case as a party but does not propose one.
 PROPOSER_KINDS = frozenset({OrganisationKind.REGULATOR, OrganisationKind.OVERSIGHT_BODY})
@@ -172,6 +177,17 @@ def membership_for(
     if membership is None:
         raise PermissionDenied(f"Your role at {organisation} does not allow you to {doing}.")
     return membership
+
+
+def concern_handlers(user: User, concern: Concern, roles: Iterable[str]) -> list[Organisation]:
+    """The organisations through which ``user`` handles ``concern`` (assesses it, decides its outcome, closes it)
+    in one of ``roles``, by name: the organisation that recorded it, the provider's oversight body, or a regulator.
+    National oversight sees every concern but acts through cases; the provider never handles (or sees) one."""
+    handling = Q(pk=concern.raised_by_organisation_id) | Q(kind=OrganisationKind.REGULATOR)
+    if concern.provider.oversight_body_id is not None:
+        handling |= Q(pk=concern.provider.oversight_body_id)
+    organisations = Organisation.objects.filter(handling, memberships__user=user, memberships__role__in=list(roles))
+    return list(organisations.distinct().order_by("name"))
 
 
 def acting_choices(user: User, roles: Iterable[str], kinds: Iterable[str] | None = None) -> list[Organisation]:

@@ -493,6 +493,7 @@ SPECTACULAR_SETTINGS = {
         "ClosureReasonEnum": "failure_regime.models.ClosureReason",
         "ConcernStatusEnum": "failure_regime.models.ConcernStatus",
         "ConcernSourceEnum": "failure_regime.models.ConcernSource",
+        "ConcernOutcomeEnum": "failure_regime.models.ConcernOutcome",
         "SeverityEnum": "failure_regime.models.Severity",
         "DecisionEnum": "failure_regime.models.Decision",
         "PartyBasisEnum": "failure_regime.models.PartyBasis",

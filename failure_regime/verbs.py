@@ -7,6 +7,9 @@ class RegimeVerb(StrEnum):
     CONCERN_RAISED = "concern.raised"
     CONCERN_EVIDENCE_ADDED = "concern.evidence_added"
     CONCERN_EVIDENCE_DOWNLOADED = "concern.evidence_downloaded"
+    CONCERN_ASSESSED = "concern.assessed"
+    CONCERN_OUTCOME_DECIDED = "concern.outcome_decided"
+    CONCERN_CLOSED = "concern.closed"
     CASE_PROPOSED = "case.proposed"
     CASE_PARTY_ADDED = "case.party_added"
     CASE_TERMS_REVISED = "case.terms_revised"
@@ -26,6 +29,9 @@ LABELS: dict[str, str] = {
     RegimeVerb.CONCERN_RAISED: "Concern recorded",
     RegimeVerb.CONCERN_EVIDENCE_ADDED: "Evidence added",
     RegimeVerb.CONCERN_EVIDENCE_DOWNLOADED: "Evidence downloaded",
+    RegimeVerb.CONCERN_ASSESSED: "Concern assessed",
+    RegimeVerb.CONCERN_OUTCOME_DECIDED: "Outcome of the concern decided",
+    RegimeVerb.CONCERN_CLOSED: "Concern closed",
     RegimeVerb.CASE_PROPOSED: "Case proposed",
     RegimeVerb.CASE_PARTY_ADDED: "Party added",
     RegimeVerb.CASE_TERMS_REVISED: "Terms of reference revised",

@@ -16,7 +16,9 @@ from failure_regime.models import (
     ClosureReason,
     Concern,
     ConcernEvidence,
+    ConcernOutcome,
     ConcernSource,
+    ConcernStep,
     Deadline,
     EnforcementAction,
     EnforcementKind,
@@ -59,17 +61,43 @@ class ConcernSerializer(serializers.ModelSerializer):
             "summary",
             "severity",
             "status",
+            "outcome",
             "raised_by",
             "raised_by_organisation",
             "raised_at",
         ]
 
 
+class ConcernStepSerializer(serializers.ModelSerializer):
+    made_by = PersonSerializer()
+    made_by_organisation = OrganisationSummarySerializer()
+
+    class Meta:
+        model = ConcernStep
+        fields = ["status", "outcome", "referred_to", "reasons", "made_by", "made_by_organisation", "made_at"]
+
+
 class ConcernDetailSerializer(ConcernSerializer):
     evidence = EvidenceSerializer(many=True)
+    steps = ConcernStepSerializer(many=True, help_text="The concern's handling, oldest first, with the reasons.")
 
     class Meta(ConcernSerializer.Meta):
-        fields = [*ConcernSerializer.Meta.fields, "evidence"]
+        fields = [*ConcernSerializer.Meta.fields, "evidence", "steps"]
+
+
+class ConcernStepInSerializer(serializers.Serializer):
+    acting_for = ActingForField()
+    reasons = serializers.CharField(max_length=max_length_of(ConcernStep, "reasons"))
+
+
+class ConcernOutcomeInSerializer(ConcernStepInSerializer):
+    outcome = serializers.ChoiceField(choices=ConcernOutcome.choices)
+    referred_to = serializers.CharField(
+        max_length=max_length_of(ConcernStep, "referred_to"),
+        required=False,
+        default="",
+        help_text="The body the concern is referred to: needed for a referral.",
+    )
 
 
 class CaseSerializer(serializers.ModelSerializer):

@@ -3,10 +3,11 @@ one service. Objects the caller may not see answer 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -14,12 +15,13 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from accounts.acting import acting_user, validated
 from failure_regime import selectors
 from failure_regime.api import serializers as s
 from failure_regime.filters import CaseFilter, ConcernFilter, EnforcementFilter
-from failure_regime.models import Case, Concern, Deadline, EnforcementAction, Handover
+from failure_regime.models import Case, Concern, ConcernStep, Deadline, EnforcementAction, Handover
 from failure_regime.permissions import (
     CONCERN_ROLES,
     ENFORCEMENT_ROLES,
@@ -27,7 +29,11 @@ from failure_regime.permissions import (
     PROPOSER_ROLES,
     acting_for,
 )
-from failure_regime.services import accountability, cases, concerns, enforcement, sign_off
+from failure_regime.services import accountability, cases, concern_steps, concerns, enforcement, sign_off
+
+
+def _steps() -> Prefetch:
+    return Prefetch("steps", queryset=ConcernStep.objects.select_related("made_by", "made_by_organisation"))
 
 
 class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
@@ -42,7 +48,7 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
         queryset = selectors.concern_list_for_user(user=acting_user(self.request))
-        return queryset.prefetch_related("evidence") if self.action == "retrieve" else queryset
+        return queryset.prefetch_related("evidence", _steps()) if self.action == "retrieve" else queryset
 
     def get_serializer_class(self) -> type:
         return s.ConcernDetailSerializer if self.action == "retrieve" else s.ConcernSerializer
@@ -67,6 +73,31 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
         except DjangoValidationError as exc:
             raise ValidationError({"file": exc.messages}) from exc
         return Response(s.EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ConcernStepInSerializer, responses={200: s.ConcernDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def assess(self, request: Request, pk: str) -> Response:
+        """Records the assessment of a received concern, with what it found (409 once assessed)."""
+        return self._step(request, s.ConcernStepInSerializer, concern_steps.concern_assess)
+
+    @extend_schema(request=s.ConcernOutcomeInSerializer, responses={200: s.ConcernDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def outcome(self, request: Request, pk: str) -> Response:
+        """Decides what follows an assessed concern, with the reasons (a referral names the body)."""
+        return self._step(request, s.ConcernOutcomeInSerializer, concern_steps.concern_outcome_decide)
+
+    @extend_schema(request=s.ConcernStepInSerializer, responses={200: s.ConcernDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        """Closes a concern whose outcome is decided, or which is part of a case, with the reasons."""
+        return self._step(request, s.ConcernStepInSerializer, concern_steps.concern_close)
+
+    def _step(self, request: Request, serializer: type[Serializer], take: Callable[..., object]) -> Response:
+        concern, data = self.get_object(), validated(serializer, request)
+        data["organisation"] = data.pop("acting_for", None)
+        take(actor=acting_user(request), concern=concern, **data)
+        detail = self.get_queryset().prefetch_related("evidence", _steps()).get(pk=concern.pk)
+        return Response(s.ConcernDetailSerializer(detail).data)
 
 
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):

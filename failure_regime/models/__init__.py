@@ -1,6 +1,7 @@
 """The regime's models, by sub-domain."""
 
 from failure_regime.models.cases import (
+    CONCERN_OPEN_STATUSES,
     Area,
     Case,
     CaseParty,
@@ -8,8 +9,10 @@ from failure_regime.models.cases import (
     ClosureReason,
     Concern,
     ConcernEvidence,
+    ConcernOutcome,
     ConcernSource,
     ConcernStatus,
+    ConcernStep,
     Decision,
     Handover,
     PartyBasis,
@@ -60,6 +63,7 @@ from failure_regime.models.special_measures import (
 )
 
 __all__ = [
+    "CONCERN_OPEN_STATUSES",
     "LICENSING_KINDS",
     "Intervention",
     "InterventionKind",
@@ -98,8 +102,10 @@ __all__ = [
     "ClosureReason",
     "Concern",
     "ConcernEvidence",
+    "ConcernOutcome",
     "ConcernSource",
     "ConcernStatus",
+    "ConcernStep",
     "Deadline",
     "DeadlineKind",
     "Decision",

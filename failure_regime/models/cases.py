@@ -27,9 +27,26 @@ class Severity(models.TextChoices):
 
 
 class ConcernStatus(models.TextChoices):
-    OPEN = "open", "Open"
+    """Where a concern is in its handling: received, assessed, an outcome decided (or made part of a case), and
+    closed. ``concern_steps.NEXT`` says which step may follow which."""
+
+    RECEIVED = "received", "Received"
+    ASSESSED = "assessed", "Assessed"
+    OUTCOME = "outcome", "Outcome decided"
     IN_CASE = "in_case", "Part of a case"
     CLOSED = "closed", "Closed"
+
+
+# A concern not yet closed nor part of a case: a case may be proposed from it.
+CONCERN_OPEN_STATUSES = (ConcernStatus.RECEIVED, ConcernStatus.ASSESSED, ConcernStatus.OUTCOME)
+
+
+class ConcernOutcome(models.TextChoices):
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
+    MONITOR = "monitor", "Monitor the provider"
+    ENFORCEMENT = "enforcement", "Enforcement action"
+    PROPOSE_CASE = "propose_case", "Propose a single failure case"
+    REFER = "refer", "Refer to another body"
 
 
 class Concern(models.Model):
@@ -39,7 +56,11 @@ class Concern(models.Model):
     source = models.CharField(max_length=32, choices=ConcernSource.choices)
     summary = models.TextField(max_length=10_000)  # the one limit: forms and the API read it from here
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.ROUTINE)
-    status = models.CharField(max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.OPEN, editable=False)
+    status = models.CharField(
+        max_length=16, choices=ConcernStatus.choices, default=ConcernStatus.RECEIVED, editable=False
+    )
+    # The outcome decided, once it is (the step that decided it says why).
+    outcome = models.CharField(max_length=32, choices=ConcernOutcome.choices, blank=True, editable=False)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     raised_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField(db_index=True)
@@ -49,6 +70,26 @@ class Concern(models.Model):
 
     def __str__(self) -> str:
         return f"Concern {self.pk} about {self.provider}"
+
+
+class ConcernStep(models.Model):
+    """One step in the handling of a concern, with its reasons: assessed, an outcome decided, or closed. The steps
+    of a concern are its history; the concern's ``status`` and ``outcome`` are where the last one left it."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="steps")
+    status = models.CharField(max_length=16, choices=ConcernStatus.choices)
+    outcome = models.CharField(max_length=32, choices=ConcernOutcome.choices, blank=True)
+    referred_to = models.CharField(max_length=200, blank=True)
+    reasons = models.TextField(max_length=5000)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_by_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: concern {self.concern_id}"
 
 
 class StoredFile(models.Model):

@@ -15,6 +15,7 @@ from accounts.audit import audit_record
 from accounts.errors import TransitionNotAllowed
 from accounts.models import Organisation, OrganisationKind, User
 from failure_regime.models import (
+    CONCERN_OPEN_STATUSES,
     Area,
     Case,
     CaseParty,
@@ -128,7 +129,7 @@ def case_propose(
     case.reference = f"SFR-{case.pk:05d}"
     case.save(update_fields=["reference"])
     case.concerns.set(concerns)
-    Concern.objects.filter(pk__in=[c.pk for c in concerns], status=ConcernStatus.OPEN).update(
+    Concern.objects.filter(pk__in=[c.pk for c in concerns], status__in=CONCERN_OPEN_STATUSES).update(
         status=ConcernStatus.IN_CASE
     )
     for party, basis in required_parties(provider):

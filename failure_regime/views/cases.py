@@ -33,7 +33,7 @@ from failure_regime.forms import (
     TermsForm,
     WithdrawForm,
 )
-from failure_regime.models import Area, Case, CaseStatus, ConcernStatus
+from failure_regime.models import CONCERN_OPEN_STATUSES, Area, Case, CaseStatus, ConcernStatus
 from failure_regime.permissions import (
     ENFORCEMENT_ROLES,
     PROPOSER_KINDS,
@@ -75,7 +75,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         return render(
             request,
             "failure_regime/staff/case_provider.html",
-            {"providers": providers.filter(concerns__status=ConcernStatus.OPEN).distinct()},
+            {"providers": providers.filter(concerns__status__in=CONCERN_OPEN_STATUSES).distinct()},
         )
     concerns = selectors.concern_list_for_user(user=user).filter(provider=provider).exclude(status=ConcernStatus.CLOSED)
     form = CaseForm(

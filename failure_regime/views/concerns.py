@@ -1,23 +1,31 @@
-"""Staff pages for concerns: list, record, read, and download evidence."""
+"""Staff pages for concerns: list, record, read, assess, decide and close, and download evidence."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.access import staff
 from accounts.acting import acting_user
 from accounts.audit import audit_record
 from accounts.interface import run_service
+from accounts.models import User
 from accounts.selectors import provider_list_for_user
 from failure_regime import selectors
+from failure_regime.concern_forms import ConcernAssessForm, ConcernCloseForm, ConcernOutcomeForm
 from failure_regime.filters import ConcernFilter
-from failure_regime.forms import ConcernForm, EvidenceForm
+from failure_regime.forms import ActingForm, ConcernForm, EvidenceForm
+from failure_regime.models import CONCERN_OPEN_STATUSES, Concern, ConcernStatus
 from failure_regime.permissions import CONCERN_ROLES, PROPOSER_KINDS, PROPOSER_ROLES, acting_choices, acting_for
+from failure_regime.services import concern_steps as steps
 from failure_regime.services.concerns import concern_evidence_add, concern_raise
 from failure_regime.uploads import download_response
 from failure_regime.verbs import RegimeVerb
@@ -78,15 +86,72 @@ def concern_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if all(added):
             messages.success(request, "The evidence has been added.")
             return redirect("regime:concern-detail", concern.pk)
-    context = {
-        "concern": concern,
-        "evidence": concern.evidence.all(),
-        "cases": selectors.case_list_for_user(user=user).filter(concerns=concern),
-        "form": form,
-        "can_add_evidence": bool(acting),
-        "can_propose": bool(acting_choices(user, PROPOSER_ROLES, PROPOSER_KINDS)),
-    }
+    context = _concern_context(user, concern, evidence_form=form)
     return render(request, "failure_regime/staff/concern_detail.html", context, status=400 if form.errors else 200)
+
+
+def _concern_context(user: User, concern: Concern, **given: forms.Form) -> dict[str, Any]:
+    """The concern's page: its evidence, cases and history, and a form for each step the user may take now (the
+    one in ``given`` that failed, with its errors)."""
+    acting = acting_choices(user, CONCERN_ROLES)
+    step_forms = {}
+    for step, (name, form_class) in _STEP_FORMS.items():
+        organisations = steps.step_organisations(user, concern, step)
+        if organisations:
+            step_forms[name] = given.get(name) or form_class(acting=organisations)
+    return {
+        "concern": concern,
+        "failed_form": next((form for form in given.values() if form.errors), None),
+        "evidence": concern.evidence.all(),
+        "history": concern.steps.select_related("made_by", "made_by_organisation"),
+        "cases": selectors.case_list_for_user(user=user).filter(concerns=concern),
+        "form": given.get("evidence_form") or EvidenceForm(acting=acting),
+        "can_add_evidence": bool(acting),
+        "can_propose": concern.status in CONCERN_OPEN_STATUSES
+        and bool(acting_choices(user, PROPOSER_ROLES, PROPOSER_KINDS)),
+        **step_forms,
+    }
+
+
+_STEP_FORMS: dict[str, tuple[str, type[ActingForm]]] = {
+    ConcernStatus.ASSESSED: ("assess_form", ConcernAssessForm),
+    ConcernStatus.OUTCOME: ("outcome_form", ConcernOutcomeForm),
+    ConcernStatus.CLOSED: ("close_form", ConcernCloseForm),
+}
+
+
+def _step(request: HttpRequest, pk: int, step: str, take: Callable[..., object], done: str) -> HttpResponse:
+    """Takes one step of the concern's handling from its page, for the organisation chosen on the form."""
+    user = acting_user(request)
+    concern = selectors.concern_get_for_user(user=user, pk=pk)
+    name, form_class = _STEP_FORMS[step]
+    form = form_class(request.POST, acting=steps.step_organisations(user, concern, step))
+    if form.is_valid():
+        data = {field: value for field, value in form.cleaned_data.items() if field != "acting_for"}
+        chosen = form.chosen_organisation
+        if run_service(form, lambda: take(actor=user, concern=concern, organisation=chosen, **data)) is not None:
+            messages.success(request, done)
+            return redirect("regime:concern-detail", concern.pk)
+    context = _concern_context(user, selectors.concern_get_for_user(user=user, pk=pk), **{name: form})
+    return render(request, "failure_regime/staff/concern_detail.html", context, status=400)
+
+
+@staff
+@require_POST
+def concern_assess(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, ConcernStatus.ASSESSED, steps.concern_assess, "The assessment has been recorded.")
+
+
+@staff
+@require_POST
+def concern_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, ConcernStatus.OUTCOME, steps.concern_outcome_decide, "The outcome has been recorded.")
+
+
+@staff
+@require_POST
+def concern_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _step(request, pk, ConcernStatus.CLOSED, steps.concern_close, "The concern has been closed.")
 
 
 @staff

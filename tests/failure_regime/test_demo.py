@@ -62,7 +62,7 @@ def test_a_demo_user_signs_in_with_a_backup_code() -> None:
 def test_it_leaves_an_open_concern_that_a_decision_maker_can_propose_a_case_from() -> None:
     seed_demo()
     decision_maker = User.objects.get(email="decision.maker@cqc.example")
-    waiting = list(concern_list_for_user(user=decision_maker).filter(status=ConcernStatus.OPEN, cases__isnull=True))
+    waiting = list(concern_list_for_user(user=decision_maker).filter(status=ConcernStatus.RECEIVED, cases__isnull=True))
     case = case_propose(
         actor=decision_maker,
         organisation=sole_organisation(decision_maker),
