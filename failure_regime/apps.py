@@ -39,7 +39,8 @@ class FailureRegimeConfig(AppConfig):
                 },
             }
         )
-        # Who hears about special-measures deadlines is registered when the module loads.
+        # Who hears about immediate concerns' and special-measures deadlines is registered when the module loads.
+        import failure_regime.services.concern_clock
         import failure_regime.services.interventions
         import failure_regime.services.recommendations
         import failure_regime.services.special_measures_recipients  # noqa: F401

@@ -135,9 +135,10 @@ def _demo_case() -> None:
 
 
 def _demo_open_concern() -> None:
-    """An open concern about Colchester that no case has taken up yet, so that a regulator decision-maker or
-    oversight lead can propose a case from it at once."""
-    from failure_regime.models import Concern, ConcernSource
+    """An immediate concern about Colchester that nobody has assessed or taken up in a case yet: CQC's inspectors
+    are asked to assess it within the day, and a regulator decision-maker or oversight lead can propose a case
+    from it at once."""
+    from failure_regime.models import Concern, ConcernSource, Severity
     from failure_regime.services.concerns import concern_raise
 
     colchester = Organisation.objects.get(ods_code="RDE")
@@ -148,6 +149,7 @@ def _demo_open_concern() -> None:
         organisation=Organisation.objects.get(ods_code="CQC"),
         provider=colchester,
         source=ConcernSource.WHISTLEBLOWING,
+        severity=Severity.IMMEDIATE,
         summary="Staff report that patients waiting in the emergency department are not checked for hours and "
         "that cancer appointments are being cancelled without review.",
     )

@@ -12,6 +12,7 @@ from failure_regime.models import Deadline
 # The page of each kind of subject a deadline can have, by model name.
 _SUBJECT_PAGES = {
     "case": "regime:case-detail",
+    "concern": "regime:concern-detail",
     "enforcementaction": "regime:enforcement-detail",
     "episode": "regime:episode-detail",
     "monthlyreport": "regime:report-detail",

@@ -362,19 +362,21 @@ def _grant_owners(user: User) -> tuple[tuple[type[Any], Q], ...]:
 
 def deadline_list_for_user(*, user: User) -> QuerySet[Deadline]:
     """Open deadlines the user may see, soonest first: each is visible exactly when its subject is (a case's
-    sign-off, an enforcement action's compliance date, an episode's re-inspection or its monthly reports and
-    interventions, a decision on a recommendation, an item of a case's communications plan).
+    sign-off, an immediate concern's assessment, an enforcement action's compliance date, an episode's
+    re-inspection or its monthly reports and interventions, a decision on a recommendation, an item of a case's
+    communications plan).
 
-    The rule is the subjects' own (``case_list_for_user``, ``enforcement_list_for_user``, the episodes' and the
-    recommendations'), written so that the database answers it from indexes on the deadline row: a model-wide
-    permission admits every deadline of that kind; "about a provider the user's organisation oversees" is read
-    from the deadline's own provider, which is always its subject's; and what was granted object by object is
-    read first (a few rows), so the list asks for those subjects by key."""
+    The rule is the subjects' own (``case_list_for_user``, ``concern_list_for_user``, ``enforcement_list_for_user``,
+    the episodes' and the recommendations'), written so that the database answers it from indexes on the deadline
+    row: a model-wide permission admits every deadline of that kind; "about a provider the user's organisation
+    oversees" is read from the deadline's own provider, which is always its subject's; and what was granted object
+    by object is read first (a few rows), so the list asks for those subjects by key."""
     types = ContentType.objects.get_for_models(
-        Case, EnforcementAction, Episode, MonthlyReport, Recommendation, Intervention
+        Case, Concern, EnforcementAction, Episode, MonthlyReport, Recommendation, Intervention
     )
     subjects = {
         "failure_regime.view_case": Case,
+        "failure_regime.view_concern": Concern,
         "failure_regime.view_enforcementaction": EnforcementAction,
         "failure_regime.view_episode": Episode,
         "failure_regime.view_recommendation": Recommendation,

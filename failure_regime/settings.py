@@ -298,6 +298,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMMEDIATE_SIGN_OFF_HOURS = env_int("IMMEDIATE_SIGN_OFF_HOURS", 24)
 IMMEDIATE_SIGN_OFF_CHASE_HOURS = env_int("IMMEDIATE_SIGN_OFF_CHASE_HOURS", 4)
 IMMEDIATE_SIGN_OFF_LAST_CALL_HOURS = env_int("IMMEDIATE_SIGN_OFF_LAST_CALL_HOURS", 2)
+# An immediate concern is assessed within this many hours of being recorded; those who assess it are reminded
+# IMMEDIATE_CONCERN_REMINDER_HOURS before, and national oversight hears when it is missed.
+IMMEDIATE_CONCERN_ASSESSMENT_HOURS = env_int("IMMEDIATE_CONCERN_ASSESSMENT_HOURS", 24)
+IMMEDIATE_CONCERN_REMINDER_HOURS = env_int("IMMEDIATE_CONCERN_REMINDER_HOURS", 4)
 DEADLINE_REMINDER_OFFSETS = {
     "default": [timedelta(days=90), timedelta(days=30), timedelta(days=7), timedelta(0)],
 }

@@ -37,12 +37,13 @@ LEADS = "Areas you are the accountable lead for"
 MISSING_LEAD = "Cases missing an accountable lead"
 REPORTS_TO_SEND = "Monthly reports to send"
 REPORTS_TO_ACCEPT = "Monthly reports waiting for your acceptance"
-DEADLINES = "Re-inspections and statutory deadlines"
+DEADLINES = "Re-inspections, statutory deadlines and immediate concerns"
 RECOMMENDATIONS = "Recommendations awaiting your decision"
 
 # The deadlines listed as their own items. Sign-off and monthly-report deadlines are shown through the decision
 # or the report they belong to.
 DEADLINE_KINDS = (
+    DeadlineKind.CONCERN_ASSESSMENT,
     DeadlineKind.REINSPECTION,
     DeadlineKind.EXTENSION_END,
     DeadlineKind.REGISTRATION_DECISION,

@@ -22,6 +22,7 @@ class DeadlineKind(models.TextChoices):
     RECOMMENDATION_DECISION = "recommendation_decision", "Decision on CQC's recommendation"
     INTERVENTION_REVIEW = "intervention_review", "Review of an intervention"
     COMMUNICATIONS_ITEM = "communications_item", "Communications plan item"
+    CONCERN_ASSESSMENT = "concern_assessment", "Assessment of an immediate concern"
 
 
 class Deadline(models.Model):

@@ -37,6 +37,7 @@ from failure_regime.permissions import (
     membership_for,
 )
 from failure_regime.services.clock import deadline_meet, deadline_open
+from failure_regime.services.concern_clock import concern_clock_stop
 from failure_regime.services.notification_events import case_activated_notify, case_proposed_notify
 from failure_regime.verbs import RegimeVerb
 
@@ -132,6 +133,7 @@ def case_propose(
     Concern.objects.filter(pk__in=[c.pk for c in concerns], status__in=CONCERN_OPEN_STATUSES).update(
         status=ConcernStatus.IN_CASE
     )
+    concern_clock_stop(concerns)
     for party, basis in required_parties(provider):
         _add_party(case=case, organisation=party, basis=basis, actor=actor)
     Responsibility.objects.bulk_create([Responsibility(case=case, area=area) for area in Area])

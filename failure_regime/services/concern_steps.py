@@ -18,6 +18,7 @@ from failure_regime.permissions import (
     choose_organisation,
     concern_handlers,
 )
+from failure_regime.services.concern_clock import concern_clock_stop
 from failure_regime.verbs import RegimeVerb
 
 # Which steps may follow which: a concern is assessed once received; its outcome is decided once assessed (and may
@@ -140,6 +141,8 @@ def _take(
     if outcome:
         concern.outcome = outcome
     concern.save(update_fields=["status", "outcome"])
+    if step == ConcernStatus.ASSESSED:
+        concern_clock_stop([concern])
     audit_record(
         actor=actor,
         organisation=organisation,

@@ -12,6 +12,7 @@ from accounts.audit import audit_record
 from accounts.models import Organisation, User
 from failure_regime.models import Concern, ConcernEvidence, ConcernSource, Severity
 from failure_regime.permissions import CONCERN_ROLES, membership_for
+from failure_regime.services.concern_clock import concern_clock_start
 from failure_regime.uploads import FileType, check_upload, store
 from failure_regime.verbs import RegimeVerb
 
@@ -34,7 +35,7 @@ def concern_raise(
     evidence: list[UploadedFile] | None = None,
 ) -> Concern:
     """Records a concern about a provider, raised by regulator or oversight staff for ``organisation``, with its
-    evidence files."""
+    evidence files. An immediate concern's assessment clock starts (``concern_clock``)."""
     membership_for(actor, organisation, CONCERN_ROLES, doing="record concerns")
     if not provider.is_provider:
         raise ValidationError({"provider": "Choose a provider of care."})
@@ -53,6 +54,7 @@ def concern_raise(
         raised_at=timezone.now(),
     )
     _grant_concern(concern)
+    concern_clock_start(concern)
     for upload, file_type in files:
         _attach(concern=concern, actor=actor, upload=upload, file_type=file_type)
     audit_record(

@@ -229,9 +229,12 @@ def test_the_page_refuses_a_step_someone_may_not_take(
 ) -> None:
     """A step the person may not take answers 403 (the page offers none); a concern they may not see, 404."""
     _assessed(concern, inspector)
-    assert client_for(inspector).post(
-        reverse("regime:concern-outcome", args=[concern.pk]), {"outcome": "monitor", "reasons": "Watch."}
-    ).status_code == 403
+    assert (
+        client_for(inspector)
+        .post(reverse("regime:concern-outcome", args=[concern.pk]), {"outcome": "monitor", "reasons": "Watch."})
+        .status_code
+        == 403
+    )
     assert Concern.objects.get(pk=concern.pk).status == ConcernStatus.ASSESSED
     hidden = client_for(trust_manager).post(reverse("regime:concern-assess", args=[concern.pk]), {"reasons": "x"})
     assert hidden.status_code == 404

@@ -24,6 +24,7 @@ from failure_regime import selectors
 from failure_regime.models import (
     Basis,
     Case,
+    Concern,
     ConcernSource,
     Deadline,
     DeadlineKind,
@@ -45,6 +46,7 @@ pytestmark = pytest.mark.django_db
 
 SUBJECT_LISTS = {
     Case: selectors.case_list_for_user,
+    Concern: selectors.concern_list_for_user,
     EnforcementAction: selectors.enforcement_list_for_user,
     Episode: selectors.episode_list_for_user,
     MonthlyReport: selectors.report_list_for_user,
@@ -125,6 +127,7 @@ def test_every_demo_person_sees_the_deadlines_of_the_subjects_they_see(
     kinds = set(Deadline.objects.filter(met_at__isnull=True).values_list("subject_type__model", flat=True))
     assert {
         "case",
+        "concern",
         "enforcementaction",
         "episode",
         "monthlyreport",
