@@ -1,10 +1,11 @@
-"""Forms for the steps of a concern's handling after it is recorded: assessment, outcome and closing."""
+"""Forms for a provider's report of a concern about itself, and for the steps of a concern's handling after it is
+recorded: assessment, outcome and closing."""
 
 from __future__ import annotations
 
 from django import forms
 
-from failure_regime.forms import ActingForm
+from failure_regime.forms import ActingForm, ConcernForm
 from failure_regime.models import ConcernOutcome
 from failure_regime.services.concern_steps import REASONS_MAX, REFERRED_TO_MAX
 
@@ -44,3 +45,12 @@ class ConcernOutcomeForm(ActingForm):
 
 class ConcernCloseForm(ActingForm):
     reasons = _reasons("Why can the concern close?", "For example, what the monitoring showed.")
+
+
+class OwnReportForm(ActingForm):
+    """A provider's report of a concern about itself: the view offers, as ``acting``, the providers where the person
+    is a manager or sign-off officer (``permissions.own_report_choices``)."""
+
+    severity = ConcernForm.declared_fields["severity"]
+    summary = ConcernForm.declared_fields["summary"]
+    evidence = ConcernForm.declared_fields["evidence"]

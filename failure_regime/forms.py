@@ -13,6 +13,7 @@ from accounts.form_errors import NHSForm
 from accounts.limits import max_length_of
 from accounts.models import Organisation, User
 from failure_regime.models import (
+    STAFF_CONCERN_SOURCES,
     Action,
     ActionStatus,
     Area,
@@ -20,7 +21,6 @@ from failure_regime.models import (
     Case,
     ClosureReason,
     Concern,
-    ConcernSource,
     Decision,
     Delivery,
     EnforcementAction,
@@ -118,7 +118,7 @@ class ConcernForm(ActingForm):
         queryset=Organisation.objects.none(), label="Provider", empty_label="Choose a provider"
     )
     source = forms.ChoiceField(
-        choices=ConcernSource.choices,
+        choices=STAFF_CONCERN_SOURCES,
         widget=forms.RadioSelect,
         label="Where did it come from?",
         error_messages={"required": "Choose where the concern came from"},

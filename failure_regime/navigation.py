@@ -33,11 +33,20 @@ _MENU: tuple[tuple[str, str, frozenset[str]], ...] = (
             }
         ),
     ),
-    # Concerns may come from whistleblowers: the provider's own staff never see them.
+    # Concerns may come from whistleblowers: a provider's own staff see only the concerns they reported themselves.
     (
         "Concerns",
         "regime:concern-list",
-        frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD, Role.NATIONAL_OVERSIGHT}),
+        frozenset(
+            {
+                Role.INSPECTOR,
+                Role.REGULATOR_DECISION_MAKER,
+                Role.OVERSIGHT_LEAD,
+                Role.NATIONAL_OVERSIGHT,
+                Role.TRUST_MANAGER,
+                Role.TRUST_SIGN_OFF_OFFICER,
+            }
+        ),
     ),
     (
         "Special measures",

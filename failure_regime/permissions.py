@@ -26,6 +26,8 @@ CONCERN_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.O
 # decision-maker, of an organisation that handles it (``concern_handlers``).
 CONCERN_ASSESSOR_ROLES = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 CONCERN_DECIDER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
+# A provider's managers and sign-off officers report concerns about their own organisation.
+OWN_REPORT_ROLES = frozenset({Role.TRUST_MANAGER, Role.TRUST_SIGN_OFF_OFFICER})
 PROPOSER_ROLES = frozenset({Role.REGULATOR_DECISION_MAKER, Role.OVERSIGHT_LEAD})
 # A commissioner's oversight lead joins a case as a party but does not propose one.
 PROPOSER_KINDS = frozenset({OrganisationKind.REGULATOR, OrganisationKind.OVERSIGHT_BODY})
@@ -188,6 +190,11 @@ def concern_handlers(user: User, concern: Concern, roles: Iterable[str]) -> list
         handling |= Q(pk=concern.provider.oversight_body_id)
     organisations = Organisation.objects.filter(handling, memberships__user=user, memberships__role__in=list(roles))
     return list(organisations.distinct().order_by("name"))
+
+
+def own_report_choices(user: User) -> list[Organisation]:
+    """The providers ``user`` may report a concern about: their own, where they hold one of ``OWN_REPORT_ROLES``."""
+    return acting_choices(user, OWN_REPORT_ROLES, kinds=PROVIDER_KINDS)
 
 
 def acting_choices(user: User, roles: Iterable[str], kinds: Iterable[str] | None = None) -> list[Organisation]:

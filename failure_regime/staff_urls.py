@@ -18,6 +18,7 @@ app_name = "regime"
 urlpatterns = [
     path("concerns/", concerns.concern_list, name="concern-list"),
     path("concerns/new/", concerns.concern_new, name="concern-new"),
+    path("concerns/report/", concerns.concern_report, name="concern-report"),
     path("concerns/<int:pk>/", concerns.concern_detail, name="concern-detail"),
     path("concerns/<int:pk>/assess/", concerns.concern_assess, name="concern-assess"),
     path("concerns/<int:pk>/outcome/", concerns.concern_outcome, name="concern-outcome"),

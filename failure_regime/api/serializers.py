@@ -10,6 +10,7 @@ from accounts.limits import max_length_of
 from accounts.models import AuditEvent, Organisation, User
 from failure_regime.api.fields import ActingForField, IdField, VisibleOrganisationIdField
 from failure_regime.models import (
+    STAFF_CONCERN_SOURCES,
     Area,
     Case,
     CaseParty,
@@ -17,7 +18,6 @@ from failure_regime.models import (
     Concern,
     ConcernEvidence,
     ConcernOutcome,
-    ConcernSource,
     ConcernStep,
     Deadline,
     EnforcementAction,
@@ -83,6 +83,12 @@ class ConcernDetailSerializer(ConcernSerializer):
 
     class Meta(ConcernSerializer.Meta):
         fields = [*ConcernSerializer.Meta.fields, "evidence", "steps"]
+
+
+class OwnReportInSerializer(serializers.Serializer):
+    acting_for = ActingForField(help_text="Your provider, if you report for more than one.")
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.ROUTINE)
+    summary = serializers.CharField(max_length=max_length_of(Concern, "summary"))
 
 
 class ConcernStepInSerializer(serializers.Serializer):
@@ -269,7 +275,7 @@ class ConcernInSerializer(serializers.Serializer):
     acting_for = ActingForField()
     provider = VisibleOrganisationIdField()
     # DRF takes declared fields off the class, so this does not clash with Field.source at run time.
-    source = serializers.ChoiceField(choices=ConcernSource.choices)  # type: ignore[assignment]
+    source = serializers.ChoiceField(choices=STAFF_CONCERN_SOURCES)  # type: ignore[assignment]
     severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.ROUTINE)
     summary = serializers.CharField(max_length=max_length_of(Concern, "summary"))
 

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
 from accounts.acting import acting_user, validated
+from accounts.models import PROVIDER_KINDS
 from failure_regime import selectors
 from failure_regime.api import serializers as s
 from failure_regime.filters import CaseFilter, ConcernFilter, EnforcementFilter
@@ -25,11 +26,13 @@ from failure_regime.models import Case, Concern, ConcernStep, Deadline, Enforcem
 from failure_regime.permissions import (
     CONCERN_ROLES,
     ENFORCEMENT_ROLES,
+    OWN_REPORT_ROLES,
     PROPOSER_KINDS,
     PROPOSER_ROLES,
     acting_for,
 )
 from failure_regime.services import accountability, cases, concern_steps, concerns, enforcement, sign_off
+from failure_regime.services.concerns import REPORT_OWN
 
 
 def _steps() -> Prefetch:
@@ -58,6 +61,17 @@ class ConcernViewSet(viewsets.ReadOnlyModelViewSet):
         data, user = validated(s.ConcernInSerializer, request), acting_user(request)
         organisation = acting_for(user, CONCERN_ROLES, data.pop("acting_for", None), doing="record concerns")
         concern = concerns.concern_raise(actor=user, organisation=organisation, **data)
+        return Response(s.ConcernDetailSerializer(concern).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.OwnReportInSerializer, responses={201: s.ConcernDetailSerializer})
+    @action(detail=False, methods=["post"], url_path="report-own")
+    def report_own(self, request: Request) -> Response:
+        """A provider's manager or sign-off officer reports a concern about their own organisation (403 for anyone
+        else). The provider sees what it reports, never what others raise about it."""
+        data, user = validated(s.OwnReportInSerializer, request), acting_user(request)
+        chosen = data.pop("acting_for", None)
+        organisation = acting_for(user, OWN_REPORT_ROLES, chosen, doing=REPORT_OWN, kinds=PROVIDER_KINDS)
+        concern = concerns.concern_report_own(actor=user, organisation=organisation, **data)
         return Response(s.ConcernDetailSerializer(concern).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request={"multipart/form-data": s.EvidenceInSerializer}, responses={201: s.EvidenceSerializer})

@@ -2,6 +2,7 @@
 
 from failure_regime.models.cases import (
     CONCERN_OPEN_STATUSES,
+    STAFF_CONCERN_SOURCES,
     Area,
     Case,
     CaseParty,
@@ -63,6 +64,7 @@ from failure_regime.models.special_measures import (
 )
 
 __all__ = [
+    "STAFF_CONCERN_SOURCES",
     "CONCERN_OPEN_STATUSES",
     "LICENSING_KINDS",
     "Intervention",

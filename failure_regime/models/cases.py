@@ -18,7 +18,12 @@ class ConcernSource(models.TextChoices):
     MORTALITY_DATA = "mortality_data", "Mortality data"
     CORONER = "coroner", "Coroner"
     MEDIA = "media", "Media"
+    PROVIDER_REPORT = "provider_report", "The provider's own report"
     OTHER = "other", "Other"
+
+
+# Where a concern recorded by regulator or oversight staff may come from: a provider's own report is the provider's.
+STAFF_CONCERN_SOURCES = [(value, label) for value, label in ConcernSource.choices if value != "provider_report"]
 
 
 class Severity(models.TextChoices):

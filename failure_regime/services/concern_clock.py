@@ -1,17 +1,18 @@
 """The clock of an immediate concern: it is assessed within ``IMMEDIATE_CONCERN_ASSESSMENT_HOURS`` of being
-recorded. Those who assess concerns at the organisation that recorded it are reminded before the time runs out;
-when it does, national oversight hears too. Assessing it, or proposing a case from it, stops the clock."""
+recorded. Those who assess concerns at the organisation that recorded it (for a provider's own report, the
+regulators and the provider's oversight body) are reminded before the time runs out; when it does, national
+oversight hears too. Assessing it, or proposing a case from it, stops the clock."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
 
-from accounts.models import Membership, Role
-from failure_regime.models import Concern, DeadlineKind, Severity
+from accounts.models import Membership, OrganisationKind, Role, User
+from failure_regime.models import Concern, ConcernSource, DeadlineKind, Severity
 from failure_regime.permissions import CONCERN_ASSESSOR_ROLES
 from failure_regime.services.clock import (
     DeadlineFacts,
@@ -43,31 +44,59 @@ def concern_clock_stop(concerns: Sequence[Concern]) -> None:
 
 
 def _assessment_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
-    """The assessors (``CONCERN_ASSESSOR_ROLES``) of the organisation that recorded the concern; national
+    """The assessors (``CONCERN_ASSESSOR_ROLES``) of the organisation that recorded the concern; for a provider's
+    own report, the regulators' assessors and the provider's oversight body's oversight leads; national
     oversight too once the time has run out."""
-    recorded_by = dict(
-        Concern.objects.filter(pk__in=[d.subject_id for d in deadlines]).values_list("pk", "raised_by_organisation")
+    rows = Concern.objects.filter(pk__in=[d.subject_id for d in deadlines]).values_list(
+        "pk", "raised_by_organisation", "source", "provider__oversight_body"
     )
-    members = members_by_role({(o, role) for o in recorded_by.values() for role in CONCERN_ASSESSOR_ROLES})
-    national = (
-        [m.user for m in Membership.objects.filter(role=Role.NATIONAL_OVERSIGHT, user__is_active=True)]
-        if overdue
-        else []
-    )
+    own_reports: set[int] = set()
+    wanted: dict[int, list[tuple[int, str]]] = {}
+    for pk, recorded_by, source, oversight_body in rows:
+        if source == ConcernSource.PROVIDER_REPORT:
+            own_reports.add(pk)
+            wanted[pk] = [(oversight_body, Role.OVERSIGHT_LEAD)] if oversight_body else []
+        else:
+            wanted[pk] = [(recorded_by, role) for role in sorted(CONCERN_ASSESSOR_ROLES)]
+    members = members_by_role({pair for pairs in wanted.values() for pair in pairs})
+    regulators = _members(_REGULATOR_ASSESSORS, OrganisationKind.REGULATOR) if own_reports else []
+    national = _members({Role.NATIONAL_OVERSIGHT}) if overdue else []
     recipients: Recipients = {}
     for deadline in deadlines:
-        organisation = recorded_by.get(deadline.subject_id, 0)
-        people = [u for role in sorted(CONCERN_ASSESSOR_ROLES) for u in members.get((organisation, role), [])]
+        people = [u for pair in wanted.get(deadline.subject_id, []) for u in members.get(pair, [])]
+        if deadline.subject_id in own_reports:
+            people += regulators
         recipients[deadline.pk] = list({u.pk: u for u in people + national}.values())
     return recipients
+
+
+# A provider's own report is assessed by the regulators' inspectors and decision-makers (and its oversight body).
+_REGULATOR_ASSESSORS = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
+
+
+def _members(roles: Collection[str], kind: str | None = None) -> list[User]:
+    """The active people holding any of ``roles`` anywhere (in organisations of ``kind``, if given)."""
+    memberships = Membership.objects.filter(role__in=list(roles), user__is_active=True)
+    if kind is not None:
+        memberships = memberships.filter(organisation__kind=kind)
+    return [m.user for m in memberships.select_related("user")]
 
 
 def _assessment_mine(memberships: Sequence[Membership], now: datetime) -> Q:
     """``_assessment_recipients`` as a condition on the deadline rows."""
     assessing = [m.organisation_id for m in memberships if m.role in CONCERN_ASSESSOR_ROLES]
+    own_reports = Concern.objects.filter(source=ConcernSource.PROVIDER_REPORT)
     mine = Q(pk__in=[])
     if assessing:
-        mine |= Q(subject_id__in=Concern.objects.filter(raised_by_organisation__in=assessing).values("pk"))
+        recorded = Concern.objects.filter(raised_by_organisation__in=assessing).exclude(
+            source=ConcernSource.PROVIDER_REPORT
+        )
+        mine |= Q(subject_id__in=recorded.values("pk"))
+    if any(m.role in _REGULATOR_ASSESSORS and m.organisation.kind == OrganisationKind.REGULATOR for m in memberships):
+        mine |= Q(subject_id__in=own_reports.values("pk"))
+    leads = [m.organisation_id for m in memberships if m.role == Role.OVERSIGHT_LEAD]
+    if leads:
+        mine |= Q(subject_id__in=own_reports.filter(provider__oversight_body__in=leads).values("pk"))
     if any(m.role == Role.NATIONAL_OVERSIGHT for m in memberships):
         mine |= Q(due_at__lt=now)
     return mine

@@ -9,9 +9,9 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.audit import audit_record
-from accounts.models import Organisation, User
+from accounts.models import PROVIDER_KINDS, Organisation, User
 from failure_regime.models import Concern, ConcernEvidence, ConcernSource, Severity
-from failure_regime.permissions import CONCERN_ROLES, membership_for
+from failure_regime.permissions import CONCERN_ROLES, OWN_REPORT_ROLES, membership_for
 from failure_regime.services.concern_clock import concern_clock_start
 from failure_regime.uploads import FileType, check_upload, store
 from failure_regime.verbs import RegimeVerb
@@ -19,7 +19,8 @@ from failure_regime.verbs import RegimeVerb
 
 def _grant_concern(concern: Concern) -> None:
     """The raising organisation sees a concern; the provider's oversight body sees it through the provider, and
-    CQC and national oversight by role. The provider does not (it may come from a whistleblower)."""
+    CQC and national oversight by role. The provider does not (it may come from a whistleblower), unless it
+    reported the concern itself."""
     assign_perm("failure_regime.view_concern", concern.raised_by_organisation.group, concern)
 
 
@@ -37,12 +38,67 @@ def concern_raise(
     """Records a concern about a provider, raised by regulator or oversight staff for ``organisation``, with its
     evidence files. An immediate concern's assessment clock starts (``concern_clock``)."""
     membership_for(actor, organisation, CONCERN_ROLES, doing="record concerns")
+    errors = {}
     if not provider.is_provider:
-        raise ValidationError({"provider": "Choose a provider of care."})
+        errors["provider"] = "Choose a provider of care."
     if source not in ConcernSource.values:
-        raise ValidationError({"source": "Choose where the concern came from."})
+        errors["source"] = "Choose where the concern came from."
+    elif source == ConcernSource.PROVIDER_REPORT:
+        errors["source"] = "A provider's own report is recorded by the provider."
+    if errors:
+        raise ValidationError(errors)
+    return _record(
+        actor=actor,
+        organisation=organisation,
+        provider=provider,
+        source=source,
+        summary=summary,
+        severity=severity,
+        evidence=evidence,
+    )
+
+
+REPORT_OWN = "report concerns about your organisation"
+
+
+@transaction.atomic
+def concern_report_own(
+    *,
+    actor: User,
+    organisation: Organisation,
+    summary: str,
+    severity: str = Severity.ROUTINE,
+    evidence: list[UploadedFile] | None = None,
+) -> Concern:
+    """Records a provider's report of a concern about itself, made by its manager or sign-off officer for
+    ``organisation`` (their provider), with evidence files. The provider sees what it reported, and never what
+    others raised about it; CQC and its oversight body assess it."""
+    membership_for(actor, organisation, OWN_REPORT_ROLES, doing=REPORT_OWN, kinds=PROVIDER_KINDS)
+    return _record(
+        actor=actor,
+        organisation=organisation,
+        provider=organisation,
+        source=ConcernSource.PROVIDER_REPORT,
+        summary=summary,
+        severity=severity,
+        evidence=evidence,
+    )
+
+
+def _record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    provider: Organisation,
+    source: str,
+    summary: str,
+    severity: str,
+    evidence: list[UploadedFile] | None,
+) -> Concern:
     if not summary.strip():
         raise ValidationError({"summary": "Describe the concern."})
+    if severity not in Severity.values:
+        raise ValidationError({"severity": "Choose how urgent the concern is."})
     files = [(upload, check_upload(upload)) for upload in evidence or []]
     concern = Concern.objects.create(
         provider=provider,

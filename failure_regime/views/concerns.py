@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,16 +18,24 @@ from accounts.access import staff
 from accounts.acting import acting_user
 from accounts.audit import audit_record
 from accounts.interface import run_service
-from accounts.models import User
+from accounts.models import PROVIDER_KINDS, User
 from accounts.selectors import provider_list_for_user
 from failure_regime import selectors
-from failure_regime.concern_forms import ConcernAssessForm, ConcernCloseForm, ConcernOutcomeForm
+from failure_regime.concern_forms import ConcernAssessForm, ConcernCloseForm, ConcernOutcomeForm, OwnReportForm
 from failure_regime.filters import ConcernFilter
 from failure_regime.forms import ActingForm, ConcernForm, EvidenceForm
 from failure_regime.models import CONCERN_OPEN_STATUSES, Concern, ConcernStatus
-from failure_regime.permissions import CONCERN_ROLES, PROPOSER_KINDS, PROPOSER_ROLES, acting_choices, acting_for
+from failure_regime.permissions import (
+    CONCERN_ROLES,
+    OWN_REPORT_ROLES,
+    PROPOSER_KINDS,
+    PROPOSER_ROLES,
+    acting_choices,
+    acting_for,
+    own_report_choices,
+)
 from failure_regime.services import concern_steps as steps
-from failure_regime.services.concerns import concern_evidence_add, concern_raise
+from failure_regime.services.concerns import REPORT_OWN, concern_evidence_add, concern_raise, concern_report_own
 from failure_regime.uploads import download_response
 from failure_regime.verbs import RegimeVerb
 
@@ -36,10 +45,13 @@ def concern_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     filterset = ConcernFilter(request.GET or None, queryset=selectors.concern_list_for_user(user=user))
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
-    can_raise = bool(acting_choices(user, CONCERN_ROLES))
-    return render(
-        request, "failure_regime/staff/concern_list.html", {"filter": filterset, "page": page, "can_raise": can_raise}
-    )
+    context = {
+        "filter": filterset,
+        "page": page,
+        "can_raise": bool(acting_choices(user, CONCERN_ROLES)),
+        "can_report_own": bool(own_report_choices(user)),
+    }
+    return render(request, "failure_regime/staff/concern_list.html", context)
 
 
 @staff
@@ -66,6 +78,34 @@ def concern_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, "The concern has been recorded.")
             return redirect("regime:concern-detail", concern.pk)
     return render(request, "failure_regime/staff/concern_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@staff
+def concern_report(request: HttpRequest) -> HttpResponse:
+    """A provider's manager or sign-off officer reports a concern about their own organisation."""
+    user = acting_user(request)
+    acting = own_report_choices(user)
+    if not acting:
+        raise PermissionDenied("Only a provider's managers and sign-off officers report concerns about it.")
+    form = OwnReportForm(request.POST or None, request.FILES or None, acting=acting)
+    if request.method == "POST" and form.is_valid():
+        data = {field: value for field, value in form.cleaned_data.items() if field != "acting_for"}
+        concern = run_service(
+            form,
+            lambda: concern_report_own(
+                actor=user,
+                organisation=acting_for(
+                    user, OWN_REPORT_ROLES, form.chosen_organisation, doing=REPORT_OWN, kinds=PROVIDER_KINDS
+                ),
+                **data,
+            ),
+        )
+        if concern is not None:
+            messages.success(request, "Your report has been recorded. CQC and your oversight body will assess it.")
+            return redirect("regime:concern-detail", concern.pk)
+    return render(
+        request, "failure_regime/staff/concern_report.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 @staff

@@ -160,6 +160,7 @@ def commissioner(db: None) -> Organisation:
 ENDPOINTS = [
     ("get", "/api/v1/concerns/"),
     ("post", "/api/v1/concerns/"),
+    ("post", "/api/v1/concerns/report-own/"),
     ("get", "/api/v1/concerns/{concern}/"),
     ("post", "/api/v1/concerns/{concern}/evidence/"),
     ("post", "/api/v1/concerns/{concern}/assess/"),

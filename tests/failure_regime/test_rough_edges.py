@@ -41,7 +41,8 @@ def confirmations(response: object) -> list[str]:
         (
             Role.TRUST_MANAGER,
             "provider",
-            ["Home", "Cases", "Special measures", "What is due"],
+            # Concerns: only the ones the provider reported about itself, and the form to report one.
+            ["Home", "Cases", "Concerns", "Special measures", "What is due"],
         ),
         (Role.EXPERT_REVIEWER, "nhs_england", ["Home", "Reviews"]),
         (Role.REVIEW_CHAIR, "nhs_england", ["Home", "Reviews"]),
@@ -81,13 +82,13 @@ def test_it_joins_the_menus_of_several_roles_in_menu_order(provider: Organisatio
     user = member(provider, Role.FAMILY_LIAISON_OFFICER)
     member_again = member(provider, Role.TRUST_MANAGER)
     member_again.memberships.update(user=user)
-    assert menu_labels(user) == ["Home", "Cases", "Special measures", "Enquiries", "What is due"]
+    assert menu_labels(user) == ["Home", "Cases", "Concerns", "Special measures", "Enquiries", "What is due"]
 
 
 def test_it_renders_the_menu_with_the_current_page_marked(client_for: ClientFor, trust_manager: User) -> None:
     html = client_for(trust_manager).get(reverse("regime:case-list")).content.decode()
     assert 'aria-current="page">Cases</a>' in html
-    assert "Concerns</a>" not in html
+    assert "Reviews</a>" not in html
     assert 'class="nhsuk-header__menu" hidden' in html
 
 
