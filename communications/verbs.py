@@ -50,6 +50,7 @@ class CommunicationsVerb(StrEnum):
     ENQUIRY_CLOSED = "enquiry.closed"
     ENQUIRY_REOPENED = "enquiry.reopened"
     ENQUIRY_PASSED_TO_REVIEW = "enquiry.passed_to_review"
+    ENQUIRY_RAISED_AS_CONCERN = "enquiry.raised_as_concern"
     PROVIDER_ALIAS_ADDED = "provider.alias_added"
     REFERRAL_OFFERED = "referral.offered"
     REFERRAL_ACCEPTED = "referral.accepted"
@@ -96,6 +97,7 @@ LABELS: dict[str, str] = {
     CommunicationsVerb.ENQUIRY_CLOSED: "Enquiry closed",
     CommunicationsVerb.ENQUIRY_REOPENED: "Enquiry reopened",
     CommunicationsVerb.ENQUIRY_PASSED_TO_REVIEW: "Request for a review of care passed to the case's review",
+    CommunicationsVerb.ENQUIRY_RAISED_AS_CONCERN: "Raised as a concern about the provider",
     CommunicationsVerb.PROVIDER_ALIAS_ADDED: "Another name of a provider recorded",
     CommunicationsVerb.REFERRAL_OFFERED: "Support service offered",
     CommunicationsVerb.REFERRAL_ACCEPTED: "Support service accepted",

@@ -51,7 +51,7 @@ from communications.services import support as support_services
 from communications.services.support import OpeningSpan
 from failure_regime.api.fields import IdField, VisibleCaseIdField, VisibleOrganisationIdField
 from failure_regime.api.serializers import PersonSerializer
-from failure_regime.models import Case
+from failure_regime.models import Case, Concern, Severity
 from reviews.models import AGE_BAND_CHOICES, Cohort, ReviewRequest
 
 # --- Serializers: the support directory ---------------------------------------------------------------------
@@ -327,6 +327,20 @@ class EnquiryPassToReviewInSerializer(serializers.Serializer):
     age_band = serializers.ChoiceField(choices=AGE_BAND_CHOICES, required=False, default="")
 
 
+class EnquiryConcernInSerializer(serializers.Serializer):
+    summary = serializers.CharField(
+        max_length=max_length_of(Concern, "summary"),
+        help_text="The concern about the provider's care, without names, NHS numbers, dates of birth or contact "
+        "details: those stay with the enquiry.",
+    )
+    severity = serializers.ChoiceField(choices=Severity.choices, default=Severity.ROUTINE)
+
+
+class EnquiryConcernSerializer(serializers.Serializer):
+    concern = serializers.IntegerField(source="pk", help_text="The concern raised: /api/v1/concerns/{id}/.")
+    status = serializers.CharField()
+
+
 class ReferralDecisionInSerializer(serializers.Serializer):
     accepted = serializers.BooleanField(help_text="True if the sender accepted the service, false if they declined.")
 
@@ -531,6 +545,15 @@ class EnquiryViewSet(viewsets.ReadOnlyModelViewSet):
         enquiry, data = self.get_object(), validated(EnquiryPassToReviewInSerializer, request)
         review_request = enquiry_services.enquiry_pass_to_review(actor=acting_user(request), enquiry=enquiry, **data)
         return Response(EnquiryReviewRequestSerializer(review_request).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EnquiryConcernInSerializer, responses={201: EnquiryConcernSerializer})
+    @action(detail=True, methods=["post"])
+    def concern(self, request: Request, pk: str) -> Response:
+        """Raises a concern about the enquiry's provider for assessment, without the family's details (400 if the
+        summary holds them or the enquiry has no provider; 409 once raised)."""
+        enquiry, data = self.get_object(), validated(EnquiryConcernInSerializer, request)
+        concern = enquiry_services.enquiry_raise_concern(actor=acting_user(request), enquiry=enquiry, **data)
+        return Response(EnquiryConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReferralOfferInSerializer, responses={201: ReferralSummarySerializer})
     @action(detail=True, methods=["post"])

@@ -27,7 +27,7 @@ from communications.models import (
     Urgency,
     enquiry_reference_normalise,
 )
-from failure_regime.models import Case
+from failure_regime.models import Case, Concern, Severity
 from reviews.models import AGE_BAND_CHOICES, ReviewRequest
 
 # --- The public form ----------------------------------------------------------------------------------------
@@ -290,6 +290,26 @@ class PassToReviewForm(NHSForm):
         choices=AGE_BAND_CHOICES,
         required=False,
         error_messages={"invalid_choice": "Select the patient's age band, or not known"},
+    )
+
+
+class RaiseConcernForm(NHSForm):
+    prefix = "concern"
+    summary = forms.CharField(
+        max_length=max_length_of(Concern, "summary"),
+        label="What is the concern about the provider's care?",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Those who assess concerns read this, and the family's details stay with the enquiry. Do not "
+        "include names, NHS numbers, dates of birth or contact details.",
+        error_messages={"required": "Enter what the concern is"},
+    )
+    severity = forms.ChoiceField(
+        choices=Severity.choices,
+        widget=forms.RadioSelect,
+        initial=Severity.ROUTINE,
+        label="How urgent is it?",
+        help_text="An immediate concern must be assessed within a day.",
+        error_messages={"required": "Choose how urgent the concern is"},
     )
 
 

@@ -178,6 +178,16 @@ class Enquiry(models.Model):
         help_text="The family's request for a review of care, as passed to the case's review (the latest, if one "
         "was declined and passed again).",
     )
+    concern = models.OneToOneField(
+        "failure_regime.Concern",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="enquiry",
+        editable=False,
+        help_text="The concern about the provider that a family liaison officer raised from this enquiry: its "
+        "summary holds none of the sender's details, which stay here.",
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

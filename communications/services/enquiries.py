@@ -49,11 +49,12 @@ from communications.services.notification_events import enquiry_assigned_notify,
 from communications.verbs import CommunicationsVerb
 from communications.workdays import LONDON, deadline_words, same_working_day_due, working_days_due
 from failure_regime import areas
-from failure_regime.models import Area, Case, CaseStatus
+from failure_regime.models import Area, Case, CaseStatus, Concern, Severity
 from failure_regime.selectors import case_list_for_user
+from failure_regime.services.concerns import concern_from_enquiry
 from failure_regime.services.outbox import Mail, outbox_enqueue
 from reviews.models import ReviewRequest, ReviewRequestStatus
-from reviews.services.requests import review_request_receive
+from reviews.services.requests import pseudonymity_errors, review_request_receive
 
 # Longest accepted answers on the public form: the limits of the model's fields, which set them once.
 LIMITS = {
@@ -555,6 +556,44 @@ def enquiry_pass_to_review(*, actor: User, enquiry: Enquiry, text: str, age_band
         after={**_state(enquiry), "review_request": review_request.pk},
     )
     return review_request
+
+
+@transaction.atomic
+def enquiry_raise_concern(*, actor: User, enquiry: Enquiry, summary: str, severity: str = Severity.ROUTINE) -> Concern:
+    """Raises a concern about the enquiry's provider from what the family said, as the family liaison officer
+    handling it: an urgent enquiry about unsafe care reaches those who assess concerns. ``summary`` is written for
+    them and is refused if it holds the sender's name or contact details, an NHS number or a full date: those stay
+    with the enquiry, which the concern links back to. Once per enquiry; needs its provider, and not closed."""
+    enquiry = _lock(enquiry)
+    organisation = _handler_organisation(actor, enquiry)
+    if enquiry.status == EnquiryStatus.CLOSED:
+        raise TransitionNotAllowed("A closed enquiry cannot be raised as a concern. Reopen it first.")
+    if enquiry.concern_id is not None:
+        raise ConflictError("This enquiry has already been raised as a concern.")
+    if enquiry.provider is None:
+        raise ValidationError({"summary": "Say which provider the enquiry is about first (triage it)"})
+    withheld = tuple(v for v in (enquiry.name, enquiry.email, enquiry.phone) if len(v.strip()) >= 3)
+    errors = pseudonymity_errors(
+        text=summary, field="summary", withheld=withheld, readers="those who assess the concern"
+    )
+    if errors:
+        raise ValidationError(errors)
+    before = _state(enquiry)
+    concern = concern_from_enquiry(
+        actor=actor, organisation=organisation, provider=enquiry.provider, summary=summary, severity=severity
+    )
+    enquiry.concern = concern
+    enquiry.save(update_fields=["concern"])
+    audit_record(
+        actor=actor,
+        organisation=organisation,
+        verb=CommunicationsVerb.ENQUIRY_RAISED_AS_CONCERN,
+        target=enquiry,
+        scope=enquiry.case,
+        before=before,
+        after={**_state(enquiry), "concern": concern.pk},
+    )
+    return concern
 
 
 # --- Referrals to support services --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ urlpatterns = [
     path("contact-us/sent/<str:token>/", enquiries.enquiry_sent, name="enquiry-sent"),
     path("contact-us/providers/", enquiries.provider_suggestions, name="enquiry-providers"),
     path("staff/enquiries/<int:pk>/review-request/", enquiries.enquiry_pass_to_review, name="enquiry-pass-to-review"),
+    path("staff/enquiries/<int:pk>/concern/", enquiries.enquiry_raise_concern, name="enquiry-raise-concern"),
     path("staff/enquiries/", enquiries.enquiry_queue, name="enquiry-queue"),
     path("staff/enquiries/<int:pk>/", enquiries.enquiry_detail, name="enquiry-detail"),
     path("staff/enquiries/<int:pk>/triage/", enquiries.enquiry_triage, name="enquiry-triage"),

@@ -37,6 +37,7 @@ from communications.forms.enquiries import (
     EnquiryForm,
     NoteForm,
     PassToReviewForm,
+    RaiseConcernForm,
     ReferralForm,
     RespondForm,
     TriageForm,
@@ -244,6 +245,8 @@ def _detail_context(request: HttpRequest, enquiry: Enquiry, **given: forms.Form)
         "referral_form": given.get("referral_form")
         or ReferralForm(services=selectors.referral_service_choices(enquiry=enquiry)),
         "can_refer": may_act and not closed,
+        "concern_form": given.get("concern_form") or RaiseConcernForm(),
+        "can_raise_concern": may_act and not closed and enquiry.concern_id is None and enquiry.provider_id is not None,
         "failed_form": next(iter(given.values()), None),
     }
 
@@ -266,6 +269,7 @@ _DONE = {
     "referral_form": "The referral has been recorded.",
     "decision_form": "The answer about the referral has been recorded.",
     "review_form": "The enquiry has been passed to the case's review. Its chair will see it.",
+    "concern_form": "A concern about the provider has been raised from the enquiry. It will be assessed.",
 }
 
 
@@ -385,4 +389,17 @@ def enquiry_pass_to_review(request: HttpRequest, pk: int) -> HttpResponse:
         "review_form",
         lambda enquiry: PassToReviewForm(request.POST),
         lambda actor, enquiry, data: services.enquiry_pass_to_review(actor=actor, enquiry=enquiry, **data),
+    )
+
+
+@staff
+@require_POST
+def enquiry_raise_concern(request: HttpRequest, pk: int) -> HttpResponse:
+    """Raises a concern about the provider from the enquiry, without the family's details."""
+    return _act(
+        request,
+        pk,
+        "concern_form",
+        lambda enquiry: RaiseConcernForm(request.POST),
+        lambda actor, enquiry, data: services.enquiry_raise_concern(actor=actor, enquiry=enquiry, **data),
     )

@@ -19,11 +19,15 @@ class ConcernSource(models.TextChoices):
     CORONER = "coroner", "Coroner"
     MEDIA = "media", "Media"
     PROVIDER_REPORT = "provider_report", "The provider's own report"
+    PUBLIC_ENQUIRY = "public_enquiry", "A public enquiry"
     OTHER = "other", "Other"
 
 
-# Where a concern recorded by regulator or oversight staff may come from: a provider's own report is the provider's.
-STAFF_CONCERN_SOURCES = [(value, label) for value, label in ConcernSource.choices if value != "provider_report"]
+# Where a concern recorded by regulator or oversight staff may come from: a provider's own report is the provider's,
+# and a public enquiry becomes a concern through its family liaison officer.
+STAFF_CONCERN_SOURCES = [
+    (value, label) for value, label in ConcernSource.choices if value not in {"provider_report", "public_enquiry"}
+]
 
 
 class Severity(models.TextChoices):

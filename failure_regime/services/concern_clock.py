@@ -1,7 +1,8 @@
 """The clock of an immediate concern: it is assessed within ``IMMEDIATE_CONCERN_ASSESSMENT_HOURS`` of being
-recorded. Those who assess concerns at the organisation that recorded it (for a provider's own report, the
-regulators and the provider's oversight body) are reminded before the time runs out; when it does, national
-oversight hears too. Assessing it, or proposing a case from it, stops the clock."""
+recorded. Those who assess concerns at the organisation that recorded it (for one the provider recorded itself or
+that came from a public enquiry, the regulators and the provider's oversight body) are reminded before the time
+runs out; when it does, national oversight hears too. Assessing it, or proposing a case from it, stops the
+clock."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 
 from accounts.models import Membership, OrganisationKind, Role, User
 from failure_regime.models import Concern, ConcernSource, DeadlineKind, Severity
@@ -44,34 +45,36 @@ def concern_clock_stop(concerns: Sequence[Concern]) -> None:
 
 
 def _assessment_recipients(deadlines: Sequence[DeadlineFacts], overdue: bool) -> Recipients:
-    """The assessors (``CONCERN_ASSESSOR_ROLES``) of the organisation that recorded the concern; for a provider's
-    own report, the regulators' assessors and the provider's oversight body's oversight leads; national
-    oversight too once the time has run out."""
+    """The assessors (``CONCERN_ASSESSOR_ROLES``) of the organisation that recorded the concern; for one the
+    provider recorded itself, or that came from a public enquiry, the regulators' assessors and the provider's
+    oversight body's oversight leads; national oversight too once the time has run out."""
     rows = Concern.objects.filter(pk__in=[d.subject_id for d in deadlines]).values_list(
-        "pk", "raised_by_organisation", "source", "provider__oversight_body"
+        "pk", "raised_by_organisation", "provider", "source", "provider__oversight_body"
     )
-    own_reports: set[int] = set()
+    elsewhere: set[int] = set()
     wanted: dict[int, list[tuple[int, str]]] = {}
-    for pk, recorded_by, source, oversight_body in rows:
-        if source == ConcernSource.PROVIDER_REPORT:
-            own_reports.add(pk)
+    for pk, recorded_by, provider, source, oversight_body in rows:
+        if recorded_by == provider or source == ConcernSource.PUBLIC_ENQUIRY:
+            elsewhere.add(pk)
             wanted[pk] = [(oversight_body, Role.OVERSIGHT_LEAD)] if oversight_body else []
         else:
             wanted[pk] = [(recorded_by, role) for role in sorted(CONCERN_ASSESSOR_ROLES)]
     members = members_by_role({pair for pairs in wanted.values() for pair in pairs})
-    regulators = _members(_REGULATOR_ASSESSORS, OrganisationKind.REGULATOR) if own_reports else []
+    regulators = _members(_REGULATOR_ASSESSORS, OrganisationKind.REGULATOR) if elsewhere else []
     national = _members({Role.NATIONAL_OVERSIGHT}) if overdue else []
     recipients: Recipients = {}
     for deadline in deadlines:
         people = [u for pair in wanted.get(deadline.subject_id, []) for u in members.get(pair, [])]
-        if deadline.subject_id in own_reports:
+        if deadline.subject_id in elsewhere:
             people += regulators
         recipients[deadline.pk] = list({u.pk: u for u in people + national}.values())
     return recipients
 
 
-# A provider's own report is assessed by the regulators' inspectors and decision-makers (and its oversight body).
+# A concern the provider recorded itself, or a family liaison officer raised from a public enquiry, is assessed by
+# the regulators' inspectors and decision-makers and the provider's oversight body, not where it was recorded.
 _REGULATOR_ASSESSORS = frozenset({Role.INSPECTOR, Role.REGULATOR_DECISION_MAKER})
+_ASSESSED_ELSEWHERE = Q(raised_by_organisation=F("provider")) | Q(source=ConcernSource.PUBLIC_ENQUIRY)
 
 
 def _members(roles: Collection[str], kind: str | None = None) -> list[User]:
@@ -85,18 +88,16 @@ def _members(roles: Collection[str], kind: str | None = None) -> list[User]:
 def _assessment_mine(memberships: Sequence[Membership], now: datetime) -> Q:
     """``_assessment_recipients`` as a condition on the deadline rows."""
     assessing = [m.organisation_id for m in memberships if m.role in CONCERN_ASSESSOR_ROLES]
-    own_reports = Concern.objects.filter(source=ConcernSource.PROVIDER_REPORT)
+    elsewhere = Concern.objects.filter(_ASSESSED_ELSEWHERE)
     mine = Q(pk__in=[])
     if assessing:
-        recorded = Concern.objects.filter(raised_by_organisation__in=assessing).exclude(
-            source=ConcernSource.PROVIDER_REPORT
-        )
+        recorded = Concern.objects.filter(raised_by_organisation__in=assessing).exclude(_ASSESSED_ELSEWHERE)
         mine |= Q(subject_id__in=recorded.values("pk"))
     if any(m.role in _REGULATOR_ASSESSORS and m.organisation.kind == OrganisationKind.REGULATOR for m in memberships):
-        mine |= Q(subject_id__in=own_reports.values("pk"))
+        mine |= Q(subject_id__in=elsewhere.values("pk"))
     leads = [m.organisation_id for m in memberships if m.role == Role.OVERSIGHT_LEAD]
     if leads:
-        mine |= Q(subject_id__in=own_reports.filter(provider__oversight_body__in=leads).values("pk"))
+        mine |= Q(subject_id__in=elsewhere.filter(provider__oversight_body__in=leads).values("pk"))
     if any(m.role == Role.NATIONAL_OVERSIGHT for m in memberships):
         mine |= Q(due_at__lt=now)
     return mine

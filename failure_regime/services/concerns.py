@@ -9,7 +9,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from accounts.audit import audit_record
-from accounts.models import PROVIDER_KINDS, Organisation, User
+from accounts.models import PROVIDER_KINDS, Organisation, Role, User
 from failure_regime.models import Concern, ConcernEvidence, ConcernSource, Severity
 from failure_regime.permissions import CONCERN_ROLES, OWN_REPORT_ROLES, membership_for
 from failure_regime.services.concern_clock import concern_clock_start
@@ -45,6 +45,8 @@ def concern_raise(
         errors["source"] = "Choose where the concern came from."
     elif source == ConcernSource.PROVIDER_REPORT:
         errors["source"] = "A provider's own report is recorded by the provider."
+    elif source == ConcernSource.PUBLIC_ENQUIRY:
+        errors["source"] = "A public enquiry becomes a concern through its family liaison officer."
     if errors:
         raise ValidationError(errors)
     return _record(
@@ -82,6 +84,27 @@ def concern_report_own(
         summary=summary,
         severity=severity,
         evidence=evidence,
+    )
+
+
+@transaction.atomic
+def concern_from_enquiry(
+    *, actor: User, organisation: Organisation, provider: Organisation, summary: str, severity: str
+) -> Concern:
+    """Records a concern raised from a public enquiry by the family liaison officer handling it for
+    ``organisation``. The caller (the enquiry service) links the two and has checked that ``summary`` holds none
+    of the sender's details: they stay with the enquiry, which the provider never sees."""
+    membership_for(actor, organisation, {Role.FAMILY_LIAISON_OFFICER}, doing="raise concerns from enquiries")
+    if not provider.is_provider:
+        raise ValidationError({"provider": "Choose a provider of care."})
+    return _record(
+        actor=actor,
+        organisation=organisation,
+        provider=provider,
+        source=ConcernSource.PUBLIC_ENQUIRY,
+        summary=summary,
+        severity=severity,
+        evidence=None,
     )
 
 

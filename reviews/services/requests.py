@@ -33,16 +33,24 @@ _NHS_NUMBER = re.compile(r"(?<![0-9])[0-9]{3}[\s-]?[0-9]{3}[\s-]?[0-9]{4}(?![0-9
 _FULL_DATE = re.compile(r"(?<![0-9])([0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2,4}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2})(?![0-9])")
 
 
-def pseudonymity_errors(*, text: str, field: str = "text", withheld: tuple[str, ...] = ()) -> dict[str, str]:
-    """Messages for a review request's text that could identify the patient or the family: an NHS number, a full
-    date, or any of ``withheld`` (the family's own details, which the caller knows)."""
+def pseudonymity_errors(
+    *, text: str, field: str = "text", withheld: tuple[str, ...] = (), readers: str = "the review team"
+) -> dict[str, str]:
+    """Messages for a text passed on from a family (a review request's, say) that could identify the patient or the
+    family: an NHS number, a full date, or any of ``withheld`` (the family's own details, which the caller knows).
+    ``readers`` are who would see it."""
     if _NHS_NUMBER.search(text):
-        return {field: "Remove the NHS number: the review team must not see who the patient is"}
+        return {field: f"Remove the NHS number: {readers} must not see who the patient is"}
     if _FULL_DATE.search(text):
         return {field: "Remove the full date (a date of birth, say): give the month and year, or the age band"}
     lowered = text.lower()
-    if any(value.strip() and value.strip().lower() in lowered for value in withheld):
-        return {field: "Remove the family's name and contact details: the review team must not see them"}
+    digits = re.sub(r"\D", "", text)
+    for value in withheld:
+        value_digits = re.sub(r"\D", "", value)
+        # A telephone number is found however it is spaced.
+        found = value.strip() and value.strip().lower() in lowered
+        if found or (len(value_digits) >= 6 and value_digits in digits):
+            return {field: f"Remove the family's name and contact details: {readers} must not see them"}
     return {}
 
 
