@@ -1,5 +1,6 @@
 """The regime's work sources for the home page (see ``failure_regime.work``): decisions to sign off, areas led,
-cases missing a lead, monthly reports to send or accept, and re-inspections and statutory windows due.
+cases missing a lead, monthly reports to send or accept, re-inspections and statutory windows due, and concerns
+to assess or decide.
 
 Who sees what is decided by the selectors and the rules in ``failure_regime.permissions`` and the clock's
 resolvers; each source only reads them, in a fixed number of queries.
@@ -14,14 +15,17 @@ from django.utils import timezone
 from accounts.models import Organisation, OrganisationKind, Role, User
 from failure_regime import selectors
 from failure_regime.links import deadline_subject_url
-from failure_regime.models import CaseParty, DeadlineKind, ReportStatus
+from failure_regime.models import CaseParty, ConcernStatus, DeadlineKind, ReportStatus, Severity
 from failure_regime.permissions import (
+    CONCERN_ASSESSOR_ROLES,
+    CONCERN_DECIDER_ROLES,
     PLAN_ROLES,
     SIGN_OFF_ROLE_BY_KIND,
     case_overseer_membership,
     special_measures_decider_membership,
 )
 from failure_regime.services.clock import deadlines_mine_q
+from failure_regime.services.concern_clock import concerns_falling_to_q
 from failure_regime.work import (
     RoleLabels,
     Urgency,
@@ -39,6 +43,7 @@ REPORTS_TO_SEND = "Monthly reports to send"
 REPORTS_TO_ACCEPT = "Monthly reports waiting for your acceptance"
 DEADLINES = "Re-inspections, statutory deadlines and immediate concerns"
 RECOMMENDATIONS = "Recommendations awaiting your decision"
+CONCERNS = "Concerns waiting for you"
 
 # The deadlines listed as their own items. Sign-off and monthly-report deadlines are shown through the decision
 # or the report they belong to.
@@ -252,6 +257,38 @@ def deadlines_due(user: User) -> list[WorkItem]:
     return items
 
 
+def concerns_to_handle(user: User) -> list[WorkItem]:
+    """Concerns whose next step is the user's (``concern_clock.concerns_falling_to_q``): received ones to assess,
+    for inspectors, decision-makers and oversight leads; assessed ones whose outcome is to be decided, for
+    decision-makers and oversight leads. An immediate one waiting for its assessment is listed with its deadline
+    instead. Oldest first; the first ``HEADING_LIMIT`` and a count."""
+    labels = RoleLabels.of(user)
+    waiting = (
+        Q(status=ConcernStatus.RECEIVED, severity=Severity.ROUTINE)
+        & concerns_falling_to_q(labels.memberships, CONCERN_ASSESSOR_ROLES)
+    ) | (Q(status=ConcernStatus.ASSESSED) & concerns_falling_to_q(labels.memberships, CONCERN_DECIDER_ROLES))
+    concerns = selectors.concern_list_for_user(user=user).filter(waiting).order_by("raised_at", "pk")
+    listed, items = first_listed(concerns, heading=CONCERNS)
+    for concern in listed:
+        assessing = concern.status == ConcernStatus.RECEIVED
+        items.append(
+            WorkItem(
+                group=CONCERNS,
+                kind="Assess the concern" if assessing else "Decide the outcome",
+                title=f"Concern about {concern.provider.name}",
+                url=reverse("regime:concern-detail", args=[concern.pk]),
+                organisation=labels.label(
+                    organisations=[concern.raised_by_organisation_id, concern.provider.oversight_body_id or 0],
+                    roles=CONCERN_ASSESSOR_ROLES if assessing else CONCERN_DECIDER_ROLES,
+                    default=labels.label(roles=CONCERN_ASSESSOR_ROLES if assessing else CONCERN_DECIDER_ROLES),
+                ),
+                urgency=Urgency.URGENT if concern.severity == Severity.IMMEDIATE else Urgency.ROUTINE,
+                detail=f"{concern.get_source_display()}, recorded {timezone.localtime(concern.raised_at):%-d %B %Y}",
+            )
+        )
+    return items
+
+
 def _is_regulator(organisation: Organisation) -> bool:
     return organisation.kind == OrganisationKind.REGULATOR
 
@@ -265,9 +302,11 @@ def register() -> None:
     register_work_source("regime.reports_to_accept", reports_to_accept)
     register_work_source("regime.deadlines", deadlines_due)
     register_work_source("regime.recommendations_to_decide", recommendations_to_decide)
+    register_work_source("regime.concerns", concerns_to_handle)
     for heading in (SIGN_OFF, LEADS, MISSING_LEAD):
         register_see_all(heading, "regime:case-list")
     for heading in (REPORTS_TO_SEND, REPORTS_TO_ACCEPT):
         register_see_all(heading, "regime:episode-list")
     register_see_all(DEADLINES, "regime:deadline-list")
     register_see_all(RECOMMENDATIONS, "regime:recommendation-list")
+    register_see_all(CONCERNS, "regime:concern-list")

@@ -85,19 +85,28 @@ def _members(roles: Collection[str], kind: str | None = None) -> list[User]:
     return [m.user for m in memberships.select_related("user")]
 
 
+def concerns_falling_to_q(memberships: Sequence[Membership], roles: Collection[str]) -> Q:
+    """The concerns whose next step falls to someone with ``memberships`` holding one of ``roles``, as a condition on
+    concern rows: those their organisation recorded, and those the provider recorded itself or that came from a
+    public enquiry, for a regulator's staff and the provider's oversight body's oversight leads. The rule the clock
+    chases assessors by (``_assessment_recipients``) and the home page lists concerns by."""
+    mine = Q(pk__in=[])
+    recording = [m.organisation_id for m in memberships if m.role in roles]
+    if recording:
+        mine |= Q(raised_by_organisation__in=recording) & ~_ASSESSED_ELSEWHERE
+    regulator_roles = set(roles) & _REGULATOR_ASSESSORS
+    if any(m.role in regulator_roles and m.organisation.kind == OrganisationKind.REGULATOR for m in memberships):
+        mine |= _ASSESSED_ELSEWHERE
+    leads = [m.organisation_id for m in memberships if m.role == Role.OVERSIGHT_LEAD and Role.OVERSIGHT_LEAD in roles]
+    if leads:
+        mine |= _ASSESSED_ELSEWHERE & Q(provider__oversight_body__in=leads)
+    return mine
+
+
 def _assessment_mine(memberships: Sequence[Membership], now: datetime) -> Q:
     """``_assessment_recipients`` as a condition on the deadline rows."""
-    assessing = [m.organisation_id for m in memberships if m.role in CONCERN_ASSESSOR_ROLES]
-    elsewhere = Concern.objects.filter(_ASSESSED_ELSEWHERE)
-    mine = Q(pk__in=[])
-    if assessing:
-        recorded = Concern.objects.filter(raised_by_organisation__in=assessing).exclude(_ASSESSED_ELSEWHERE)
-        mine |= Q(subject_id__in=recorded.values("pk"))
-    if any(m.role in _REGULATOR_ASSESSORS and m.organisation.kind == OrganisationKind.REGULATOR for m in memberships):
-        mine |= Q(subject_id__in=elsewhere.values("pk"))
-    leads = [m.organisation_id for m in memberships if m.role == Role.OVERSIGHT_LEAD]
-    if leads:
-        mine |= Q(subject_id__in=elsewhere.filter(provider__oversight_body__in=leads).values("pk"))
+    assessed_by = Concern.objects.filter(concerns_falling_to_q(memberships, CONCERN_ASSESSOR_ROLES))
+    mine = Q(subject_id__in=assessed_by.values("pk"))
     if any(m.role == Role.NATIONAL_OVERSIGHT for m in memberships):
         mine |= Q(due_at__lt=now)
     return mine

@@ -14,11 +14,12 @@ from rest_framework.test import APIClient
 
 from accounts.errors import ConflictError, TransitionNotAllowed
 from accounts.models import AuditEvent, Organisation, Role, User
-from communications.models import ContactMethod, Enquiry, Relation
-from communications.services.enquiries import enquiry_close, enquiry_raise_concern, enquiry_receive
+from communications.models import Enquiry
+from communications.services.enquiries import enquiry_close, enquiry_raise_concern
 from failure_regime import selectors
 from failure_regime.models import Concern, ConcernSource, Deadline, DeadlineKind, Severity
 from failure_regime.services.clock import deadlines_of
+from tests.communications import test_handoffs as handoffs
 from tests.factories import member
 
 ClientFor = Callable[[User], Client]
@@ -27,17 +28,8 @@ SUMMARY = "Patients on the maternity ward are left without pain relief for many 
 
 
 def receive(**overrides: Any) -> Enquiry:
-    answers: dict[str, Any] = {
-        "name": "Alex Example",
-        "relation": Relation.FAMILY,
-        "worry": "My mother was left without pain relief for a day on the maternity ward.",
-        "contact_method": ContactMethod.EMAIL,
-        "email": "alex@example.org",
-        "phone": "07700 900123",
-        "consent": True,
-        **overrides,
-    }
-    return enquiry_receive(**answers)
+    """``test_handoffs.receive``, from a sender who also gave a telephone number."""
+    return handoffs.receive(phone="07700 900123", **overrides)
 
 
 @pytest.fixture

@@ -23,6 +23,9 @@ from failure_regime.services.concern_steps import (
     concern_outcome_decide,
     step_organisations,
 )
+from failure_regime.services.concerns import concern_report_own
+from failure_regime.work import work_for_user
+from failure_regime.work_sources import CONCERNS
 from tests.factories import OrganisationFactory, member
 from tests.failure_regime.conftest import propose
 
@@ -286,3 +289,33 @@ def test_two_people_assessing_at_once_record_it_once(concern: Concern, inspector
         thread.join()
     assert sorted(outcomes) == ["done", "refused"]
     assert ConcernStep.objects.filter(concern=concern).count() == 1
+
+
+# --- Who is told ------------------------------------------------------------------------------------------------
+
+
+def _waiting(user: User) -> list[str]:
+    return [item.kind for item in work_for_user(user=user) if item.group == CONCERNS]
+
+
+def test_the_next_step_is_on_the_home_page_of_those_who_take_it(
+    concern: Concern, inspector: User, regulator: User, oversight_lead: User, trust_manager: User, national: User
+) -> None:
+    """CQC recorded ``concern``: its inspectors and decision-makers assess it, its decision-makers decide; the
+    oversight body, the provider and national oversight are not asked."""
+    assert _waiting(inspector) == _waiting(regulator) == ["Assess the concern"]
+    assert _waiting(oversight_lead) == _waiting(trust_manager) == _waiting(national) == []
+    _assessed(concern, inspector)
+    assert (_waiting(inspector), _waiting(regulator)) == ([], ["Decide the outcome"])
+    concern_outcome_decide(actor=regulator, concern=concern, outcome=ConcernOutcome.MONITOR, reasons="Watch.")
+    assert _waiting(regulator) == []
+
+
+def test_a_providers_own_report_waits_for_cqc_and_its_oversight_body(
+    trust_manager: User, provider: Organisation, inspector: User, oversight_lead: User, other_provider: Organisation
+) -> None:
+    concern_report_own(actor=trust_manager, organisation=provider, summary="Theatre lists overrun.")
+    assert _waiting(inspector) == _waiting(oversight_lead) == ["Assess the concern"]
+    assert _waiting(trust_manager) == []
+    body = OrganisationFactory.create(name="Elsewhere Body", ods_code="ELS", kind=OrganisationKind.OVERSIGHT_BODY)
+    assert _waiting(member(body, Role.OVERSIGHT_LEAD)) == []
